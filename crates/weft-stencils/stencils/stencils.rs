@@ -1,0 +1,283 @@
+//! Stencil definitions: one `extern "C"` function per JIT template, compiled by `build.rs` with the same
+//! rustc cargo runs (`--emit=obj`), never linked into weft itself.
+//!
+//! Conventions (see ARCHITECTURE.md, "Stencil ABI"):
+//! - state arrives in registers: `fp` (frame base, rdi), `ctx` (VmCtx, rsi), `mem`/`memlen` (memory 0,
+//!   rdx/rcx) and `t0`/`t1` (reserved for cached top-of-stack values, r8/r9);
+//! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
+//!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
+//! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
+//!   offsets, `IMM`/`IMM_HI`/`N`/`OFFSET` immediates, `CALLEE` a direct-call target.
+#![no_std]
+#![allow(non_upper_case_globals, clippy::missing_safety_doc)]
+
+#[path = "../../weft-ops/src/semantics.rs"]
+mod semantics;
+#[path = "../../weft-ops/src/trap.rs"]
+mod trap;
+#[path = "../../weft-ops/src/vm.rs"]
+#[allow(dead_code)]
+mod vm;
+#[path = "../../weft-ops/src/oplist.rs"]
+#[macro_use]
+mod oplist;
+
+use vm::{VmCtx, VmFuncRef, VmMemory};
+
+type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64) -> u64;
+
+unsafe extern "C" {
+    static S0: u8;
+    static S1: u8;
+    static IMM: u8;
+    static IMM_HI: u8;
+    static N: u8;
+    static OFFSET: u8;
+    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64) -> u64;
+    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64) -> u64;
+}
+
+/// The value of a hole. Declared `u8` so LLVM assumes no alignment; it does assume non-null, so no
+/// stencil compares a hole with 0.
+macro_rules! h {
+    ($n:ident) => {
+        (&raw const $n) as usize
+    };
+}
+
+macro_rules! stencil {
+    ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(
+            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, t0: u64, t1: u64,
+        ) -> u64 {
+            #[allow(unused_macros)]
+            macro_rules! next {
+                () => { return CONTINUE($fp, $ctx, $mem, $len, t0, t1) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, t0, t1) };
+            }
+            #[allow(unused_macros)]
+            macro_rules! jump {
+                () => { return TARGET($fp, $ctx, $mem, $len, t0, t1) };
+                ($target:expr) => { return $target($fp, $ctx, $mem, $len, t0, t1) };
+            }
+            #[allow(unused_unsafe, unused_variables)]
+            unsafe { $body }
+        }
+    };
+}
+
+#[inline(always)]
+unsafe fn rd<T: Copy>(fp: *mut u8, off: usize) -> T {
+    // SAFETY: the compiler only patches offsets of live slots of the current frame.
+    unsafe { (fp.add(off) as *const T).read_unaligned() }
+}
+#[inline(always)]
+unsafe fn wr<T>(fp: *mut u8, off: usize, v: T) {
+    // SAFETY: as in `rd`.
+    unsafe { (fp.add(off) as *mut T).write_unaligned(v) }
+}
+/// Reload memory 0's base and length: after any call or builtin, memory may have grown.
+#[inline(always)]
+unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
+    unsafe {
+        let m: *mut VmMemory = (*ctx).memory;
+        ((*m).base, (*m).len)
+    }
+}
+
+// ---- operators whose meaning is a `semantics` function ------------------------------------------
+macro_rules! define_simple {
+    ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_simple!(@ $shape $name $in => $out); )* };
+    (@ unop $name:ident $in:ty => $out:ty) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$out>(fp, s, semantics::$name(rd::<$in>(fp, s))); next!() });
+    };
+    (@ binop $name:ident $in:ty => $out:ty) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            wr::<$out>(fp, s, semantics::$name(rd::<$in>(fp, s), rd::<$in>(fp, s + 8)));
+            next!()
+        });
+    };
+    (@ unop_trap $name:ident $in:ty => $out:ty) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            match semantics::$name(rd::<$in>(fp, s)) { Ok(v) => wr::<$out>(fp, s, v), Err(t) => return t }
+            next!()
+        });
+    };
+    (@ binop_trap $name:ident $in:ty => $out:ty) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            match semantics::$name(rd::<$in>(fp, s), rd::<$in>(fp, s + 8)) { Ok(v) => wr::<$out>(fp, s, v), Err(t) => return t }
+            next!()
+        });
+    };
+}
+for_each_simple_op!(define_simple);
+
+// ---- memory ----------------------------------------------------------------------------------------
+// Explicit bounds checks: effective address = u32 address + u32 offset, computed in 64 bits so it cannot
+// wrap; accessible when ea + size <= memlen.
+macro_rules! define_load {
+    ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            let ea = rd::<u32>(fp, s) as u64 + h!(OFFSET) as u32 as u64;
+            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
+            wr::<$r>(fp, s, (mem.add(ea as usize) as *const $m).read_unaligned() as $r);
+            next!()
+        });
+    )* };
+}
+for_each_load_op!(define_load);
+macro_rules! define_store {
+    ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => { $(
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            let ea = rd::<u32>(fp, s) as u64 + h!(OFFSET) as u32 as u64;
+            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
+            (mem.add(ea as usize) as *mut $m).write_unaligned(rd::<$v>(fp, s + 8) as $m);
+            next!()
+        });
+    )* };
+}
+for_each_store_op!(define_store);
+
+stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (len >> 16) as u32); next!() });
+
+/// Calls runtime helper `IMM` with operands at `S0` and immediates `N`, `IMM_HI`; memory may move.
+stencil!(builtin(fp, ctx, mem, len) {
+    let f = *(*ctx).builtins.add(h!(IMM));
+    let r = f(ctx, fp.add(h!(S0)), h!(N) as u32, h!(IMM_HI) as u32);
+    if r != 0 { return r }
+    let (m, l) = memory(ctx);
+    next!(m, l)
+});
+
+// ---- values, locals, globals -----------------------------------------------------------------------
+stencil!(const32(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
+stencil!(const64(fp, ctx, mem, len) {
+    wr::<u64>(fp, h!(S0), (h!(IMM) as u32 as u64) | ((h!(IMM_HI) as u32 as u64) << 32));
+    next!()
+});
+stencil!(copy64(fp, ctx, mem, len) { wr::<u64>(fp, h!(S1), rd::<u64>(fp, h!(S0))); next!() });
+stencil!(copy128(fp, ctx, mem, len) { wr::<u128>(fp, h!(S1), rd::<u128>(fp, h!(S0))); next!() });
+/// Moves `N` bytes (a multiple of 8) from `S0` down to `S1` (S1 <= S0), for wide multi-value moves.
+stencil!(copy_block(fp, ctx, mem, len) {
+    let (src, dst, n) = (fp.add(h!(S0)) as *const u64, fp.add(h!(S1)) as *mut u64, h!(N) / 8);
+    let mut i = 0;
+    // Volatile, so LLVM cannot turn the loop into a `memmove` libcall (out of rel32 range).
+    while i < n { core::ptr::write_volatile(dst.add(i), core::ptr::read_volatile(src.add(i))); i += 1; }
+    next!()
+});
+/// Zeroes `N` bytes (a multiple of 8) from `S0`: the declared locals of a function.
+stencil!(zero_block(fp, ctx, mem, len) {
+    let (dst, n) = (fp.add(h!(S0)) as *mut u64, h!(N) / 8);
+    let mut i = 0;
+    while i < n { core::ptr::write_volatile(dst.add(i), 0); i += 1; }
+    next!()
+});
+stencil!(select64(fp, ctx, mem, len) {
+    let s = h!(S0);
+    if rd::<u32>(fp, s + 16) == 0 { wr::<u64>(fp, s, rd::<u64>(fp, s + 8)) }
+    next!()
+});
+stencil!(select128(fp, ctx, mem, len) {
+    let s = h!(S0);
+    if rd::<u32>(fp, s + 32) == 0 { wr::<u128>(fp, s, rd::<u128>(fp, s + 16)) }
+    next!()
+});
+stencil!(global_get64(fp, ctx, mem, len) {
+    wr::<u64>(fp, h!(S0), *(*(*ctx).globals.add(h!(IMM)) as *const u64)); next!()
+});
+stencil!(global_set64(fp, ctx, mem, len) {
+    *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = rd::<u64>(fp, h!(S0)); next!()
+});
+stencil!(global_get128(fp, ctx, mem, len) {
+    wr::<u128>(fp, h!(S0), (*(*ctx).globals.add(h!(IMM)) as *const u128).read_unaligned()); next!()
+});
+stencil!(global_set128(fp, ctx, mem, len) {
+    (*(*ctx).globals.add(h!(IMM)) as *mut u128).write_unaligned(rd::<u128>(fp, h!(S0))); next!()
+});
+
+// ---- references and tables -------------------------------------------------------------------------
+stencil!(ref_is_null(fp, ctx, mem, len) { let s = h!(S0); wr::<u32>(fp, s, (rd::<u64>(fp, s) == 0) as u32); next!() });
+stencil!(ref_func(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), (*ctx).funcs.add(h!(IMM)) as u64); next!() });
+stencil!(table_get(fp, ctx, mem, len) {
+    let s = h!(S0);
+    let t = *(*ctx).tables.add(h!(IMM));
+    let i = rd::<u32>(fp, s) as u64;
+    if i >= (*t).len { return trap::OUT_OF_BOUNDS_TABLE }
+    wr::<u64>(fp, s, *(*t).elems.add(i as usize));
+    next!()
+});
+stencil!(table_set(fp, ctx, mem, len) {
+    let s = h!(S0);
+    let t = *(*ctx).tables.add(h!(IMM));
+    let i = rd::<u32>(fp, s) as u64;
+    if i >= (*t).len { return trap::OUT_OF_BOUNDS_TABLE }
+    *(*t).elems.add(i as usize) = rd::<u64>(fp, s + 8);
+    next!()
+});
+stencil!(table_size(fp, ctx, mem, len) {
+    wr::<u32>(fp, h!(S0), (**(*ctx).tables.add(h!(IMM))).len as u32); next!()
+});
+
+// ---- control -------------------------------------------------------------------------------------
+stencil!(jump(fp, ctx, mem, len) { jump!() });
+stencil!(br_if(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) != 0 { jump!() } next!() });
+stencil!(br_unless(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) == 0 { jump!() } next!() });
+/// `br_table`: jump table `IMM` of the module has `N` targets plus the default.
+stencil!(br_table(fp, ctx, mem, len) {
+    let i = rd::<u32>(fp, h!(S0)) as usize;
+    let n = h!(N);
+    let table = *(*ctx).jump_tables.add(h!(IMM));
+    let target: Next = core::mem::transmute(*table.add(if i < n { i } else { n }));
+    jump!(target)
+});
+stencil!(trap(fp, ctx, mem, len) { return h!(IMM) as u64 });
+
+/// First stencil of every function, entered by a real `call`: checks call depth and value-stack room
+/// (`S0` = frame bytes), then loads memory 0 into the state registers.
+stencil!(enter(fp, ctx, mem, len) {
+    let rt = (*ctx).runtime;
+    if (*rt).depth_left == 0 || fp.add(h!(S0)) > (*rt).stack_limit { return trap::STACK_EXHAUSTED }
+    (*rt).depth_left -= 1;
+    let (m, l) = memory(ctx);
+    next!(m, l)
+});
+/// Returns from the wasm function (results already at the frame base).
+stencil!(ret(fp, ctx, mem, len) { (*(*ctx).runtime).depth_left += 1; return trap::OK });
+
+/// Direct call of a function of this module; its frame starts at `S0` (its params are already there).
+stencil!(call(fp, ctx, mem, len) {
+    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, 0, 0, 0);
+    if r != 0 { return r }
+    let (m, l) = memory(ctx);
+    next!(m, l)
+});
+/// Call of function `IMM` through the instance's function array (imports).
+stencil!(call_import(fp, ctx, mem, len) {
+    let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
+    let code: Next = core::mem::transmute((*f).code);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
+    if r != 0 { return r }
+    let (m, l) = memory(ctx);
+    next!(m, l)
+});
+/// `call_indirect`: element at index slot `S1` of table `IMM` must have signature id `IMM_HI`.
+stencil!(call_indirect(fp, ctx, mem, len) {
+    let t = *(*ctx).tables.add(h!(IMM));
+    let i = rd::<u32>(fp, h!(S1)) as u64;
+    if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
+    let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
+    if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
+    if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+    let code: Next = core::mem::transmute((*f).code);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
+    if r != 0 { return r }
+    let (m, l) = memory(ctx);
+    next!(m, l)
+});
