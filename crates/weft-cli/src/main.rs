@@ -1,1 +1,183 @@
-fn main(){}
+//! `weft`: run WebAssembly modules, spec scripts, or just compile.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use weft::{Engine, Extern, Instance, Module, Store, Val, ValType, WasmVersion};
+
+#[derive(Parser)]
+#[command(name = "weft", version, about = "A WebAssembly engine with a copy-and-patch JIT")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Instantiate a module (.wasm or .wat) and run it, or call one export with `--invoke`.
+    Run {
+        /// Call this exported function with ARGS (parsed by its parameter types) and print the results.
+        #[arg(long)]
+        invoke: Option<String>,
+        /// Print compile statistics to stderr.
+        #[arg(long)]
+        stats: bool,
+        file: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run WebAssembly spec-test scripts and print pass/fail/skip counts.
+    Wast {
+        /// Accept WebAssembly 3.0 features.
+        #[arg(long)]
+        wasm3: bool,
+        /// List every failing assertion.
+        #[arg(long, short)]
+        verbose: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compile every function of a module and exit.
+    Compile {
+        /// Print phase times, code size and stencil counts.
+        #[arg(long)]
+        stats: bool,
+        file: PathBuf,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Run { invoke, stats, file, args } => run_module(&file, invoke.as_deref(), stats, &args),
+        Command::Wast { wasm3, verbose, files } => {
+            let version = if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 };
+            let mut total = weft_wast::Outcome::default();
+            for file in &files {
+                let outcome = weft_wast::run_file(file, version);
+                println!("{}: {}", file.display(), outcome.summary());
+                if verbose {
+                    for f in &outcome.failures {
+                        println!("  {f}");
+                    }
+                }
+                total.add(&outcome);
+            }
+            if files.len() > 1 {
+                println!("total: {}", total.summary());
+            }
+            Ok(if total.failed == 0 { 0 } else { 1 })
+        }
+        Command::Compile { stats, file } => {
+            let engine = Engine::default();
+            let module = load(&engine, &file)?;
+            if stats {
+                print_stats(&module);
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn load(engine: &Engine, file: &Path) -> Result<Module> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = if bytes.starts_with(b"\0asm") {
+        bytes
+    } else {
+        wat::parse_bytes(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?.into_owned()
+    };
+    Module::new(engine, &bytes).with_context(|| format!("{}", file.display()))
+}
+
+fn print_stats(module: &Module) {
+    let s = module.stats();
+    eprintln!("wasm bytes:           {}", s.wasm_bytes);
+    eprintln!("functions:            {}", s.functions);
+    eprintln!("machine code bytes:   {}", s.code_bytes);
+    eprintln!("parse+validate+emit:  {:.3} ms", s.parse_and_translate.as_secs_f64() * 1e3);
+    eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);
+    let mut counts = s.stencil_counts.clone();
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());
+    for (name, n) in counts.iter().take(15) {
+        eprintln!("  {n:>8}  {name}");
+    }
+}
+
+fn run_module(file: &Path, invoke: Option<&str>, stats: bool, args: &[String]) -> Result<i32> {
+    let engine = Engine::default();
+    let module = load(&engine, file)?;
+    if stats {
+        print_stats(&module);
+    }
+    if let Some(import) = module.imports().first() {
+        bail!("unknown import `{}::{}` (weft does not provide host modules for this program)", import.module, import.name);
+    }
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let name = match invoke {
+        Some(name) => name,
+        None => match instance.get_export("_start") {
+            Some(Extern::Func(_)) => "_start",
+            _ => return Ok(0),
+        },
+    };
+    let func = instance.get_func(name).ok_or_else(|| anyhow!("no exported function `{name}`"))?;
+    let ty = func.ty(&store);
+    if args.len() != ty.params.len() {
+        bail!("`{name}` takes {} arguments, {} given", ty.params.len(), args.len());
+    }
+    let params = ty.params.iter().zip(args).map(|(&t, a)| parse_arg(t, a)).collect::<Result<Vec<_>>>()?;
+    let results = func.call(&mut store, &params).map_err(|e| anyhow!("{name}: {e}"))?;
+    for r in results {
+        println!("{}", show(&r));
+    }
+    Ok(0)
+}
+
+fn parse_arg(t: ValType, s: &str) -> Result<Val> {
+    let bad = || anyhow!("cannot parse `{s}` as {t}");
+    let int = |s: &str| -> Option<i128> {
+        let (neg, digits) = s.strip_prefix('-').map(|d| (true, d)).unwrap_or((false, s));
+        let v = match digits.strip_prefix("0x") {
+            Some(hex) => i128::from_str_radix(hex, 16).ok()?,
+            None => digits.parse::<i128>().ok()?,
+        };
+        Some(if neg { -v } else { v })
+    };
+    Ok(match t {
+        ValType::I32 => {
+            let v = int(s).filter(|v| *v >= i32::MIN as i128 && *v <= u32::MAX as i128).ok_or_else(bad)?;
+            Val::I32(v as u32 as i32)
+        }
+        ValType::I64 => {
+            let v = int(s).filter(|v| *v >= i64::MIN as i128 && *v <= u64::MAX as i128).ok_or_else(bad)?;
+            Val::I64(v as u64 as i64)
+        }
+        ValType::F32 => Val::F32(s.parse::<f32>().map_err(|_| bad())?.to_bits()),
+        ValType::F64 => Val::F64(s.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        _ => bail!("arguments of type {t} cannot be given on the command line"),
+    })
+}
+
+fn show(v: &Val) -> String {
+    match v {
+        Val::I32(x) => x.to_string(),
+        Val::I64(x) => x.to_string(),
+        Val::F32(b) => f32::from_bits(*b).to_string(),
+        Val::F64(b) => f64::from_bits(*b).to_string(),
+        Val::V128(b) => format!("0x{b:032x}"),
+        Val::FuncRef(f) => if f.is_some() { "funcref".into() } else { "null".into() },
+        Val::ExternRef(e) => e.map(|e| format!("externref {e}")).unwrap_or_else(|| "null".into()),
+    }
+}

@@ -111,6 +111,10 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 }
             };
             check_use(&name, &code, offset as usize, kind, reloc_kind, &target_name)?;
+            // The JIT patches jumps and calls as `target - (site + 4)`: any other addend is unexpected.
+            if matches!(kind.class(), HoleClass::Jump | HoleClass::Call) && addend != -4 {
+                return Err(unusable(&name, &format!("`{target_name}` has addend {addend}, expected -4")));
+            }
             holes.push(Hole { offset: offset as u32, kind, reloc: reloc_kind, addend });
         }
         holes.sort_by_key(|h| h.offset);

@@ -1,1 +1,28 @@
-pub fn x(){}
+//! weft: a WebAssembly engine whose only code generator is a copy-and-patch JIT.
+//!
+//! ```no_run
+//! let engine = weft::Engine::default();
+//! let module = weft::Module::new(&engine, &std::fs::read("fac.wasm").unwrap()).unwrap();
+//! let mut store = weft::Store::new(&engine, ());
+//! let instance = weft::Instance::new(&mut store, &module, &[]).unwrap();
+//! let fac = instance.get_func("fac").unwrap();
+//! let results = fac.call(&mut store, &[weft::Val::I64(20)]).unwrap();
+//! ```
+#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod codemem;
+pub(crate) mod compiler;
+mod engine;
+mod error;
+mod module;
+mod runtime;
+mod trap;
+pub mod types;
+
+pub use engine::{Config, Engine, WasmVersion};
+pub use error::Error;
+pub use module::{CompileStats, Export, ExportKind, Import, ImportKind, Module};
+pub use runtime::{Caller, Extern, Func, Global, Instance, Memory, Store, Table, Val, WASM_PAGE};
+pub use trap::Trap;
+pub use types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};

@@ -1,0 +1,168 @@
+//! The copy-and-patch emitter: appends stencils to a byte buffer and fills their holes.
+//!
+//! All positions are offsets into the buffer: rel32 holes are position-independent, so the finished
+//! buffer can be copied anywhere. Unresolved jump and call holes form a chain through their own 4 bytes
+//! (each holds the previous unresolved site), so forward branches cost no allocation.
+
+use weft_stencils::{HoleKind, Reloc, STENCILS};
+
+const NO_SITE: u32 = u32::MAX;
+
+/// Values for a stencil's value holes.
+#[derive(Clone, Copy, Default)]
+pub struct Holes {
+    pub s0: u32,
+    pub s1: u32,
+    pub imm: u32,
+    pub imm_hi: u32,
+    pub n: u32,
+    pub offset: u32,
+}
+
+/// A branch target: resolved (position known) or a chain of sites waiting for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Label {
+    pos: Option<u32>,
+    chain: u32,
+}
+
+impl Label {
+    pub fn new() -> Label {
+        Label { pos: None, chain: NO_SITE }
+    }
+    pub fn at(pos: u32) -> Label {
+        Label { pos: Some(pos), chain: NO_SITE }
+    }
+    pub fn is_used(&self) -> bool {
+        self.chain != NO_SITE
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("value {value} does not fit a {reloc:?} hole of stencil `{stencil}`")]
+pub struct PatchError {
+    pub stencil: &'static str,
+    pub value: i64,
+    pub reloc: Reloc,
+}
+
+pub struct CodeBuffer {
+    pub code: Vec<u8>,
+    /// Where the stencils' shared read-only data starts.
+    data_pos: u32,
+    /// Stencil counts, for `--stats`.
+    pub counts: Vec<u32>,
+}
+
+impl CodeBuffer {
+    pub fn new() -> CodeBuffer {
+        let mut code = Vec::with_capacity(4096);
+        code.extend_from_slice(&weft_stencils::DATA);
+        let mut buf = CodeBuffer { code, data_pos: 0, counts: vec![0; STENCILS.len()] };
+        buf.align(16);
+        buf
+    }
+
+    pub fn pos(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    pub fn align(&mut self, to: usize) {
+        // int3 padding: never executed.
+        while self.code.len() % to != 0 {
+            self.code.push(0xCC);
+        }
+    }
+
+    /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and the call hole
+    /// towards `callee`. Returns the stencil's start.
+    pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<&mut Label>) -> Result<u32, PatchError> {
+        let stencil = &STENCILS[id as usize];
+        self.counts[id as usize] += 1;
+        let start = self.code.len();
+        self.code.extend_from_slice(stencil.code);
+        let end = self.code.len() as u32;
+        let mut target = target;
+        let mut callee = callee;
+        for hole in stencil.holes {
+            let site = start as u32 + hole.offset;
+            let value: i64 = match hole.kind {
+                HoleKind::S0 => h.s0 as i64,
+                HoleKind::S1 => h.s1 as i64,
+                HoleKind::Imm => h.imm as i64,
+                HoleKind::ImmHi => h.imm_hi as i64,
+                HoleKind::N => h.n as i64,
+                HoleKind::Offset => h.offset as i64,
+                HoleKind::Data => self.data_pos as i64,
+                HoleKind::Continue => end as i64,
+                HoleKind::Target => {
+                    let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
+                    self.link(site, label);
+                    continue;
+                }
+                HoleKind::Callee => {
+                    let label = callee.as_deref_mut().expect("stencil with a CALLEE hole emitted without a callee");
+                    self.link(site, label);
+                    continue;
+                }
+            };
+            self.patch(stencil.name, site, hole.reloc, value + hole.addend)?;
+        }
+        Ok(start as u32)
+    }
+
+    /// Re-patches value hole `kind` of the stencil emitted at `start` (e.g. a frame size known only at
+    /// the end of the function).
+    pub fn repatch(&mut self, id: u16, start: u32, kind: HoleKind, value: u32) -> Result<(), PatchError> {
+        let stencil = &STENCILS[id as usize];
+        for hole in stencil.holes.iter().filter(|h| h.kind == kind) {
+            self.patch(stencil.name, start + hole.offset, hole.reloc, value as i64 + hole.addend)?;
+        }
+        Ok(())
+    }
+
+    fn patch(&mut self, stencil: &'static str, site: u32, reloc: Reloc, value: i64) -> Result<(), PatchError> {
+        let site_us = site as usize;
+        let bytes: [u8; 4] = match reloc {
+            Reloc::Abs32 => u32::try_from(value).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
+            Reloc::Abs32S => i32::try_from(value).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
+            Reloc::Rel32 => i32::try_from(value - site as i64).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
+        };
+        self.code[site_us..site_us + 4].copy_from_slice(&bytes);
+        Ok(())
+    }
+
+    /// Points the rel32 at `site` to `label`, or queues it on the label's chain.
+    fn link(&mut self, site: u32, label: &mut Label) {
+        match label.pos {
+            Some(pos) => self.write_rel32(site, pos),
+            None => {
+                self.code[site as usize..site as usize + 4].copy_from_slice(&label.chain.to_le_bytes());
+                label.chain = site;
+            }
+        }
+    }
+
+    fn write_rel32(&mut self, site: u32, target: u32) {
+        let rel = target as i64 - (site as i64 + 4);
+        self.code[site as usize..site as usize + 4].copy_from_slice(&(rel as i32).to_le_bytes());
+    }
+
+    /// Binds `label` to `pos`, resolving every queued site.
+    pub fn bind(&mut self, label: &mut Label, pos: u32) {
+        let mut site = label.chain;
+        while site != NO_SITE {
+            let next = u32::from_le_bytes(self.code[site as usize..site as usize + 4].try_into().unwrap());
+            self.write_rel32(site, pos);
+            site = next;
+        }
+        label.chain = NO_SITE;
+        label.pos = Some(pos);
+    }
+
+    /// Binds `label` to the current end of the buffer.
+    pub fn bind_here(&mut self, label: &mut Label) {
+        let pos = self.pos();
+        self.bind(label, pos);
+    }
+}

@@ -1,0 +1,98 @@
+//! The engine: configuration, the canonical function-type registry (so signature checks are one integer
+//! compare) and the CPU check.
+
+use crate::types::FuncType;
+use crate::Error;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Which WebAssembly version's features modules may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmVersion {
+    V2,
+    V3,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub version: WasmVersion,
+    /// Upper bound on nested wasm calls (the native stack bounds it further).
+    pub max_call_depth: u64,
+    /// Bytes of value stack (frames of all active wasm calls).
+    pub value_stack_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { version: WasmVersion::V2, max_call_depth: 100_000, value_stack_bytes: 64 << 20 }
+    }
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+pub(crate) struct EngineInner {
+    pub config: Config,
+    types: Mutex<TypeRegistry>,
+}
+
+#[derive(Default)]
+struct TypeRegistry {
+    ids: HashMap<FuncType, u32>,
+    types: Vec<FuncType>,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Result<Engine, Error> {
+        check_cpu()?;
+        Ok(Engine { inner: Arc::new(EngineInner { config, types: Mutex::new(TypeRegistry::default()) }) })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The canonical id of `ty` (never 0: compiled code may rely on it).
+    pub(crate) fn type_id(&self, ty: &FuncType) -> u32 {
+        let mut reg = self.inner.types.lock().unwrap();
+        if let Some(&id) = reg.ids.get(ty) {
+            return id;
+        }
+        reg.types.push(ty.clone());
+        let id = reg.types.len() as u32;
+        reg.ids.insert(ty.clone(), id);
+        id
+    }
+
+    pub(crate) fn func_type(&self, id: u32) -> FuncType {
+        self.inner.types.lock().unwrap().types[id as usize - 1].clone()
+    }
+
+    pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
+        match self.inner.config.version {
+            WasmVersion::V2 => wasmparser::WasmFeatures::WASM2,
+            WasmVersion::V3 => wasmparser::WasmFeatures::WASM3,
+        }
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(Config::default()).expect("CPU lacks the x86-64-v2 features weft's stencils need")
+    }
+}
+
+/// Stencils are compiled for x86-64-v2 (SSE4.1 rounding, SSE4.2, POPCNT, SSSE3, CX16).
+fn check_cpu() -> Result<(), Error> {
+    let ok = std::is_x86_feature_detected!("sse4.1")
+        && std::is_x86_feature_detected!("sse4.2")
+        && std::is_x86_feature_detected!("ssse3")
+        && std::is_x86_feature_detected!("popcnt");
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Unsupported("this CPU lacks x86-64-v2 features (SSE4.1/4.2, SSSE3, POPCNT) that weft's code needs".into()))
+    }
+}

@@ -1,0 +1,49 @@
+//! The one error type of the engine API.
+
+use crate::Trap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes are not a well-formed or valid module.
+    #[error("invalid module: {0}")]
+    Invalid(String),
+    /// Valid wasm that this engine does not implement (yet).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// Code generation failed (e.g. a frame too large for a 32-bit hole).
+    #[error("compile error: {0}")]
+    Compile(String),
+    /// Imports do not match the module's import declarations.
+    #[error("unknown import or incompatible import type: {0}")]
+    Link(String),
+    /// Execution trapped (also during instantiation: segment initialization or the start function).
+    #[error("{trap}{}", .detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Trap { trap: Trap, detail: Option<String> },
+    /// The program asked to exit (WASI `proc_exit`).
+    #[error("exit with status {0}")]
+    Exit(i32),
+    /// Wrong use of the API (type mismatch in arguments, resource exhaustion).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn trap(&self) -> Option<Trap> {
+        match self {
+            Error::Trap { trap, .. } => Some(*trap),
+            _ => None,
+        }
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for Error {
+    fn from(e: wasmparser::BinaryReaderError) -> Error {
+        Error::Invalid(e.to_string())
+    }
+}
+
+impl From<crate::compiler::emit::PatchError> for Error {
+    fn from(e: crate::compiler::emit::PatchError) -> Error {
+        Error::Compile(e.to_string())
+    }
+}

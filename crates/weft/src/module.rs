@@ -1,0 +1,521 @@
+//! A compiled module: everything parsed from the binary (types, imports, segments, exports) plus the
+//! machine code of its functions. Parsing, validation and code generation are one pass over the bytes.
+
+use crate::codemem::CodeMemory;
+use crate::compiler::emit::{CodeBuffer, Label};
+use crate::compiler::{FuncTranslator, ModuleEnv};
+use crate::types::*;
+use crate::{Engine, Error};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wasmparser::{Parser, Payload, Validator};
+
+#[derive(Clone, Debug)]
+pub enum ImportKind {
+    Func(u32),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+}
+
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub kind: ImportKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub name: String,
+    pub kind: ExportKind,
+    pub index: u32,
+}
+
+/// A constant expression, kept as a tiny stack program (covers extended-const too).
+#[derive(Clone, Debug)]
+pub enum ConstOp {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+pub type ConstExpr = Box<[ConstOp]>;
+
+#[derive(Clone, Debug)]
+pub enum SegmentMode {
+    Passive,
+    Declared,
+    Active { index: u32, offset: ConstExpr },
+}
+
+#[derive(Clone, Debug)]
+pub struct ElemSegment {
+    pub mode: SegmentMode,
+    pub ty: ValType,
+    pub items: Vec<ConstExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Vec<u8>,
+}
+
+/// In-process compile figures (`weft compile --stats`).
+#[derive(Clone, Debug, Default)]
+pub struct CompileStats {
+    pub wasm_bytes: usize,
+    pub code_bytes: usize,
+    pub functions: usize,
+    pub parse_and_translate: Duration,
+    pub finalize: Duration,
+    pub stencil_counts: Vec<(&'static str, u32)>,
+}
+
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    pub types: Vec<FuncType>,
+    pub type_ids: Vec<u32>,
+    pub imports: Vec<Import>,
+    /// Type index of every function, imports first.
+    pub funcs: Vec<u32>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<TableType>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalType>,
+    pub num_imported_globals: u32,
+    pub global_inits: Vec<ConstExpr>,
+    pub exports: Vec<Export>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    pub code: CodeMemory,
+    /// Code offset of every defined function.
+    pub func_offsets: Vec<u32>,
+    /// Absolute addresses of `br_table` targets, one array per `br_table`.
+    _jump_tables: Vec<Box<[usize]>>,
+    pub jump_table_ptrs: Box<[*const usize]>,
+    pub names: Vec<Option<String>>,
+    pub stats: CompileStats,
+}
+
+// SAFETY: the raw pointers point into `_jump_tables`, owned and never mutated after construction.
+unsafe impl Send for ModuleInner {}
+// SAFETY: as above.
+unsafe impl Sync for ModuleInner {}
+
+impl Module {
+    /// Parses, validates and compiles a binary module.
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        Builder::new(engine).build(bytes).map(|inner| Module { inner: Arc::new(inner) })
+    }
+
+    pub fn imports(&self) -> &[Import] {
+        &self.inner.imports
+    }
+
+    pub fn exports(&self) -> &[Export] {
+        &self.inner.exports
+    }
+
+    pub fn func_type(&self, func_index: u32) -> &FuncType {
+        &self.inner.types[self.inner.funcs[func_index as usize] as usize]
+    }
+
+    pub fn type_at(&self, type_index: u32) -> &FuncType {
+        &self.inner.types[type_index as usize]
+    }
+
+    pub fn stats(&self) -> &CompileStats {
+        &self.inner.stats
+    }
+
+    /// The machine code of every defined function: (name or index, bytes).
+    pub fn function_code(&self) -> Vec<(String, &[u8])> {
+        let m = &self.inner;
+        let code = m.code.bytes();
+        let mut starts: Vec<u32> = m.func_offsets.clone();
+        starts.push(code.len() as u32);
+        (0..m.func_offsets.len())
+            .map(|i| {
+                let index = i as u32 + m.num_imported_funcs;
+                let name = m.names.get(index as usize).cloned().flatten().unwrap_or_else(|| format!("func[{index}]"));
+                (name, &code[starts[i] as usize..starts[i + 1] as usize])
+            })
+            .collect()
+    }
+
+    pub fn code_base(&self) -> *const u8 {
+        self.inner.code.base()
+    }
+}
+
+struct Builder<'e> {
+    engine: &'e Engine,
+    env: ModuleEnv,
+    imports: Vec<Import>,
+    exports: Vec<Export>,
+    start: Option<u32>,
+    global_inits: Vec<ConstExpr>,
+    elems: Vec<ElemSegment>,
+    datas: Vec<DataSegment>,
+    buf: CodeBuffer,
+    func_offsets: Vec<u32>,
+    func_labels: Vec<Label>,
+    jump_tables: Vec<Vec<u32>>,
+    names: Vec<Option<String>>,
+}
+
+impl<'e> Builder<'e> {
+    fn new(engine: &'e Engine) -> Self {
+        Builder {
+            engine,
+            env: ModuleEnv::default(),
+            imports: Vec::new(),
+            exports: Vec::new(),
+            start: None,
+            global_inits: Vec::new(),
+            elems: Vec::new(),
+            datas: Vec::new(),
+            buf: CodeBuffer::new(),
+            func_offsets: Vec::new(),
+            func_labels: Vec::new(),
+            jump_tables: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+
+    fn build(mut self, bytes: &[u8]) -> Result<ModuleInner, Error> {
+        let t0 = Instant::now();
+        let mut validator = Validator::new_with_features(self.engine.features());
+        let mut translator = FuncTranslator::default();
+        let mut defined_index = 0u32;
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload = payload?;
+            match validator.payload(&payload)? {
+                wasmparser::ValidPayload::Func(func, body) => {
+                    let mut fv = func.into_validator(Default::default());
+                    let index = self.env.num_imported_funcs + defined_index;
+                    defined_index += 1;
+                    self.buf.align(16);
+                    let start = self.buf.pos();
+                    self.func_offsets.push(start);
+                    let mut label = std::mem::replace(&mut self.func_labels[index as usize], Label::new());
+                    self.buf.bind(&mut label, start);
+                    self.func_labels[index as usize] = label;
+                    let strict = (self.engine.config().version == crate::WasmVersion::V2).then_some(bytes);
+                    translator.translate(&self.env, &mut self.buf, &mut self.func_labels, &mut self.jump_tables, index, &body, &mut fv, strict)?;
+                    continue;
+                }
+                wasmparser::ValidPayload::End(_) => {}
+                _ => {}
+            }
+            self.section(payload, bytes)?;
+        }
+        let parse_and_translate = t0.elapsed();
+        let t1 = Instant::now();
+        let code = CodeMemory::new(&self.buf.code).map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
+        let base = code.base() as usize;
+        let jump_tables: Vec<Box<[usize]>> =
+            self.jump_tables.iter().map(|t| t.iter().map(|&off| base + off as usize).collect()).collect();
+        let jump_table_ptrs = jump_tables.iter().map(|t| t.as_ptr()).collect();
+        let stats = CompileStats {
+            wasm_bytes: bytes.len(),
+            code_bytes: self.buf.code.len(),
+            functions: self.func_offsets.len(),
+            parse_and_translate,
+            finalize: t1.elapsed(),
+            stencil_counts: weft_stencils::STENCILS
+                .iter()
+                .zip(&self.buf.counts)
+                .filter(|(_, c)| **c > 0)
+                .map(|(s, &c)| (s.name, c))
+                .collect(),
+        };
+        let env = self.env;
+        let mut names = self.names;
+        names.resize(env.funcs.len(), None);
+        Ok(ModuleInner {
+            engine: self.engine.clone(),
+            type_ids: env.type_ids,
+            types: env.types,
+            imports: self.imports,
+            funcs: env.funcs,
+            num_imported_funcs: env.num_imported_funcs,
+            tables: env.tables,
+            num_imported_tables: env.num_imported_tables,
+            memories: env.memories,
+            num_imported_memories: env.num_imported_memories,
+            globals: env.globals,
+            num_imported_globals: env.num_imported_globals,
+            global_inits: self.global_inits,
+            exports: self.exports,
+            start: self.start,
+            elems: self.elems,
+            datas: self.datas,
+            code,
+            func_offsets: self.func_offsets,
+            _jump_tables: jump_tables,
+            jump_table_ptrs,
+            names,
+            stats,
+        })
+    }
+
+    fn section(&mut self, payload: Payload<'_>, bytes: &[u8]) -> Result<(), Error> {
+        let env = &mut self.env;
+        match payload {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    let ty = FuncType::from_wasmparser(&ty?)?;
+                    env.type_ids.push(self.engine.type_id(&ty));
+                    env.types.push(ty);
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let kind = match import.ty {
+                        wasmparser::TypeRef::Func(t) => {
+                            env.funcs.push(t);
+                            env.num_imported_funcs += 1;
+                            ImportKind::Func(t)
+                        }
+                        wasmparser::TypeRef::Table(t) => {
+                            let t = table_type(&t)?;
+                            env.tables.push(t);
+                            env.num_imported_tables += 1;
+                            ImportKind::Table(t)
+                        }
+                        wasmparser::TypeRef::Memory(m) => {
+                            let m = memory_type(&m)?;
+                            env.memories.push(m);
+                            env.num_imported_memories += 1;
+                            ImportKind::Memory(m)
+                        }
+                        wasmparser::TypeRef::Global(g) => {
+                            let g = global_type(&g)?;
+                            env.globals.push(g);
+                            env.num_imported_globals += 1;
+                            ImportKind::Global(g)
+                        }
+                        other => return Err(Error::Unsupported(format!("import of {other:?}"))),
+                    };
+                    self.imports.push(Import { module: import.module.into(), name: import.name.into(), kind });
+                }
+                self.func_labels.resize(env.funcs.len(), Label::new());
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    env.funcs.push(t?);
+                }
+                self.func_labels.resize(env.funcs.len(), Label::new());
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table?;
+                    let ty = table_type(&table.ty)?;
+                    if let wasmparser::TableInit::Expr(_) = table.init {
+                        return Err(Error::Unsupported("table initializer expressions".into()));
+                    }
+                    env.tables.push(ty);
+                }
+            }
+            Payload::MemorySection(reader) => {
+                if self.engine.config().version == crate::WasmVersion::V2 {
+                    check_v2_memory_limits(bytes, &reader)?;
+                }
+                for m in reader {
+                    env.memories.push(memory_type(&m?)?);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g?;
+                    env.globals.push(global_type(&g.ty)?);
+                    self.global_inits.push(const_expr(&g.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e?;
+                    let kind = match e.kind {
+                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => ExportKind::Func,
+                        wasmparser::ExternalKind::Table => ExportKind::Table,
+                        wasmparser::ExternalKind::Memory => ExportKind::Memory,
+                        wasmparser::ExternalKind::Global => ExportKind::Global,
+                        other => return Err(Error::Unsupported(format!("export of {other:?}"))),
+                    };
+                    if kind == ExportKind::Func && self.names.len() <= e.index as usize {
+                        self.names.resize(e.index as usize + 1, None);
+                    }
+                    if kind == ExportKind::Func && self.names[e.index as usize].is_none() {
+                        self.names[e.index as usize] = Some(e.name.to_string());
+                    }
+                    self.exports.push(Export { name: e.name.into(), kind, index: e.index });
+                }
+            }
+            Payload::StartSection { func, .. } => self.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for elem in reader {
+                    let elem = elem?;
+                    let mode = match elem.kind {
+                        wasmparser::ElementKind::Passive => SegmentMode::Passive,
+                        wasmparser::ElementKind::Declared => SegmentMode::Declared,
+                        wasmparser::ElementKind::Active { table_index, offset_expr } => {
+                            SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+                        }
+                    };
+                    let (ty, items) = match elem.items {
+                        wasmparser::ElementItems::Functions(r) => {
+                            let items = r.into_iter().map(|f| Ok(vec![ConstOp::RefFunc(f?)].into_boxed_slice())).collect::<Result<_, Error>>()?;
+                            (ValType::FuncRef, items)
+                        }
+                        wasmparser::ElementItems::Expressions(t, r) => {
+                            let items = r.into_iter().map(|e| const_expr(&e?)).collect::<Result<_, Error>>()?;
+                            (ValType::from_ref(t)?, items)
+                        }
+                    };
+                    self.elems.push(ElemSegment { mode, ty, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data?;
+                    let mode = match data.kind {
+                        wasmparser::DataKind::Passive => SegmentMode::Passive,
+                        wasmparser::DataKind::Active { memory_index, offset_expr } => {
+                            SegmentMode::Active { index: memory_index, offset: const_expr(&offset_expr)? }
+                        }
+                    };
+                    self.datas.push(DataSegment { mode, bytes: data.data.to_vec() });
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    // Names are best-effort: a malformed name section must not reject a valid module.
+                    for name in names.into_iter().flatten() {
+                        if let wasmparser::Name::Function(map) = name {
+                            for naming in map.into_iter().flatten() {
+                                let i = naming.index as usize;
+                                if self.names.len() <= i {
+                                    self.names.resize(i + 1, None);
+                                }
+                                self.names[i] = Some(naming.name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::TagSection(_) => return Err(Error::Unsupported("exception handling (tags)".into())),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn limits(min: u64, max: Option<u64>) -> Limits {
+    Limits { min, max }
+}
+
+fn table_type(t: &wasmparser::TableType) -> Result<TableType, Error> {
+    if t.table64 {
+        return Err(Error::Unsupported("64-bit tables".into()));
+    }
+    Ok(TableType { elem: ValType::from_ref(t.element_type)?, limits: limits(t.initial, t.maximum) })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> Result<MemoryType, Error> {
+    if m.memory64 || m.shared || m.page_size_log2.is_some() {
+        return Err(Error::Unsupported("memory64, shared memory or custom page sizes".into()));
+    }
+    Ok(MemoryType { limits: limits(m.initial, m.maximum) })
+}
+
+fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType, Error> {
+    if g.shared {
+        return Err(Error::Unsupported("shared globals".into()));
+    }
+    Ok(GlobalType { content: ValType::from_wasmparser(g.content_type)?, mutable: g.mutable })
+}
+
+fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
+    use wasmparser::Operator as O;
+    let mut ops = Vec::new();
+    let mut reader = e.get_operators_reader();
+    while !reader.eof() {
+        ops.push(match reader.read()? {
+            O::I32Const { value } => ConstOp::I32(value),
+            O::I64Const { value } => ConstOp::I64(value),
+            O::F32Const { value } => ConstOp::F32(value.bits()),
+            O::F64Const { value } => ConstOp::F64(value.bits()),
+            O::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
+            O::RefNull { .. } => ConstOp::RefNull,
+            O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            O::I32Add => ConstOp::I32Add,
+            O::I32Sub => ConstOp::I32Sub,
+            O::I32Mul => ConstOp::I32Mul,
+            O::I64Add => ConstOp::I64Add,
+            O::I64Sub => ConstOp::I64Sub,
+            O::I64Mul => ConstOp::I64Mul,
+            O::End => break,
+            other => return Err(Error::Unsupported(format!("constant expression operator {other:?}"))),
+        });
+    }
+    Ok(ops.into_boxed_slice())
+}
+
+/// WebAssembly 2.0 encodes memory limits as u32 LEBs of at most 5 bytes; wasmparser reads them as u64
+/// (for memory64) and so accepts overlong encodings that 2.0 calls malformed.
+fn check_v2_memory_limits(bytes: &[u8], reader: &wasmparser::MemorySectionReader<'_>) -> Result<(), Error> {
+    for entry in reader.clone().into_iter_with_offsets() {
+        let (offset, _) = entry?;
+        let mut pos = offset as usize;
+        let flags = bytes.get(pos).copied().unwrap_or(0);
+        pos += 1;
+        let count = if flags & 1 != 0 { 2 } else { 1 };
+        for _ in 0..count {
+            let mut len = 0;
+            loop {
+                let b = *bytes.get(pos + len).ok_or_else(|| Error::Invalid("unexpected end".into()))?;
+                len += 1;
+                if len == 5 && b & 0xf0 != 0 || len > 5 {
+                    return Err(Error::Invalid("integer representation too long".into()));
+                }
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            pos += len;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Functions: calling compiled code from the host, and host functions callable from compiled code.
+//!
+//! Both directions use the stencil ABI: `fn(fp, ctx, caller, 0, 0, 0) -> trap code`, arguments and
+//! results in 8/16-byte slots at `fp`.
+
+use super::store::StoreInner;
+use super::{Store, Val};
+use crate::types::FuncType;
+use crate::{Error, Trap};
+use std::ptr::NonNull;
+use weft_ops::trap;
+use weft_ops::vm::{VmCtx, VmFuncRef};
+
+type Entry = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64) -> u64;
+
+/// A callable function (wasm or host), valid as long as its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Func(pub(crate) NonNull<VmFuncRef>);
+
+pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error>;
+
+/// A host function's record; its `funcref` is what tables and imports point to.
+#[repr(C)]
+pub(crate) struct HostFuncDyn<T> {
+    funcref: VmFuncRef,
+    store: *mut StoreInner<T>,
+    ty: FuncType,
+    func: Box<HostFn<T>>,
+}
+
+/// What a host function sees of its caller.
+pub struct Caller<'a, T> {
+    store: &'a mut StoreInner<T>,
+    /// The calling instance, when called from wasm.
+    vmctx: *mut VmCtx,
+}
+
+impl<T> Caller<'_, T> {
+    pub fn data(&self) -> &T {
+        &self.store.data
+    }
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.store.data
+    }
+    /// Memory 0 of the calling instance (empty if it has none or the caller is the host).
+    pub fn memory(&mut self) -> &mut [u8] {
+        if self.vmctx.is_null() {
+            return &mut [];
+        }
+        // SAFETY: the caller's VmCtx and its memory live in the store we borrow mutably.
+        unsafe {
+            let m = (*self.vmctx).memory;
+            std::slice::from_raw_parts_mut((*m).base, (*m).len as usize)
+        }
+    }
+    /// Memory 0 of the caller together with the store's data (WASI needs both at once).
+    pub fn memory_and_data(&mut self) -> (&mut [u8], &mut T) {
+        let data = &mut self.store.data;
+        if self.vmctx.is_null() {
+            return (&mut [], data);
+        }
+        // SAFETY: as in `memory`; the memory and `data` are disjoint.
+        let mem = unsafe {
+            let m = (*self.vmctx).memory;
+            std::slice::from_raw_parts_mut((*m).base, (*m).len as usize)
+        };
+        (mem, data)
+    }
+}
+
+impl Func {
+    /// A host function of type `ty`.
+    pub fn new<T: 'static>(
+        store: &mut Store<T>,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + 'static,
+    ) -> Func {
+        let type_id = store.inner.engine.type_id(&ty) as u64;
+        let inner: *mut StoreInner<T> = &mut *store.inner;
+        let mut host = Box::new(HostFuncDyn {
+            funcref: VmFuncRef { code: host_trampoline::<T> as *const u8, ctx: std::ptr::null_mut(), type_id },
+            store: inner,
+            ty,
+            func: Box::new(func),
+        });
+        host.funcref.ctx = &mut *host as *mut HostFuncDyn<T> as *mut u8;
+        let ptr = NonNull::from(&host.funcref);
+        store.inner.host_funcs.push(host);
+        Func(ptr)
+    }
+
+    pub fn ty<T>(&self, store: &Store<T>) -> FuncType {
+        // SAFETY: the store owning the function is borrowed.
+        store.inner.engine.func_type(unsafe { self.0.as_ref() }.type_id as u32)
+    }
+
+    pub(crate) fn type_id(&self) -> u64 {
+        // SAFETY: handles are only used with their (live) store.
+        unsafe { self.0.as_ref() }.type_id
+    }
+
+    /// Calls the function with `params`, returning its results or the trap that stopped it.
+    pub fn call<T>(&self, store: &mut Store<T>, params: &[Val]) -> Result<Vec<Val>, Error> {
+        let ty = self.ty(store);
+        if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
+            return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
+        }
+        call_raw(&mut store.inner, self.0.as_ptr(), &ty, params)
+    }
+}
+
+/// Bytes of native stack kept free below compiled code for host functions and the runtime itself.
+const NATIVE_STACK_RESERVE: usize = 256 << 10;
+/// A generous bound on the native stack one wasm call level uses (call stencils push ~48 bytes).
+const NATIVE_BYTES_PER_CALL: usize = 256;
+/// Value-stack bytes kept free above the limit checked by `enter`, for host frames' results.
+const VALUE_STACK_SLACK: usize = 64 << 10;
+
+pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &FuncType, params: &[Val]) -> Result<Vec<Val>, Error> {
+    if store.stack.is_empty() {
+        let slots = store.engine.config().value_stack_bytes / 16;
+        store.stack = vec![0u128; slots.max(VALUE_STACK_SLACK / 8)];
+        let end = store.stack.as_mut_ptr() as usize + store.stack.len() * 16;
+        store.runtime.stack_limit = (end - VALUE_STACK_SLACK) as *mut u8;
+    }
+    let base = store.stack.as_mut_ptr() as *mut u8;
+    // SAFETY: stack_next stays within the stack (checked against the limit below).
+    let fp = unsafe { base.add(store.stack_next) };
+    if fp as usize + ty.frame_bytes() as usize > store.runtime.stack_limit as usize {
+        return Err(Error::Trap { trap: Trap::StackExhausted, detail: None });
+    }
+    let mut off = 0usize;
+    for v in params {
+        // SAFETY: fp + frame_bytes is below the stack limit.
+        unsafe { v.write(fp.add(off)) };
+        off += v.ty().slot_bytes() as usize;
+    }
+    let saved_depth = store.runtime.depth_left;
+    if store.active == 0 {
+        store.runtime.depth_left = depth_budget(store.engine.config().max_call_depth);
+    }
+    store.active += 1;
+    // SAFETY: `f` is a live funcref of this store whose code follows the stencil ABI; `fp` has room for
+    // the frame (the callee checks the rest), and all state compiled code touches is owned by the store.
+    let code = unsafe {
+        let entry: Entry = std::mem::transmute((*f).code);
+        entry(fp, (*f).ctx as *mut VmCtx, std::ptr::null_mut(), 0, 0, 0)
+    };
+    store.active -= 1;
+    store.runtime.depth_left = saved_depth;
+    if code != trap::OK {
+        let err = store.host_error.take();
+        return Err(match (code, err) {
+            (trap::HOST | trap::EXIT, Some(e)) => e,
+            (c, _) => Error::Trap { trap: Trap::from_code(c), detail: None },
+        });
+    }
+    let mut results = Vec::with_capacity(ty.results.len());
+    let mut off = 0usize;
+    for &t in ty.results.iter() {
+        // SAFETY: the callee wrote its results at fp (its frame holds at least them).
+        results.push(unsafe { Val::read(t, fp.add(off)) });
+        off += t.slot_bytes() as usize;
+    }
+    Ok(results)
+}
+
+/// How many nested wasm calls the native stack left to this thread can hold.
+fn depth_budget(max: u64) -> u64 {
+    let here = &max as *const u64 as usize;
+    let remaining = native_stack_low().map(|low| here.saturating_sub(low)).unwrap_or(1 << 20);
+    let budget = remaining.saturating_sub(NATIVE_STACK_RESERVE) / NATIVE_BYTES_PER_CALL;
+    (budget as u64).min(max)
+}
+
+fn native_stack_low() -> Option<usize> {
+    // SAFETY: plain pthread queries on the current thread with a zeroed attr that we destroy.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr = std::ptr::null_mut();
+        let mut size = 0usize;
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 { None } else { Some(addr as usize) }
+    }
+}
+
+/// Entry point of every host function, called by compiled code like a wasm function.
+unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: `ctx` is the HostFuncDyn<T> this trampoline was registered with, and its store is alive
+    // (it owns the record). Compiled code holds no Rust references into the store while it runs.
+    let host = unsafe { &*(ctx as *const HostFuncDyn<T>) };
+    let store = unsafe { &mut *host.store };
+    let mut params = Vec::with_capacity(host.ty.params.len());
+    let mut off = 0usize;
+    for &t in host.ty.params.iter() {
+        // SAFETY: the caller placed the arguments at fp.
+        params.push(unsafe { Val::read(t, fp.add(off)) });
+        off += t.slot_bytes() as usize;
+    }
+    let mut results: Vec<Val> = host.ty.results.iter().map(|&t| Val::from_bits(t, 0)).collect();
+    // Nested calls back into wasm get frames above this one.
+    let saved_next = store.stack_next;
+    store.stack_next = (fp as usize - store.stack.as_ptr() as usize) + host.ty.frame_bytes() as usize;
+    store.stack_next = store.stack_next.next_multiple_of(16);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (host.func)(Caller { store: &mut *store, vmctx: caller as *mut VmCtx }, &params, &mut results)
+    }));
+    store.stack_next = saved_next;
+    match outcome {
+        Ok(Ok(())) => {
+            let mut off = 0usize;
+            for (v, &t) in results.iter().zip(host.ty.results.iter()) {
+                if v.ty() != t {
+                    store.host_error = Some(Error::Usage(format!("host function returned a {} where {t} was expected", v.ty())));
+                    return trap::HOST;
+                }
+                // SAFETY: the caller's frame has room for the results at fp.
+                unsafe { v.write(fp.add(off)) };
+                off += t.slot_bytes() as usize;
+            }
+            trap::OK
+        }
+        Ok(Err(e)) => {
+            let code = if matches!(e, Error::Exit(_)) { trap::EXIT } else { trap::HOST };
+            store.host_error = Some(e);
+            code
+        }
+        Err(_) => {
+            store.host_error = Some(Error::Trap { trap: Trap::Host, detail: Some("host function panicked".into()) });
+            trap::HOST
+        }
+    }
+}

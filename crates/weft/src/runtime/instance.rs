@@ -1,0 +1,272 @@
+//! Instantiation: link imports (with the spec's type checks), create the module's own memories, tables
+//! and globals, build the `VmCtx`, apply active segments in order, run the start function.
+
+use super::func::call_raw;
+use super::store::{Extern, Global, Memory, Table};
+use super::{Func, GlobalInstance, MemoryInstance, Store, TableInstance, Val};
+use crate::module::{ConstExpr, ConstOp, ExportKind, ImportKind, SegmentMode};
+use crate::types::*;
+use crate::{Error, Module, Trap};
+use std::collections::HashMap;
+use std::ptr::NonNull;
+use weft_ops::vm::{Builtin, VmCtx, VmFuncRef, VmMemory, VmTable};
+
+/// An instantiated module; valid as long as its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instance(pub(crate) NonNull<InstanceData>);
+
+pub(crate) struct InstanceData {
+    pub vmctx: VmCtx,
+    pub module: Module,
+    pub funcs: Box<[VmFuncRef]>,
+    pub globals: Box<[*mut u8]>,
+    pub global_handles: Box<[NonNull<GlobalInstance>]>,
+    pub tables: Box<[*mut VmTable]>,
+    pub table_handles: Box<[NonNull<TableInstance>]>,
+    pub memories: Box<[NonNull<MemoryInstance>]>,
+    /// Element segments' references; emptied by `elem.drop` and after active initialization.
+    pub elems: Vec<Box<[u64]>>,
+    pub data_dropped: Vec<bool>,
+    pub exports: HashMap<String, Extern>,
+    _empty_memory: Box<VmMemory>,
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the module's import order.
+    pub fn new<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+        let m = &module.inner;
+        if imports.len() != m.imports.len() {
+            return Err(Error::Link(format!("module needs {} imports, {} given", m.imports.len(), imports.len())));
+        }
+        let mut funcs = Vec::with_capacity(m.funcs.len());
+        let mut globals = Vec::new();
+        let mut global_handles = Vec::new();
+        let mut tables = Vec::new();
+        let mut table_handles = Vec::new();
+        let mut memories = Vec::new();
+        for (import, ext) in m.imports.iter().zip(imports) {
+            let what = || format!("{}::{}", import.module, import.name);
+            match (&import.kind, ext) {
+                (ImportKind::Func(t), Extern::Func(f)) => {
+                    if f.type_id() != m.type_ids[*t as usize] as u64 {
+                        return Err(Error::Link(format!("{}: function type mismatch", what())));
+                    }
+                    // SAFETY: `f` belongs to this store.
+                    let r = unsafe { f.0.as_ref() };
+                    funcs.push(VmFuncRef { code: r.code, ctx: r.ctx, type_id: r.type_id });
+                }
+                (ImportKind::Table(t), Extern::Table(h)) => {
+                    let actual = h.ty(store);
+                    if actual.elem != t.elem || !limits_match(actual.limits, t.limits) {
+                        return Err(Error::Link(format!("{}: table type mismatch", what())));
+                    }
+                    // SAFETY: `h` belongs to this store; the VmTable lives as long as the store.
+                    tables.push(unsafe { &mut (*h.0.as_ptr()).vm } as *mut VmTable);
+                    table_handles.push(h.0);
+                }
+                (ImportKind::Memory(t), Extern::Memory(h)) => {
+                    if !limits_match(h.ty(store).limits, t.limits) {
+                        return Err(Error::Link(format!("{}: memory type mismatch", what())));
+                    }
+                    memories.push(h.0);
+                }
+                (ImportKind::Global(t), Extern::Global(h)) => {
+                    if h.ty(store) != *t {
+                        return Err(Error::Link(format!("{}: global type mismatch", what())));
+                    }
+                    // SAFETY: `h` belongs to this store.
+                    globals.push(unsafe { (*h.0.as_ptr()).cell.as_mut_ptr() } as *mut u8);
+                    global_handles.push(h.0);
+                }
+                _ => return Err(Error::Link(format!("{}: incompatible import type", what()))),
+            }
+        }
+
+        let mut data = Box::new(InstanceData {
+            vmctx: VmCtx {
+                memory: std::ptr::null_mut(),
+                globals: std::ptr::null(),
+                tables: std::ptr::null(),
+                funcs: std::ptr::null(),
+                jump_tables: m.jump_table_ptrs.as_ptr(),
+                runtime: &mut *store.inner.runtime,
+                builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
+                instance: std::ptr::null_mut(),
+            },
+            module: module.clone(),
+            funcs: Box::new([]),
+            globals: Box::new([]),
+            global_handles: Box::new([]),
+            tables: Box::new([]),
+            table_handles: Box::new([]),
+            memories: Box::new([]),
+            elems: Vec::new(),
+            data_dropped: vec![false; m.datas.len()],
+            exports: HashMap::new(),
+            _empty_memory: Box::new(VmMemory { base: std::ptr::NonNull::dangling().as_ptr(), len: 0 }),
+        });
+        let ctx: *mut VmCtx = &mut data.vmctx;
+        data.vmctx.instance = &mut *data as *mut InstanceData as *mut u8;
+        let code_base = m.code.base();
+        for (i, &off) in m.func_offsets.iter().enumerate() {
+            let index = m.num_imported_funcs as usize + i;
+            // SAFETY: offsets produced by the compiler lie inside the code memory.
+            let code = unsafe { code_base.add(off as usize) };
+            funcs.push(VmFuncRef { code, ctx: ctx as *mut u8, type_id: m.type_ids[m.funcs[index] as usize] as u64 });
+        }
+        data.funcs = funcs.into_boxed_slice();
+        data.vmctx.funcs = data.funcs.as_ptr();
+
+        // Globals are initialized in order; an initializer may read earlier (imported) globals.
+        for (i, init) in m.global_inits.iter().enumerate() {
+            let ty = m.globals[m.num_imported_globals as usize + i];
+            let value = eval_const(init, &globals, &data.funcs)?;
+            let g = Global::new(store, ty, Val::from_bits(ty.content, value))?;
+            // SAFETY: freshly created in this store.
+            globals.push(unsafe { (*g.0.as_ptr()).cell.as_mut_ptr() } as *mut u8);
+            global_handles.push(g.0);
+        }
+        for t in &m.tables[m.num_imported_tables as usize..] {
+            let h = Table::new(store, *t, Val::null(t.elem).unwrap())?;
+            // SAFETY: freshly created in this store.
+            tables.push(unsafe { &mut (*h.0.as_ptr()).vm } as *mut VmTable);
+            table_handles.push(h.0);
+        }
+        for mt in &m.memories[m.num_imported_memories as usize..] {
+            memories.push(Memory::new(store, *mt)?.0);
+        }
+        data.globals = globals.into_boxed_slice();
+        data.global_handles = global_handles.into_boxed_slice();
+        data.tables = tables.into_boxed_slice();
+        data.table_handles = table_handles.into_boxed_slice();
+        data.memories = memories.into_boxed_slice();
+        data.vmctx.globals = data.globals.as_ptr();
+        data.vmctx.tables = data.tables.as_ptr();
+        data.vmctx.memory = match data.memories.first() {
+            // SAFETY: the memory lives in this store.
+            Some(mem) => unsafe { &mut (*mem.as_ptr()).vm },
+            None => &mut *data._empty_memory,
+        };
+
+        for e in &m.exports {
+            let ext = match e.kind {
+                ExportKind::Func => Extern::Func(Func(NonNull::from(&data.funcs[e.index as usize]))),
+                ExportKind::Table => Extern::Table(Table(data.table_handles[e.index as usize])),
+                ExportKind::Memory => Extern::Memory(Memory(data.memories[e.index as usize])),
+                ExportKind::Global => Extern::Global(Global(data.global_handles[e.index as usize])),
+            };
+            data.exports.insert(e.name.clone(), ext);
+        }
+
+        // Segments: evaluate every element segment, then apply active ones in order (elements before data);
+        // a failure traps after the earlier segments took effect, as the spec says.
+        let mut elems = Vec::with_capacity(m.elems.len());
+        for seg in &m.elems {
+            let items = seg.items.iter().map(|e| eval_const(e, &data.globals, &data.funcs).map(|v| v as u64)).collect::<Result<Box<[u64]>, _>>()?;
+            elems.push(items);
+        }
+        data.elems = elems;
+        let instance = store.push_instance(data);
+        // SAFETY: just pushed into the store, which keeps it alive; no other reference is live.
+        let data = unsafe { &mut *instance.0.as_ptr() };
+        for (i, seg) in m.elems.iter().enumerate() {
+            match &seg.mode {
+                SegmentMode::Active { index, offset } => {
+                    let offset = eval_const(offset, &data.globals, &data.funcs)? as u32 as u64;
+                    // SAFETY: the table lives in this store.
+                    let table = unsafe { &mut *data.table_handles[*index as usize].as_ptr() };
+                    let items = std::mem::take(&mut data.elems[i]);
+                    if offset + items.len() as u64 > table.size() {
+                        return Err(Error::Trap { trap: Trap::OutOfBoundsTable, detail: None });
+                    }
+                    table.elems[offset as usize..offset as usize + items.len()].copy_from_slice(&items);
+                }
+                SegmentMode::Declared => data.elems[i] = Box::new([]),
+                SegmentMode::Passive => {}
+            }
+        }
+        for (i, seg) in m.datas.iter().enumerate() {
+            if let SegmentMode::Active { index, offset } = &seg.mode {
+                let offset = eval_const(offset, &data.globals, &data.funcs)? as u32 as u64;
+                // SAFETY: the memory lives in this store.
+                let mem = unsafe { &mut *data.memories[*index as usize].as_ptr() };
+                if offset + seg.bytes.len() as u64 > mem.vm.len {
+                    return Err(Error::Trap { trap: Trap::OutOfBoundsMemory, detail: None });
+                }
+                mem.data_mut()[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(&seg.bytes);
+                data.data_dropped[i] = true;
+            }
+        }
+        if let Some(start) = m.start {
+            let f = &data.funcs[start as usize] as *const VmFuncRef;
+            let ty = module.func_type(start).clone();
+            call_raw(&mut store.inner, f, &ty, &[])?;
+        }
+        Ok(instance)
+    }
+
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        // SAFETY: the instance lives as long as its store, which the caller still holds.
+        unsafe { self.0.as_ref() }.exports.get(name).copied()
+    }
+
+    pub fn get_func(&self, name: &str) -> Option<Func> {
+        match self.get_export(name)? {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        // SAFETY: as in `get_export`.
+        let data = unsafe { self.0.as_ref() };
+        let mut v: Vec<_> = data.exports.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    pub fn module(&self) -> &Module {
+        // SAFETY: as in `get_export`.
+        &unsafe { self.0.as_ref() }.module
+    }
+}
+
+/// Import subtyping on limits: at least as large, and a maximum no larger than required.
+fn limits_match(actual: Limits, required: Limits) -> bool {
+    actual.min >= required.min
+        && match required.max {
+            None => true,
+            Some(rmax) => actual.max.is_some_and(|amax| amax <= rmax),
+        }
+}
+
+fn eval_const(expr: &ConstExpr, globals: &[*mut u8], funcs: &[VmFuncRef]) -> Result<u128, Error> {
+    let mut stack: Vec<u128> = Vec::with_capacity(2);
+    for op in expr.iter() {
+        let v = match *op {
+            ConstOp::I32(v) => v as u32 as u128,
+            ConstOp::I64(v) => v as u64 as u128,
+            ConstOp::F32(v) => v as u128,
+            ConstOp::F64(v) => v as u128,
+            ConstOp::V128(v) => v,
+            ConstOp::RefNull => 0,
+            ConstOp::RefFunc(f) => &funcs[f as usize] as *const VmFuncRef as u64 as u128,
+            // SAFETY: global cells are 16 bytes and live in the store.
+            ConstOp::GlobalGet(g) => unsafe { (globals[g as usize] as *const u128).read_unaligned() },
+            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul | ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                let b = stack.pop().unwrap_or(0);
+                let a = stack.pop().unwrap_or(0);
+                match *op {
+                    ConstOp::I32Add => (a as u32).wrapping_add(b as u32) as u128,
+                    ConstOp::I32Sub => (a as u32).wrapping_sub(b as u32) as u128,
+                    ConstOp::I32Mul => (a as u32).wrapping_mul(b as u32) as u128,
+                    ConstOp::I64Add => (a as u64).wrapping_add(b as u64) as u128,
+                    ConstOp::I64Sub => (a as u64).wrapping_sub(b as u64) as u128,
+                    _ => (a as u64).wrapping_mul(b as u64) as u128,
+                }
+            }
+        };
+        stack.push(v);
+    }
+    stack.pop().ok_or_else(|| Error::Invalid("empty constant expression".into()))
+}

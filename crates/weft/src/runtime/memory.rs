@@ -1,0 +1,85 @@
+//! Linear memories. The whole maximum size is reserved up front (PROT_NONE) and pages are committed on
+//! growth, so `base` never moves and compiled code may keep it in a register between calls.
+//!
+//! Bounds are checked explicitly by every access stencil (`ea + size <= len`). The reservation is what
+//! guard-page checking will need later; explicit checks come first because they need no signal handler.
+
+use crate::codemem::page_size;
+use crate::types::MemoryType;
+use crate::Error;
+use weft_ops::vm::VmMemory;
+
+pub const WASM_PAGE: u64 = 65536;
+/// 4 GiB: the most a 32-bit memory can address.
+const MAX_PAGES: u64 = 65536;
+
+pub struct MemoryInstance {
+    pub(crate) vm: VmMemory,
+    pub(crate) ty: MemoryType,
+    reserved: usize,
+}
+
+impl MemoryInstance {
+    pub fn new(ty: MemoryType) -> Result<Box<MemoryInstance>, Error> {
+        let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        let reserved = ((max_pages * WASM_PAGE) as usize).max(page_size());
+        // SAFETY: a fresh anonymous PROT_NONE reservation; checked below.
+        let base = unsafe {
+            libc::mmap(std::ptr::null_mut(), reserved, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+        };
+        if base == libc::MAP_FAILED {
+            return Err(Error::Usage(format!("cannot reserve {reserved} bytes for a linear memory")));
+        }
+        let mut mem = Box::new(MemoryInstance { vm: VmMemory { base: base as *mut u8, len: 0 }, ty, reserved });
+        if mem.grow(ty.limits.min).is_none() {
+            return Err(Error::Usage(format!("cannot allocate {} pages of linear memory", ty.limits.min)));
+        }
+        Ok(mem)
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.vm.len / WASM_PAGE
+    }
+
+    pub fn max_pages(&self) -> u64 {
+        self.ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES)
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or None (memory unchanged).
+    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages() {
+            return None;
+        }
+        if delta == 0 {
+            return Some(old);
+        }
+        let new_len = (new * WASM_PAGE) as usize;
+        debug_assert!(new_len <= self.reserved);
+        // SAFETY: [base, base + new_len) lies inside our reservation.
+        let rc = unsafe { libc::mprotect(self.vm.base as *mut _, new_len, libc::PROT_READ | libc::PROT_WRITE) };
+        if rc != 0 {
+            return None;
+        }
+        self.vm.len = new_len as u64;
+        Some(old)
+    }
+
+    pub fn data(&self) -> &[u8] {
+        // SAFETY: the first `len` bytes are committed and readable.
+        unsafe { std::slice::from_raw_parts(self.vm.base, self.vm.len as usize) }
+    }
+
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: the first `len` bytes are committed and writable; `&mut self` makes this view unique.
+        unsafe { std::slice::from_raw_parts_mut(self.vm.base, self.vm.len as usize) }
+    }
+}
+
+impl Drop for MemoryInstance {
+    fn drop(&mut self) {
+        // SAFETY: we own the reservation.
+        unsafe { libc::munmap(self.vm.base as *mut _, self.reserved) };
+    }
+}

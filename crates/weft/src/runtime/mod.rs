@@ -1,0 +1,23 @@
+//! Everything that exists while modules run: the store and the objects it owns (instances, memories,
+//! tables, globals, host functions), calls in and out of compiled code, and the builtins compiled code
+//! calls back into.
+//!
+//! *Architecture invariant*: every object compiled code can reach is boxed and owned by the `Store`,
+//! which frees nothing before it is dropped, so raw pointers in `VmCtx` stay valid.
+
+mod builtins;
+mod func;
+mod global;
+mod instance;
+mod memory;
+mod store;
+mod table;
+mod values;
+
+pub use func::{Caller, Func};
+pub use global::GlobalInstance;
+pub use instance::Instance;
+pub use memory::{MemoryInstance, WASM_PAGE};
+pub use store::{Extern, Global, Memory, Store, Table};
+pub use table::TableInstance;
+pub use values::Val;

@@ -1,0 +1,162 @@
+//! The store: owner of all runtime objects, plus the value stack and call-depth state that compiled code
+//! shares (`VmRuntime`). Handles (`Memory`, `Table`, `Global`, `Func`) point into it.
+
+use super::func::HostFuncDyn;
+use super::{Func, GlobalInstance, Instance, MemoryInstance, TableInstance, Val};
+use crate::types::*;
+use crate::{Engine, Error};
+use std::ptr::NonNull;
+use weft_ops::vm::VmRuntime;
+
+pub struct Store<T> {
+    pub(crate) inner: Box<StoreInner<T>>,
+}
+
+pub(crate) struct StoreInner<T> {
+    pub engine: Engine,
+    pub data: T,
+    pub instances: Vec<Box<super::instance::InstanceData>>,
+    pub memories: Vec<Box<MemoryInstance>>,
+    pub tables: Vec<Box<TableInstance>>,
+    pub globals: Vec<Box<GlobalInstance>>,
+    pub host_funcs: Vec<Box<HostFuncDyn<T>>>,
+    pub runtime: Box<VmRuntime>,
+    /// Frames of running wasm calls; 16-byte aligned.
+    pub stack: Vec<u128>,
+    /// First free byte of `stack` for the next call from the host.
+    pub stack_next: usize,
+    /// Nesting of host -> wasm entries (0 = no wasm running).
+    pub active: u32,
+    /// Why the last `trap::HOST` happened.
+    pub host_error: Option<Error>,
+}
+
+impl<T> Store<T> {
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        Store {
+            inner: Box::new(StoreInner {
+                engine: engine.clone(),
+                data,
+                instances: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                host_funcs: Vec::new(),
+                runtime: Box::new(VmRuntime { depth_left: 0, stack_limit: std::ptr::null_mut() }),
+                stack: Vec::new(),
+                stack_next: 0,
+                active: 0,
+                host_error: None,
+            }),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+}
+
+/// Anything a module can import or export.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Extern {
+    Func(Func),
+    Table(Table),
+    Memory(Memory),
+    Global(Global),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Memory(pub(crate) NonNull<MemoryInstance>);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Table(pub(crate) NonNull<TableInstance>);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Global(pub(crate) NonNull<GlobalInstance>);
+
+// Handles are only dereferenced with the store that owns their object borrowed (the `store` argument),
+// which is what keeps them valid; they carry no lifetime of their own, as in Wasmtime.
+impl Memory {
+    pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
+        let mut m = MemoryInstance::new(ty)?;
+        let ptr = NonNull::from(&mut *m);
+        store.inner.memories.push(m);
+        Ok(Memory(ptr))
+    }
+    pub fn ty<T>(&self, _store: &Store<T>) -> MemoryType {
+        // SAFETY: the store owning the memory is borrowed.
+        let m = unsafe { self.0.as_ref() };
+        MemoryType { limits: Limits { min: m.pages(), max: m.ty.limits.max } }
+    }
+    pub fn data<'a, T>(&self, _store: &'a Store<T>) -> &'a [u8] {
+        // SAFETY: the store owning the memory is borrowed for 'a.
+        unsafe { self.0.as_ref() }.data()
+    }
+    pub fn data_mut<'a, T>(&self, _store: &'a mut Store<T>) -> &'a mut [u8] {
+        // SAFETY: the store owning the memory is mutably borrowed for 'a.
+        unsafe { (*self.0.as_ptr()).data_mut() }
+    }
+    pub fn grow<T>(&self, _store: &mut Store<T>, delta: u64) -> Option<u64> {
+        // SAFETY: the store owning the memory is mutably borrowed.
+        unsafe { (*self.0.as_ptr()).grow(delta) }
+    }
+}
+
+impl Table {
+    pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
+        let mut t = TableInstance::new(ty, init.to_bits() as u64);
+        let ptr = NonNull::from(&mut *t);
+        store.inner.tables.push(t);
+        Ok(Table(ptr))
+    }
+    pub fn ty<T>(&self, _store: &Store<T>) -> TableType {
+        // SAFETY: the store owning the table is borrowed.
+        let t = unsafe { self.0.as_ref() };
+        TableType { elem: t.ty.elem, limits: Limits { min: t.size(), max: t.ty.limits.max } }
+    }
+    pub fn size<T>(&self, _store: &Store<T>) -> u64 {
+        // SAFETY: as in `ty`.
+        unsafe { self.0.as_ref() }.size()
+    }
+    pub fn get<T>(&self, _store: &Store<T>, index: u64) -> Option<Val> {
+        // SAFETY: as in `ty`.
+        let t = unsafe { self.0.as_ref() };
+        t.elems.get(index as usize).map(|&bits| Val::from_bits(t.ty.elem, bits as u128))
+    }
+}
+
+impl Global {
+    pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
+        if value.ty() != ty.content {
+            return Err(Error::Usage(format!("global of type {} initialized with a {}", ty.content, value.ty())));
+        }
+        let bits = value.to_bits();
+        let mut g = Box::new(GlobalInstance { cell: [bits as u64, (bits >> 64) as u64], ty });
+        let ptr = NonNull::from(&mut *g);
+        store.inner.globals.push(g);
+        Ok(Global(ptr))
+    }
+    pub fn ty<T>(&self, _store: &Store<T>) -> GlobalType {
+        // SAFETY: the store owning the global is borrowed.
+        unsafe { self.0.as_ref() }.ty
+    }
+    pub fn get<T>(&self, _store: &Store<T>) -> Val {
+        // SAFETY: as in `ty`.
+        let g = unsafe { self.0.as_ref() };
+        Val::from_bits(g.ty.content, g.cell[0] as u128 | (g.cell[1] as u128) << 64)
+    }
+}
+
+impl<T> Store<T> {
+    pub(crate) fn push_instance(&mut self, data: Box<super::instance::InstanceData>) -> Instance {
+        let ptr = NonNull::from(&*data);
+        self.inner.instances.push(data);
+        Instance(ptr)
+    }
+}
