@@ -13,16 +13,6 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
     let mut set = StencilSet::default();
     let mut blob_offsets: HashMap<SectionIndex, u64> = HashMap::new();
 
-    // Relocations in data sections would have to be patched per copy of the data: never allowed.
-    for section in file.sections() {
-        if section.kind() != SectionKind::Text && section.relocations().next().is_some() {
-            let name = section.name().unwrap_or("?").to_string();
-            if !name.starts_with(".rela.") && !name.contains("eh_frame") && !name.starts_with(".note") {
-                return Err(unusable(&name, "a data section has relocations (a jump table or a table of pointers); such data cannot be shared between copies"));
-            }
-        }
-    }
-
     let mut symbols: Vec<_> = file
         .symbols()
         .filter(|s| s.kind() == SymbolKind::Text && s.is_global() && s.is_definition())
@@ -40,6 +30,22 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
         };
         let mut code = code.to_vec();
         let mut holes = Vec::new();
+        // Panic machinery first: it is the most common cause and explains the other symptoms it brings
+        // along (panic-location data, absolute references to it).
+        for (offset, reloc) in section.relocations() {
+            if offset < start || offset >= start + size {
+                continue;
+            }
+            if let RelocationTarget::Symbol(i) = reloc.target() {
+                let target = file.symbol_by_index(i)?;
+                let target_name = target.name().unwrap_or("");
+                if target.is_undefined() && (target_name.starts_with("_R") || target_name.starts_with("_ZN")) {
+                    return Err(unusable(&name, &format!(
+                        "undefined Rust symbol `{target_name}`: panic machinery or a non-inlined core function leaked in (use unchecked ops and explicit traps)"
+                    )));
+                }
+            }
+        }
         for (offset, reloc) in section.relocations() {
             if offset < start || offset >= start + size {
                 continue;
@@ -85,6 +91,12 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 };
                 let target_section = file.section_by_index(target_section_index)?;
                 match target_section.kind() {
+                    SectionKind::ReadOnlyData | SectionKind::ReadOnlyString if target_section.relocations().next().is_some() => {
+                        return Err(unusable(&name, &format!(
+                            "references read-only data `{}` that has relocations itself (a table of pointers?): it cannot be shared between copies",
+                            target_section.name().unwrap_or("?")
+                        )))
+                    }
                     SectionKind::ReadOnlyData | SectionKind::ReadOnlyString => {
                         let blob_offset = *blob_offsets.entry(target_section_index).or_insert_with(|| {
                             let align = target_section.align().max(1) as usize;
@@ -128,6 +140,17 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
         }
         set.stencils.push(Stencil { name, code, holes });
     }
+    // Relocations in data sections would have to be patched per copy of the data: never allowed.
+    // Checked after the stencils, so a more specific reason (say, panic machinery) is reported first.
+    for section in file.sections() {
+        if section.kind() != SectionKind::Text && section.relocations().next().is_some() {
+            let name = section.name().unwrap_or("?").to_string();
+            if !name.starts_with(".rela.") && !name.contains("eh_frame") && !name.starts_with(".note") {
+                return Err(unusable(&name, "a data section has relocations (a jump table or a table of pointers); such data cannot be shared between copies"));
+            }
+        }
+    }
+
     Ok(set)
 }
 
