@@ -17,3 +17,9 @@ pub const HOST: u64 = 11;
 pub const EXIT: u64 = 12;
 pub const NULL_REFERENCE: u64 = 13;
 pub const UNALIGNED_ATOMIC: u64 = 14;
+
+/// Set on a trap code once the trapping function has been recorded in `VmRuntime::trap_func`; a trap
+/// code without it comes straight from the function the host called.
+pub const RECORDED: u64 = 1 << 16;
+/// The trap kind without the `RECORDED` flag.
+pub const KIND_MASK: u64 = RECORDED - 1;

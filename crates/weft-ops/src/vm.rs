@@ -35,6 +35,8 @@ pub struct VmFuncRef {
 pub struct VmRuntime {
     pub depth_left: u64,
     pub stack_limit: *mut u8,
+    /// The function a trap happened in, recorded by the first call stencil the trap code passes.
+    pub trap_func: *const VmFuncRef,
 }
 
 /// A runtime helper called from a stencil. `sp` points at the operator's first operand slot; results are

@@ -251,10 +251,20 @@ stencil!(enter(fp, ctx, mem, len) {
 /// Returns from the wasm function (results already at the frame base).
 stencil!(ret(fp, ctx, mem, len) { (*(*ctx).runtime).depth_left += 1; return trap::OK });
 
-/// Direct call of a function of this module; its frame starts at `S0` (its params are already there).
+/// A callee returned trap code `r`: remember the innermost function once, then pass the trap on.
+/// Only trap paths pay for this.
+#[inline(always)]
+unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
+    unsafe {
+        if r & trap::RECORDED == 0 { (*(*ctx).runtime).trap_func = callee }
+    }
+    r | trap::RECORDED
+}
+
+/// Direct call of function `IMM` of this module; its frame starts at `S0` (its params are already there).
 stencil!(call(fp, ctx, mem, len) {
     let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, 0, 0, 0);
-    if r != 0 { return r }
+    if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
     let (m, l) = memory(ctx);
     next!(m, l)
 });
@@ -263,7 +273,7 @@ stencil!(call_import(fp, ctx, mem, len) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     let code: Next = core::mem::transmute((*f).code);
     let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
-    if r != 0 { return r }
+    if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next!(m, l)
 });
@@ -277,7 +287,7 @@ stencil!(call_indirect(fp, ctx, mem, len) {
     if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
     let code: Next = core::mem::transmute((*f).code);
     let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
-    if r != 0 { return r }
+    if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next!(m, l)
 });

@@ -17,8 +17,8 @@ pub enum Error {
     #[error("unknown import or incompatible import type: {0}")]
     Link(String),
     /// Execution trapped (also during instantiation: segment initialization or the start function).
-    #[error("{trap}{}", .detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Trap { trap: Trap, detail: Option<String> },
+    #[error("{trap}{}{}", .func.as_ref().map(|f| format!(" in function `{f}`")).unwrap_or_default(), .detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Trap { trap: Trap, func: Option<String>, detail: Option<String> },
     /// The program asked to exit (WASI `proc_exit`).
     #[error("exit with status {0}")]
     Exit(i32),
@@ -33,6 +33,12 @@ impl Error {
             Error::Trap { trap, .. } => Some(*trap),
             _ => None,
         }
+    }
+}
+
+impl Error {
+    pub(crate) fn trap_kind(trap: Trap) -> Error {
+        Error::Trap { trap, func: None, detail: None }
     }
 }
 

@@ -472,7 +472,7 @@ impl FuncTranslator {
                 if function_index < env.num_imported_funcs {
                     buf.emit(id::call_import, &Holes { s0: first, imm: function_index, ..Default::default() }, None, None)?;
                 } else {
-                    buf.emit(id::call, &Holes { s0: first, ..Default::default() }, None, Some(&mut func_labels[function_index as usize]))?;
+                    buf.emit(id::call, &Holes { s0: first, imm: function_index, ..Default::default() }, None, Some(&mut func_labels[function_index as usize]))?;
                 }
                 self.push_results(ty);
             }

@@ -127,7 +127,7 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     // SAFETY: stack_next stays within the stack (checked against the limit below).
     let fp = unsafe { base.add(store.stack_next) };
     if fp as usize + ty.frame_bytes() as usize > store.runtime.stack_limit as usize {
-        return Err(Error::Trap { trap: Trap::StackExhausted, detail: None });
+        return Err(Error::trap_kind(Trap::StackExhausted));
     }
     let mut off = 0usize;
     for v in params {
@@ -150,9 +150,15 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     store.runtime.depth_left = saved_depth;
     if code != trap::OK {
         let err = store.host_error.take();
-        return Err(match (code, err) {
+        let kind = code & trap::KIND_MASK;
+        return Err(match (kind, err) {
             (trap::HOST | trap::EXIT, Some(e)) => e,
-            (c, _) => Error::Trap { trap: Trap::from_code(c), detail: None },
+            (c, _) => {
+                let culprit = if code & trap::RECORDED != 0 { store.runtime.trap_func } else { f };
+                // SAFETY: recorded funcrefs point into instances or host functions of this store.
+                let func = unsafe { func_name::<T>(culprit) };
+                Error::Trap { trap: Trap::from_code(c), func, detail: None }
+            }
         });
     }
     let mut results = Vec::with_capacity(ty.results.len());
@@ -163,6 +169,29 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
         off += t.slot_bytes() as usize;
     }
     Ok(results)
+}
+
+/// The name of a function for trap messages: its name-section or export name, else `func[N]`.
+///
+/// # Safety
+/// `f` is null or a live funcref of this store.
+unsafe fn func_name<T>(f: *const VmFuncRef) -> Option<String> {
+    if f.is_null() {
+        return None;
+    }
+    // SAFETY: guaranteed by the caller; wasm funcrefs carry their instance's VmCtx.
+    unsafe {
+        if (*f).code == host_trampoline::<T> as *const u8 {
+            return Some("<host function>".into());
+        }
+        let ctx = (*f).ctx as *const VmCtx;
+        let inst = &*((*ctx).instance as *const super::instance::InstanceData);
+        let m = &inst.module.inner;
+        let offset = (*f).code as usize - m.code.base() as usize;
+        let i = m.func_offsets.binary_search(&(offset as u32)).ok()?;
+        let index = m.num_imported_funcs as usize + i;
+        Some(m.names.get(index).cloned().flatten().unwrap_or_else(|| format!("func[{index}]")))
+    }
 }
 
 /// How many nested wasm calls the native stack left to this thread can hold.
@@ -230,7 +259,7 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
             code
         }
         Err(_) => {
-            store.host_error = Some(Error::Trap { trap: Trap::Host, detail: Some("host function panicked".into()) });
+            store.host_error = Some(Error::Trap { trap: Trap::Host, func: None, detail: Some("host function panicked".into()) });
             trap::HOST
         }
     }

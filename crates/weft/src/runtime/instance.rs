@@ -177,7 +177,7 @@ impl Instance {
                     let table = unsafe { &mut *data.table_handles[*index as usize].as_ptr() };
                     let items = std::mem::take(&mut data.elems[i]);
                     if offset + items.len() as u64 > table.size() {
-                        return Err(Error::Trap { trap: Trap::OutOfBoundsTable, detail: None });
+                        return Err(Error::trap_kind(Trap::OutOfBoundsTable));
                     }
                     table.elems[offset as usize..offset as usize + items.len()].copy_from_slice(&items);
                 }
@@ -191,7 +191,7 @@ impl Instance {
                 // SAFETY: the memory lives in this store.
                 let mem = unsafe { &mut *data.memories[*index as usize].as_ptr() };
                 if offset + seg.bytes.len() as u64 > mem.vm.len {
-                    return Err(Error::Trap { trap: Trap::OutOfBoundsMemory, detail: None });
+                    return Err(Error::trap_kind(Trap::OutOfBoundsMemory));
                 }
                 mem.data_mut()[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(&seg.bytes);
                 data.data_dropped[i] = true;

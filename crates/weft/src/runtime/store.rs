@@ -42,7 +42,7 @@ impl<T> Store<T> {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 host_funcs: Vec::new(),
-                runtime: Box::new(VmRuntime { depth_left: 0, stack_limit: std::ptr::null_mut() }),
+                runtime: Box::new(VmRuntime { depth_left: 0, stack_limit: std::ptr::null_mut(), trap_func: std::ptr::null() }),
                 stack: Vec::new(),
                 stack_next: 0,
                 active: 0,
