@@ -53,6 +53,14 @@ impl<T> Caller<'_, T> {
             std::slice::from_raw_parts_mut((*m).base, (*m).len as usize)
         }
     }
+    /// Calls `f` (e.g. back into the calling instance) from inside a host function.
+    pub fn call(&mut self, f: Func, params: &[Val]) -> Result<Vec<Val>, Error> {
+        let ty = self.store.engine.func_type(f.type_id() as u32);
+        if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
+            return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
+        }
+        call_raw(self.store, f.0.as_ptr(), &ty, params)
+    }
     /// Memory 0 of the caller together with the store's data (WASI needs both at once).
     pub fn memory_and_data(&mut self) -> (&mut [u8], &mut T) {
         let data = &mut self.store.data;
