@@ -181,3 +181,30 @@ macro_rules! for_each_store_op {
         I64Store32 i64_store32 i64 => u32 4;
     } };
 }
+
+/// Comparisons that a following `br_if`/`if` fuses with: `Variant name InputType;`.
+#[macro_export]
+macro_rules! for_each_fusable_compare {
+    ($m:ident) => { $m! {
+        I32Eq i32_eq i32;
+        I32Ne i32_ne i32;
+        I32LtS i32_lt_s i32;
+        I32LtU i32_lt_u i32;
+        I32GtS i32_gt_s i32;
+        I32GtU i32_gt_u i32;
+        I32LeS i32_le_s i32;
+        I32LeU i32_le_u i32;
+        I32GeS i32_ge_s i32;
+        I32GeU i32_ge_u i32;
+        I64Eq i64_eq i64;
+        I64Ne i64_ne i64;
+        I64LtS i64_lt_s i64;
+        I64LtU i64_lt_u i64;
+        I64GtS i64_gt_s i64;
+        I64GtU i64_gt_u i64;
+        I64LeS i64_le_s i64;
+        I64LeU i64_le_u i64;
+        I64GeS i64_ge_s i64;
+        I64GeU i64_ge_u i64;
+    } };
+}

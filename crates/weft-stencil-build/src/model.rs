@@ -11,6 +11,7 @@ pub enum HoleKind {
     Callee,
     S0,
     S1,
+    S2,
     Imm,
     ImmHi,
     N,
@@ -33,12 +34,13 @@ pub enum HoleClass {
 }
 
 impl HoleKind {
-    pub const ALL: [(&'static str, HoleKind); 9] = [
+    pub const ALL: [(&'static str, HoleKind); 10] = [
         ("CONTINUE", HoleKind::Continue),
         ("TARGET", HoleKind::Target),
         ("CALLEE", HoleKind::Callee),
         ("S0", HoleKind::S0),
         ("S1", HoleKind::S1),
+        ("S2", HoleKind::S2),
         ("IMM", HoleKind::Imm),
         ("IMM_HI", HoleKind::ImmHi),
         ("N", HoleKind::N),

@@ -20,6 +20,7 @@ pub fn write(set: &StencilSet) -> String {
                 HoleKind::Callee => "Callee",
                 HoleKind::S0 => "S0",
                 HoleKind::S1 => "S1",
+                HoleKind::S2 => "S2",
                 HoleKind::Imm => "Imm",
                 HoleKind::ImmHi => "ImmHi",
                 HoleKind::N => "N",
@@ -40,9 +41,20 @@ pub fn write(set: &StencilSet) -> String {
         }
         writeln!(out, "    ] }},").unwrap();
     }
-    out.push_str("];\n\n/// Stencil indices into `STENCILS`, by stencil name.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
+    out.push_str("];\n\n/// Stencil indices into `STENCILS`, by stencil name; `<ns>__<name>` variants as `<ns>::<name>`.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
+    let mut namespaces: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
     for (i, s) in set.stencils.iter().enumerate() {
-        writeln!(out, "    pub const {}: u16 = {};", s.name, i).unwrap();
+        match s.name.split_once("__") {
+            Some((ns, name)) => namespaces.entry(ns).or_default().push((name, i)),
+            None => writeln!(out, "    pub const {}: u16 = {};", s.name, i).unwrap(),
+        }
+    }
+    for (ns, items) in namespaces {
+        writeln!(out, "    pub mod {ns} {{").unwrap();
+        for (name, i) in items {
+            writeln!(out, "        pub const {name}: u16 = {i};").unwrap();
+        }
+        out.push_str("    }\n");
     }
     out.push_str("}\n");
     out

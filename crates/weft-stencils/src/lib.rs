@@ -11,6 +11,7 @@ pub enum HoleKind {
     Callee,
     S0,
     S1,
+    S2,
     Imm,
     ImmHi,
     N,

@@ -29,6 +29,7 @@ type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64) ->
 unsafe extern "C" {
     static S0: u8;
     static S1: u8;
+    static S2: u8;
     static IMM: u8;
     static IMM_HI: u8;
     static N: u8;
@@ -48,7 +49,15 @@ macro_rules! h {
 
 macro_rules! stencil {
     ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
-        #[unsafe(no_mangle)]
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len) $body);
+    };
+    // A variant of an operator: exported as `<ns>__<name>`, which the generated tables expose as
+    // `id::<ns>::<name>` (one Rust module per variant keeps the function names apart).
+    ($ns:ident :: $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
+        stencil!(@export concat!(stringify!($ns), "__", stringify!($name)), $name($fp, $ctx, $mem, $len) $body);
+    };
+    (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
+        #[unsafe(export_name = $export)]
         pub unsafe extern "C" fn $name(
             $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, t0: u64, t1: u64,
         ) -> u64 {
@@ -88,45 +97,85 @@ unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
 }
 
 // ---- operators whose meaning is a `semantics` function ------------------------------------------
-macro_rules! define_simple {
-    ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_simple!(@ $shape $name $in => $out); )* };
+// Three-address form: sources `S0` (and `S1`, or the immediate `IMM` in the `si` variant), result to
+// `S2` (`S1` for unops). A source may be an operand-stack slot or a local's slot: the compiler decides.
+macro_rules! define_unops {
+    ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_unops!(@ $shape $name $in => $out); )* };
     (@ unop $name:ident $in:ty => $out:ty) => {
-        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$out>(fp, s, semantics::$name(rd::<$in>(fp, s))); next!() });
-    };
-    (@ binop $name:ident $in:ty => $out:ty) => {
-        stencil!($name(fp, ctx, mem, len) {
-            let s = h!(S0);
-            wr::<$out>(fp, s, semantics::$name(rd::<$in>(fp, s), rd::<$in>(fp, s + 8)));
-            next!()
-        });
+        stencil!($name(fp, ctx, mem, len) { wr::<$out>(fp, h!(S1), semantics::$name(rd::<$in>(fp, h!(S0)))); next!() });
     };
     (@ unop_trap $name:ident $in:ty => $out:ty) => {
         stencil!($name(fp, ctx, mem, len) {
-            let s = h!(S0);
-            match semantics::$name(rd::<$in>(fp, s)) { Ok(v) => wr::<$out>(fp, s, v), Err(t) => return t }
+            match semantics::$name(rd::<$in>(fp, h!(S0))) { Ok(v) => wr::<$out>(fp, h!(S1), v), Err(t) => return t }
             next!()
         });
     };
-    (@ binop_trap $name:ident $in:ty => $out:ty) => {
-        stencil!($name(fp, ctx, mem, len) {
-            let s = h!(S0);
-            match semantics::$name(rd::<$in>(fp, s), rd::<$in>(fp, s + 8)) { Ok(v) => wr::<$out>(fp, s, v), Err(t) => return t }
-            next!()
-        });
-    };
+    (@ $other:ident $name:ident $in:ty => $out:ty) => {};
 }
-for_each_simple_op!(define_simple);
+for_each_simple_op!(define_unops);
+
+/// The immediate operand of an `si` stencil, as the operator's input type: 32 bits, sign-extended for
+/// 64-bit integers (the compiler only uses `si` when the constant fits).
+trait FromImm { fn from_imm(bits: u32) -> Self; }
+impl FromImm for i32 { #[inline(always)] fn from_imm(b: u32) -> i32 { b as i32 } }
+impl FromImm for u32 { #[inline(always)] fn from_imm(b: u32) -> u32 { b } }
+impl FromImm for i64 { #[inline(always)] fn from_imm(b: u32) -> i64 { b as i32 as i64 } }
+impl FromImm for u64 { #[inline(always)] fn from_imm(b: u32) -> u64 { b as i32 as i64 as u64 } }
+impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32) -> f32 { f32::from_bits(b) } }
+impl FromImm for f64 { #[inline(always)] fn from_imm(b: u32) -> f64 { f32::from_bits(b) as f64 } }
+
+macro_rules! define_binops {
+    ($ns:ident, $b:ident; $($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_binops!(@ $ns $b $shape $name $in => $out); )* };
+    (@ $ns:ident $b:ident binop $name:ident $in:ty => $out:ty) => {
+        stencil!($ns::$name(fp, ctx, mem, len) {
+            wr::<$out>(fp, h!(S2), semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)));
+            next!()
+        });
+    };
+    (@ $ns:ident $b:ident binop_trap $name:ident $in:ty => $out:ty) => {
+        stencil!($ns::$name(fp, ctx, mem, len) {
+            match semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)) { Ok(v) => wr::<$out>(fp, h!(S2), v), Err(t) => return t }
+            next!()
+        });
+    };
+    (@ $ns:ident $b:ident $other:ident $name:ident $in:ty => $out:ty) => {};
+    (@operand slot $in:ty, $fp:ident) => { rd::<$in>($fp, h!(S1)) };
+    (@operand imm $in:ty, $fp:ident) => { <$in as FromImm>::from_imm(h!(IMM) as u32) };
+}
+pub mod ss { use super::*; for_each_simple_op!(define_binops_ss); }
+pub mod si { use super::*; for_each_simple_op!(define_binops_si); }
+macro_rules! define_binops_ss { ($($t:tt)*) => { define_binops!(ss, slot; $($t)*); }; }
+macro_rules! define_binops_si { ($($t:tt)*) => { define_binops!(si, imm; $($t)*); }; }
+use {define_binops_si, define_binops_ss};
+
+/// Compare-and-branch: `<cmp>; br_if` (and `if`, which branches when false) as one stencil.
+macro_rules! define_cmp_branches {
+    ($ns:ident, $b:ident, $when:literal; $($variant:ident $name:ident $in:ty;)*) => { $(
+        stencil!($ns::$name(fp, ctx, mem, len) {
+            if (semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)) != 0) == $when { jump!() }
+            next!()
+        });
+    )* };
+}
+macro_rules! define_brif_ss { ($($t:tt)*) => { define_cmp_branches!(brif_ss, slot, true; $($t)*); }; }
+macro_rules! define_brif_si { ($($t:tt)*) => { define_cmp_branches!(brif_si, imm, true; $($t)*); }; }
+macro_rules! define_brunless_ss { ($($t:tt)*) => { define_cmp_branches!(brunless_ss, slot, false; $($t)*); }; }
+macro_rules! define_brunless_si { ($($t:tt)*) => { define_cmp_branches!(brunless_si, imm, false; $($t)*); }; }
+pub mod brif_ss { use super::*; for_each_fusable_compare!(define_brif_ss); }
+pub mod brif_si { use super::*; for_each_fusable_compare!(define_brif_si); }
+pub mod brunless_ss { use super::*; for_each_fusable_compare!(define_brunless_ss); }
+pub mod brunless_si { use super::*; for_each_fusable_compare!(define_brunless_si); }
+use {define_brif_si, define_brif_ss, define_brunless_si, define_brunless_ss};
 
 // ---- memory ----------------------------------------------------------------------------------------
 // Explicit bounds checks: effective address = u32 address + u32 offset, computed in 64 bits so it cannot
-// wrap; accessible when ea + size <= memlen.
+// wrap; accessible when ea + size <= memlen. Address from `S0`; loads write `S1`, stores read `S1`.
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         stencil!($name(fp, ctx, mem, len) {
-            let s = h!(S0);
-            let ea = rd::<u32>(fp, s) as u64 + h!(OFFSET) as u32 as u64;
+            let ea = rd::<u32>(fp, h!(S0)) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            wr::<$r>(fp, s, (mem.add(ea as usize) as *const $m).read_unaligned() as $r);
+            wr::<$r>(fp, h!(S1), (mem.add(ea as usize) as *const $m).read_unaligned() as $r);
             next!()
         });
     )* };
@@ -135,10 +184,9 @@ for_each_load_op!(define_load);
 macro_rules! define_store {
     ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => { $(
         stencil!($name(fp, ctx, mem, len) {
-            let s = h!(S0);
-            let ea = rd::<u32>(fp, s) as u64 + h!(OFFSET) as u32 as u64;
+            let ea = rd::<u32>(fp, h!(S0)) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            (mem.add(ea as usize) as *mut $m).write_unaligned(rd::<$v>(fp, s + 8) as $m);
+            (mem.add(ea as usize) as *mut $m).write_unaligned(rd::<$v>(fp, h!(S1)) as $m);
             next!()
         });
     )* };

@@ -13,6 +13,7 @@ const NO_SITE: u32 = u32::MAX;
 pub struct Holes {
     pub s0: u32,
     pub s1: u32,
+    pub s2: u32,
     pub imm: u32,
     pub imm_hi: u32,
     pub n: u32,
@@ -89,6 +90,7 @@ impl CodeBuffer {
             let value: i64 = match hole.kind {
                 HoleKind::S0 => h.s0 as i64,
                 HoleKind::S1 => h.s1 as i64,
+                HoleKind::S2 => h.s2 as i64,
                 HoleKind::Imm => h.imm as i64,
                 HoleKind::ImmHi => h.imm_hi as i64,
                 HoleKind::N => h.n as i64,
@@ -109,6 +111,14 @@ impl CodeBuffer {
             self.patch(stencil.name, site, hole.reloc, value + hole.addend)?;
         }
         Ok(start as u32)
+    }
+
+    /// Removes the stencil `id` that was emitted last, at `start` (a peephole found a better form).
+    /// Only valid for stencils without jump or call holes, before any label was bound after them.
+    pub fn rollback(&mut self, id: u16, start: u32) {
+        debug_assert_eq!(start as usize + STENCILS[id as usize].code.len(), self.code.len());
+        self.code.truncate(start as usize);
+        self.counts[id as usize] -= 1;
     }
 
     /// Re-patches value hole `kind` of the stencil emitted at `start` (e.g. a frame size known only at

@@ -1,9 +1,13 @@
 //! Wasm function bodies -> stencils, in one linear pass over the operators.
 //!
 //! Every value has a frame slot fixed at compile time: params, then declared locals, then the operand
-//! stack (8 bytes a slot, 16 for v128). An operator becomes one stencil whose holes are the slot offsets
-//! of its operands; a result overwrites its first operand's slot. Branches move their values to the
-//! target's slots and jump; forward jumps wait on a `Label` chain.
+//! stack (8 bytes a slot, 16 for v128). An operator becomes one stencil whose holes are the frame
+//! offsets of its sources and its result. Operand-stack entries are *lazy*: `local.get` and constants
+//! push a reference, not a copy, and stencils read locals and immediates directly; an entry is copied
+//! into its slot only when something needs it there (block boundaries, calls, a write to its local).
+//! Two peepholes roll back the stencil just emitted: `local.set` retargets a producer's result straight
+//! into the local, and a compare followed by `br_if`/`if` becomes one compare-and-branch stencil.
+//! Branches move their values to the target's slots and jump; forward jumps wait on a `Label` chain.
 //!
 //! *Architecture invariant*: work per operator is O(1) amortized (plus O(arity) for moves, bounded by
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
@@ -74,10 +78,44 @@ struct Control {
     else_label: Label,
 }
 
+/// Where an operand-stack value lives right now.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Loc {
+    /// In its own slot (`Operand::off`).
+    Slot,
+    /// Still in local N (valid until the local is written).
+    Local(u32),
+    /// A constant not yet written anywhere (raw bits).
+    Const(u64),
+}
+
 #[derive(Clone, Copy)]
 struct Operand {
     ty: ValType,
+    /// The operand's own slot, used when it must be materialized.
     off: u32,
+    loc: Loc,
+}
+
+/// Which hole of a producer stencil receives its result.
+#[derive(Clone, Copy)]
+enum Dst {
+    S1,
+    S2,
+}
+
+/// The last stencil emitted, when it produced the operand on top of the stack and nothing came after it
+/// (no other stencil, no label): a peephole may roll it back and emit a better form.
+#[derive(Clone, Copy)]
+struct Producer {
+    start: u32,
+    id: u16,
+    holes: Holes,
+    dst: Dst,
+    /// Stack height with the result pushed.
+    height: usize,
+    /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
+    fuse: Option<(u16, u16)>,
 }
 
 /// Reusable translation state (buffers survive across functions).
@@ -94,6 +132,11 @@ pub struct FuncTranslator {
     dead_depth: u32,
     /// br_table: landing pad per target depth.
     pads: Vec<Option<u32>>,
+    /// Lazy references to each local on the operand stack.
+    local_refs: Vec<u32>,
+    /// No lazy entry below this stack index (materializing scans from here).
+    lazy_floor: usize,
+    last: Option<Producer>,
 }
 
 fn vt(t: &str) -> ValType {
@@ -108,27 +151,57 @@ fn vt(t: &str) -> ValType {
 
 #[derive(Clone, Copy)]
 enum Shape {
-    Unop,
-    Binop,
+    /// One stencil: source `S0`, result `S1`.
+    Unop(u16),
+    /// Sources `S0`, `S1` (`ss`) or `S0`, `IMM` (`si`); result `S2`.
+    Binop { ss: u16, si: u16 },
 }
 
-/// The simple-op table from the shared op list: operator -> (shape, stencil, result type).
-fn simple_op(op: &Operator) -> Option<(Shape, u16, ValType)> {
+/// The simple-op table from the shared op list: operator -> (stencils, result type).
+fn simple_op(op: &Operator) -> Option<(Shape, ValType)> {
     macro_rules! shape {
-        (unop) => { Shape::Unop };
-        (unop_trap) => { Shape::Unop };
-        (binop) => { Shape::Binop };
-        (binop_trap) => { Shape::Binop };
+        (unop $name:ident) => { Shape::Unop(id::$name) };
+        (unop_trap $name:ident) => { Shape::Unop(id::$name) };
+        (binop $name:ident) => { Shape::Binop { ss: id::ss::$name, si: id::si::$name } };
+        (binop_trap $name:ident) => { Shape::Binop { ss: id::ss::$name, si: id::si::$name } };
     }
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => {
             match op {
-                $(Operator::$variant => Some((shape!($shape), id::$name, vt(stringify!($out)))),)*
+                $(Operator::$variant => Some((shape!($shape $name), vt(stringify!($out)))),)*
                 _ => None,
             }
         };
     }
     weft_ops::for_each_simple_op!(table)
+}
+
+/// Binops whose operands may be swapped (so a constant left operand can become the immediate).
+fn commutative(op: &Operator) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::I32Add | O::I32Mul | O::I32And | O::I32Or | O::I32Xor | O::I32Eq | O::I32Ne
+            | O::I64Add | O::I64Mul | O::I64And | O::I64Or | O::I64Xor | O::I64Eq | O::I64Ne
+    )
+}
+
+/// The compare-and-branch stencils fused from compare stencil `cmp` (an `ss` or `si` variant).
+fn fused_branches(cmp: u16) -> Option<(u16, u16)> {
+    macro_rules! table {
+        ($($variant:ident $name:ident $in:ty;)*) => {
+            $(
+                if cmp == id::ss::$name { return Some((id::brif_ss::$name, id::brunless_ss::$name)) }
+                if cmp == id::si::$name { return Some((id::brif_si::$name, id::brunless_si::$name)) }
+            )*
+        };
+    }
+    weft_ops::for_each_fusable_compare!(table);
+    if cmp == id::i32_eqz {
+        // `i32.eqz; br_if` branches when the operand is zero: the eqz's source feeds `br_unless`.
+        return Some((id::br_unless, id::br_if));
+    }
+    None
 }
 
 fn load_op<'a>(op: &'a Operator<'_>) -> Option<(u16, ValType, &'a wasmparser::MemArg)> {
@@ -174,9 +247,11 @@ impl FuncTranslator {
         self.frames.clear();
         self.dead = false;
         self.dead_depth = 0;
+        self.lazy_floor = 0;
+        self.last = None;
         let mut off = 0u32;
         for &p in ty.params.iter() {
-            self.locals.push(Operand { ty: p, off });
+            self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
             off += p.slot_bytes();
         }
         let params_bytes = off;
@@ -187,10 +262,12 @@ impl FuncTranslator {
             fv.define_locals(offset, count, t)?;
             let t = ValType::from_wasmparser(t)?;
             for _ in 0..count {
-                self.locals.push(Operand { ty: t, off });
+                self.locals.push(Operand { ty: t, off, loc: Loc::Slot });
                 off = off.checked_add(t.slot_bytes()).ok_or_else(|| Error::Compile("too many locals".into()))?;
             }
         }
+        self.local_refs.clear();
+        self.local_refs.resize(self.locals.len(), 0);
         // Results are written to the frame base on return, so the frame holds at least them.
         self.stack_base = off.max(ty.frame_bytes());
         self.max_top = self.stack_base;
@@ -221,10 +298,12 @@ impl FuncTranslator {
             self.operator(env, buf, func_labels, jump_tables, &op)?;
         }
         reader.finish()?;
-        // Room for the deepest operand plus a callee's frame header is checked by the callee itself.
+        // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
         Ok(())
     }
+
+    // ---- operand stack ---------------------------------------------------------------------------
 
     fn top(&self) -> u32 {
         self.stack.last().map(|o| o.off + o.ty.slot_bytes()).unwrap_or(self.stack_base)
@@ -234,38 +313,233 @@ impl FuncTranslator {
         if height == 0 { self.stack_base } else { let o = self.stack[height - 1]; o.off + o.ty.slot_bytes() }
     }
 
+    /// Pushes a value that a stencil is about to write into its slot; returns the slot.
     fn push(&mut self, ty: ValType) -> u32 {
+        self.push_loc(ty, Loc::Slot)
+    }
+
+    fn push_loc(&mut self, ty: ValType, loc: Loc) -> u32 {
         let off = self.top();
-        self.stack.push(Operand { ty, off });
+        match loc {
+            Loc::Slot => {}
+            Loc::Local(x) => {
+                self.local_refs[x as usize] += 1;
+                self.lazy_floor = self.lazy_floor.min(self.stack.len());
+            }
+            Loc::Const(_) => self.lazy_floor = self.lazy_floor.min(self.stack.len()),
+        }
+        self.stack.push(Operand { ty, off, loc });
         self.max_top = self.max_top.max(off + ty.slot_bytes());
         off
     }
 
-    fn pop(&mut self) -> Operand {
-        self.stack.pop().expect("validated code never underflows the operand stack")
+    /// Pops an operand wherever it lives.
+    fn pop_lazy(&mut self) -> Operand {
+        let o = self.stack.pop().expect("validated code never underflows the operand stack");
+        if let Loc::Local(x) = o.loc {
+            self.local_refs[x as usize] -= 1;
+        }
+        self.lazy_floor = self.lazy_floor.min(self.stack.len());
+        o
     }
 
-    /// Moves the top `n` operands down to start at `dst` (dst <= their current start).
-    fn emit_move(&self, buf: &mut CodeBuffer, n: usize, dst: u32) -> Result<(), Error> {
+    /// Pops an operand, first writing it into its own slot if it lives elsewhere.
+    fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Error> {
+        let o = self.pop_lazy();
+        if o.loc != Loc::Slot {
+            self.emit_value_to(buf, &o, o.off)?;
+        }
+        Ok(Operand { loc: Loc::Slot, ..o })
+    }
+
+    fn truncate_stack(&mut self, height: usize) {
+        while self.stack.len() > height {
+            self.pop_lazy();
+        }
+    }
+
+    /// The frame offset a stencil can read the operand from, if it has one (constants have none).
+    fn src(&self, o: &Operand) -> Option<u32> {
+        match o.loc {
+            Loc::Slot => Some(o.off),
+            Loc::Local(x) => Some(self.locals[x as usize].off),
+            Loc::Const(_) => None,
+        }
+    }
+
+    /// A readable frame offset for a popped operand, writing a constant into its slot if needed.
+    fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Error> {
+        match self.src(o) {
+            Some(off) => Ok(off),
+            None => {
+                self.emit_value_to(buf, o, o.off)?;
+                Ok(o.off)
+            }
+        }
+    }
+
+    /// The operand as a 32-bit stencil immediate, if it is a constant that fits (see `FromImm` in the
+    /// stencil source: i64 immediates are sign-extended, f64 ones widened from f32).
+    fn imm32(o: &Operand) -> Option<u32> {
+        let Loc::Const(bits) = o.loc else { return None };
+        match o.ty {
+            ValType::I32 | ValType::F32 => Some(bits as u32),
+            ValType::I64 => i32::try_from(bits as i64).ok().map(|v| v as u32),
+            ValType::F64 => {
+                let v = f64::from_bits(bits);
+                let narrow = v as f32;
+                (!v.is_nan() && (narrow as f64).to_bits() == bits).then(|| narrow.to_bits())
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes the operand's value to frame offset `dst` without changing the compiler's view of it.
+    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Error> {
+        match o.loc {
+            Loc::Slot => self.copy(buf, o.ty, o.off, dst),
+            Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
+            Loc::Const(bits) => {
+                if o.ty == ValType::V128 {
+                    unreachable!("v128 constants are materialized when pushed");
+                }
+                if matches!(o.ty, ValType::I32 | ValType::F32) {
+                    self.emit(buf, id::const32, Holes { s0: dst, imm: bits as u32, ..Default::default() })?;
+                } else {
+                    self.emit(buf, id::const64, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
+    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        for i in self.lazy_floor..self.stack.len() {
+            let o = self.stack[i];
+            if o.loc != Loc::Slot {
+                self.emit_value_to(buf, &o, o.off)?;
+                if let Loc::Local(x) = o.loc {
+                    self.local_refs[x as usize] -= 1;
+                }
+                self.stack[i].loc = Loc::Slot;
+            }
+        }
+        self.lazy_floor = self.stack.len();
+        Ok(())
+    }
+
+    /// Writes the top `n` entries into their slots.
+    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Error> {
+        for i in self.stack.len() - n..self.stack.len() {
+            let o = self.stack[i];
+            if o.loc != Loc::Slot {
+                self.emit_value_to(buf, &o, o.off)?;
+                if let Loc::Local(x) = o.loc {
+                    self.local_refs[x as usize] -= 1;
+                }
+                self.stack[i].loc = Loc::Slot;
+            }
+        }
+        Ok(())
+    }
+
+    /// Before local `x` is written: no lazy entry may still read it.
+    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Error> {
+        if self.local_refs[x as usize] > 0 {
+            // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
+            self.materialize_all(buf)?;
+        }
+        Ok(())
+    }
+
+    // ---- emission --------------------------------------------------------------------------------
+
+    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Error> {
+        self.last = None;
+        Ok(buf.emit(stencil, &h, None, None)?)
+    }
+
+    /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, fuse: Option<(u16, u16)>) -> Result<(), Error> {
+        let start = self.emit(buf, stencil, h)?;
+        self.last = Some(Producer { start, id: stencil, holes: h, dst, height: self.stack.len(), fuse });
+        Ok(())
+    }
+
+    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Error> {
+        self.last = None;
+        buf.emit(stencil, &h, Some(label), None)?;
+        Ok(())
+    }
+
+    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) {
+        self.last = None;
+        buf.bind_here(label);
+    }
+
+    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Error> {
+        if src != dst {
+            let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
+            self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() })?;
+        }
+        Ok(())
+    }
+
+    /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
+    /// produced `cond` when it was the last stencil.
+    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Error> {
+        if let Some(p) = self.last {
+            if let (Loc::Slot, Some((brif, brunless))) = (cond.loc, p.fuse) {
+                if p.height == self.stack.len() + 1 {
+                    buf.rollback(p.id, p.start);
+                    let stencil = if when_true { brif } else { brunless };
+                    return self.emit_jump(buf, stencil, p.holes, label);
+                }
+            }
+        }
+        let s0 = self.src_or_slot(buf, cond)?;
+        let stencil = if when_true { id::br_if } else { id::br_unless };
+        self.emit_jump(buf, stencil, Holes { s0, ..Default::default() }, label)
+    }
+
+    /// Moves the top `n` operands (wherever they live) to consecutive slots from `dst`, without changing
+    /// the compiler's view of the stack (the moves may run on one path only). `dst` must not be above
+    /// the first operand's slot. With `dst_may_hit_locals` (returns), values still in locals are first
+    /// copied to their own slots, so an earlier move cannot overwrite a local a later one reads.
+    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Error> {
         if n == 0 {
             return Ok(());
         }
         let first = self.stack.len() - n;
-        let src = self.stack[first].off;
-        if src == dst {
+        let base = self.stack[first].off;
+        let bytes = self.top() - base;
+        let prepare_all = n > 4 || dst_may_hit_locals;
+        if prepare_all {
+            for i in first..self.stack.len() {
+                let o = self.stack[i];
+                if o.loc != Loc::Slot && (n > 4 || matches!(o.loc, Loc::Local(_))) {
+                    self.emit_value_to(buf, &o, o.off)?;
+                }
+            }
+        }
+        if n > 4 {
+            if base != dst {
+                self.emit(buf, id::copy_block, Holes { s0: base, s1: dst, n: bytes, ..Default::default() })?;
+            }
             return Ok(());
         }
-        let bytes = self.top() - src;
-        if n <= 4 {
-            for o in &self.stack[first..] {
-                let stencil = if o.ty == ValType::V128 { id::copy128 } else { id::copy64 };
-                buf.emit(stencil, &Holes { s0: o.off, s1: dst + (o.off - src), ..Default::default() }, None, None)?;
+        for i in first..self.stack.len() {
+            let mut o = self.stack[i];
+            if prepare_all && matches!(o.loc, Loc::Local(_)) {
+                o.loc = Loc::Slot;
             }
-        } else {
-            buf.emit(id::copy_block, &Holes { s0: src, s1: dst, n: bytes, ..Default::default() }, None, None)?;
+            self.emit_value_to(buf, &o, dst + (o.off - base))?;
         }
         Ok(())
     }
+
+    // ---- control ---------------------------------------------------------------------------------
 
     fn label_arity(&self, env: &ModuleEnv, depth: u32) -> (usize, usize) {
         let i = self.frames.len() - 1 - depth as usize;
@@ -281,15 +555,17 @@ impl FuncTranslator {
             return self.emit_return(env, buf);
         }
         let dst = self.off_at(self.frames[i].height);
-        self.emit_move(buf, n, dst)?;
-        buf.emit(id::jump, &Holes::default(), Some(&mut self.frames[i].label), None)?;
+        self.emit_move(buf, n, dst, false)?;
+        let mut label = self.frames[i].label;
+        self.emit_jump(buf, id::jump, Holes::default(), &mut label)?;
+        self.frames[i].label = label;
         Ok(())
     }
 
     fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Error> {
         let n = self.frames[0].sig.results(env).len();
-        self.emit_move(buf, n, 0)?;
-        buf.emit(id::ret, &Holes::default(), None, None)?;
+        self.emit_move(buf, n, 0, true)?;
+        self.emit(buf, id::ret, Holes::default())?;
         Ok(())
     }
 
@@ -301,25 +577,77 @@ impl FuncTranslator {
         })
     }
 
+    // ---- operators -------------------------------------------------------------------------------
+
     fn unop(&mut self, buf: &mut CodeBuffer, stencil: u16, out: ValType) -> Result<(), Error> {
-        let a = self.pop();
-        self.push(out);
-        buf.emit(stencil, &Holes { s0: a.off, ..Default::default() }, None, None)?;
-        Ok(())
+        let a = self.pop_lazy();
+        let s0 = self.src_or_slot(buf, &a)?;
+        let s1 = self.push(out);
+        let fuse = if stencil == id::i32_eqz { fused_branches(stencil) } else { None };
+        // The fused form of `i32.eqz; br_if` reads the eqz's source through S0 — same holes.
+        self.emit_producer(buf, stencil, Holes { s0, s1, ..Default::default() }, Dst::S1, fuse)
+    }
+
+    fn binop(&mut self, buf: &mut CodeBuffer, ss: u16, si: u16, out: ValType, swappable: bool) -> Result<(), Error> {
+        let mut b = self.pop_lazy();
+        let mut a = self.pop_lazy();
+        if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let s0 = self.src_or_slot(buf, &a)?;
+        let imm = Self::imm32(&b);
+        let s1 = match imm {
+            Some(_) => 0,
+            None => self.src_or_slot(buf, &b)?,
+        };
+        let s2 = self.push(out);
+        let (stencil, h) = match imm {
+            Some(imm) => (si, Holes { s0, imm, s2, ..Default::default() }),
+            None => (ss, Holes { s0, s1, s2, ..Default::default() }),
+        };
+        self.emit_producer(buf, stencil, h, Dst::S2, fused_branches(stencil))
     }
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
     fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Error> {
+        self.materialize_top(buf, pops)?;
         let mut first = self.top();
         for _ in 0..pops {
-            first = self.pop().off;
+            first = self.pop_lazy().off;
         }
         if let Some(t) = result {
             self.push(t);
         }
-        buf.emit(id::builtin, &Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() }, None, None)?;
+        self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() })?;
         Ok(())
+    }
+
+    /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
+    /// local (its producer was retargeted), so a tee must push a reference to the local.
+    fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+        let local_off = self.locals[x as usize].off;
+        if v.loc == Loc::Slot {
+            if let Some(p) = self.last.filter(|p| p.height == self.stack.len() + 1) {
+                // Roll the producer back, let readers of the old value copy it out, then produce the new
+                // value directly into the local.
+                buf.rollback(p.id, p.start);
+                self.last = None;
+                self.flush_local(buf, x)?;
+                let mut h = p.holes;
+                match p.dst {
+                    Dst::S1 => h.s1 = local_off,
+                    Dst::S2 => h.s2 = local_off,
+                }
+                self.emit(buf, p.id, h)?;
+                return Ok(true);
+            }
+        }
+        self.flush_local(buf, x)?;
+        if v.loc != Loc::Local(x) {
+            self.emit_value_to(buf, v, local_off)?;
+        }
+        Ok(false)
     }
 
     fn operator(
@@ -346,57 +674,85 @@ impl FuncTranslator {
                 _ => return Ok(()),
             }
         }
-        if let Some((shape, stencil, out)) = simple_op(op) {
-            match shape {
-                Shape::Unop => self.unop(buf, stencil, out)?,
-                Shape::Binop => {
-                    self.pop();
-                    self.unop(buf, stencil, out)?;
-                }
-            }
-            return Ok(());
+        if let Some((shape, out)) = simple_op(op) {
+            return match shape {
+                Shape::Unop(stencil) => self.unop(buf, stencil, out),
+                Shape::Binop { ss, si } => self.binop(buf, ss, si, out, commutative(op)),
+            };
         }
         if let Some((stencil, out, memarg)) = load_op(op) {
             let offset = self.memarg(memarg)?;
-            return self.unop_with(buf, stencil, out, Holes { offset, ..Default::default() });
+            let addr = self.pop_lazy();
+            let s0 = self.src_or_slot(buf, &addr)?;
+            let s1 = self.push(out);
+            return self.emit_producer(buf, stencil, Holes { s0, s1, offset, ..Default::default() }, Dst::S1, None);
         }
         if let Some((stencil, memarg)) = store_op(op) {
             let offset = self.memarg(memarg)?;
-            self.pop();
-            let addr = self.pop();
-            buf.emit(stencil, &Holes { s0: addr.off, offset, ..Default::default() }, None, None)?;
+            let value = self.pop_lazy();
+            let addr = self.pop_lazy();
+            let s0 = self.src_or_slot(buf, &addr)?;
+            let s1 = self.src_or_slot(buf, &value)?;
+            self.emit(buf, stencil, Holes { s0, s1, offset, ..Default::default() })?;
             return Ok(());
         }
         match *op {
             O::Nop => {}
             O::Unreachable => {
-                buf.emit(id::trap, &Holes { imm: weft_ops::trap::UNREACHABLE as u32, ..Default::default() }, None, None)?;
+                self.emit(buf, id::trap, Holes { imm: weft_ops::trap::UNREACHABLE as u32, ..Default::default() })?;
                 self.dead = true;
             }
-            O::Block { blockty } | O::Loop { blockty } | O::If { blockty } => {
+            O::Block { blockty } | O::Loop { blockty } => {
                 let sig = self.block_sig(blockty)?;
-                let cond = if matches!(op, O::If { .. }) { Some(self.pop()) } else { None };
+                // Control flow may merge here: every value must be in its own slot.
+                self.materialize_all(buf)?;
                 let height = self.stack.len() - sig.params(env).len();
-                let (kind, label) = match op {
-                    O::Block { .. } => (Kind::Block, Label::new()),
-                    O::Loop { .. } => (Kind::Loop, Label::at(buf.pos())),
-                    _ => (Kind::If, Label::new()),
+                let label = if matches!(op, O::Loop { .. }) {
+                    self.last = None;
+                    Label::at(buf.pos())
+                } else {
+                    Label::new()
                 };
-                let mut frame = Control { kind, sig, height, label, else_label: Label::new() };
-                if let Some(cond) = cond {
-                    buf.emit(id::br_unless, &Holes { s0: cond.off, ..Default::default() }, Some(&mut frame.else_label), None)?;
+                let kind = if matches!(op, O::Loop { .. }) { Kind::Loop } else { Kind::Block };
+                self.frames.push(Control { kind, sig, height, label, else_label: Label::new() });
+            }
+            O::If { blockty } => {
+                let sig = self.block_sig(blockty)?;
+                let cond = self.pop_lazy();
+                let mut else_label = Label::new();
+                let fused = self.last.filter(|p| p.fuse.is_some() && cond.loc == Loc::Slot && p.height == self.stack.len() + 1);
+                match fused {
+                    // Materializing first would separate the compare from its branch; the compare's
+                    // sources are above the stack or in locals, so copies below cannot disturb them.
+                    Some(p) => {
+                        buf.rollback(p.id, p.start);
+                        self.last = None;
+                        self.materialize_all(buf)?;
+                        self.emit_jump(buf, p.fuse.unwrap().1, p.holes, &mut else_label)?;
+                    }
+                    None => {
+                        self.materialize_all(buf)?;
+                        self.emit_cond_branch(buf, &cond, false, &mut else_label)?;
+                    }
                 }
-                self.frames.push(frame);
+                let height = self.stack.len() - sig.params(env).len();
+                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label });
             }
             O::Else => {
                 let i = self.frames.len() - 1;
                 if !self.dead {
-                    buf.emit(id::jump, &Holes::default(), Some(&mut self.frames[i].label), None)?;
+                    let n = self.frames[i].sig.results(env).len();
+                    self.materialize_top(buf, n)?;
+                    let mut label = self.frames[i].label;
+                    self.emit_jump(buf, id::jump, Holes::default(), &mut label)?;
+                    self.frames[i].label = label;
                 }
-                buf.bind_here(&mut self.frames[i].else_label);
+                let mut else_label = self.frames[i].else_label;
+                self.bind_here(buf, &mut else_label);
+                self.frames[i].else_label = else_label;
                 self.frames[i].kind = Kind::Else;
                 let (height, sig) = (self.frames[i].height, self.frames[i].sig);
-                self.stack.truncate(height);
+                self.truncate_stack(height);
                 for &t in sig.params(env) {
                     self.push(t);
                 }
@@ -404,13 +760,17 @@ impl FuncTranslator {
             }
             O::End => {
                 let mut frame = self.frames.pop().expect("validated");
+                if !self.dead {
+                    let n = frame.sig.results(env).len();
+                    self.materialize_top(buf, n)?;
+                }
                 if frame.kind == Kind::If {
-                    buf.bind_here(&mut frame.else_label);
+                    self.bind_here(buf, &mut frame.else_label);
                 }
                 if frame.kind != Kind::Loop {
-                    buf.bind_here(&mut frame.label);
+                    self.bind_here(buf, &mut frame.label);
                 }
-                self.stack.truncate(frame.height);
+                self.truncate_stack(frame.height);
                 for &t in frame.sig.results(env) {
                     self.push(t);
                 }
@@ -427,22 +787,28 @@ impl FuncTranslator {
                 self.dead = true;
             }
             O::BrIf { relative_depth } => {
-                let cond = self.pop();
+                let cond = self.pop_lazy();
                 let (i, n) = self.label_arity(env, relative_depth);
-                let needs_move = i == 0 || (n > 0 && self.stack[self.stack.len() - n].off != self.off_at(self.frames[i].height));
+                let needs_move = i == 0 || (n > 0 && {
+                    let o = self.stack[self.stack.len() - n];
+                    o.loc != Loc::Slot || o.off != self.off_at(self.frames[i].height)
+                }) || (n > 1 && self.stack[self.stack.len() - n..].iter().any(|o| o.loc != Loc::Slot));
                 if needs_move {
                     let mut skip = Label::new();
-                    buf.emit(id::br_unless, &Holes { s0: cond.off, ..Default::default() }, Some(&mut skip), None)?;
+                    self.emit_cond_branch(buf, &cond, false, &mut skip)?;
                     self.emit_br(env, buf, relative_depth)?;
-                    buf.bind_here(&mut skip);
+                    self.bind_here(buf, &mut skip);
                 } else {
-                    buf.emit(id::br_if, &Holes { s0: cond.off, ..Default::default() }, Some(&mut self.frames[i].label), None)?;
+                    let mut label = self.frames[i].label;
+                    self.emit_cond_branch(buf, &cond, true, &mut label)?;
+                    self.frames[i].label = label;
                 }
             }
             O::BrTable { ref targets } => {
-                let index = self.pop();
+                let index = self.pop_lazy();
+                let s0 = self.src_or_slot(buf, &index)?;
                 let table = jump_tables.len() as u32;
-                buf.emit(id::br_table, &Holes { s0: index.off, imm: table, n: targets.len(), ..Default::default() }, None, None)?;
+                self.emit(buf, id::br_table, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
                 self.pads.clear();
                 self.pads.resize(self.frames.len(), None);
                 let mut entries = Vec::with_capacity(targets.len() as usize + 1);
@@ -468,71 +834,78 @@ impl FuncTranslator {
             }
             O::Call { function_index } => {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
-                let first = self.pop_args(ty.params.len());
+                let first = self.pop_args(buf, ty.params.len())?;
                 if function_index < env.num_imported_funcs {
-                    buf.emit(id::call_import, &Holes { s0: first, imm: function_index, ..Default::default() }, None, None)?;
+                    self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
                 } else {
-                    buf.emit(id::call, &Holes { s0: first, imm: function_index, ..Default::default() }, None, Some(&mut func_labels[function_index as usize]))?;
+                    self.last = None;
+                    let h = Holes { s0: first, imm: function_index, ..Default::default() };
+                    buf.emit(id::call, &h, None, Some(&mut func_labels[function_index as usize]))?;
                 }
                 self.push_results(ty);
             }
             O::CallIndirect { type_index, table_index } => {
-                let index = self.pop();
+                let index = self.pop_lazy();
+                let s1 = self.src_or_slot(buf, &index)?;
                 let ty = &env.types[type_index as usize];
-                let first = self.pop_args(ty.params.len());
-                let h = Holes { s0: first, s1: index.off, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
-                buf.emit(id::call_indirect, &h, None, None)?;
+                let first = self.pop_args(buf, ty.params.len())?;
+                let h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
+                self.emit(buf, id::call_indirect, h)?;
                 self.push_results(ty);
             }
             O::Drop => {
-                self.pop();
+                self.pop_lazy();
             }
             O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
-                self.pop();
-                self.pop();
-                let a = *self.stack.last().expect("validated");
+                self.pop(buf)?;
+                self.pop(buf)?;
+                let a = self.pop(buf)?;
+                self.push(a.ty);
                 let stencil = if a.ty == ValType::V128 { id::select128 } else { id::select64 };
-                buf.emit(stencil, &Holes { s0: a.off, ..Default::default() }, None, None)?;
+                self.emit(buf, stencil, Holes { s0: a.off, ..Default::default() })?;
             }
             O::LocalGet { local_index } => {
-                let l = self.locals[local_index as usize];
-                let dst = self.push(l.ty);
-                self.copy(buf, l.ty, l.off, dst)?;
+                let ty = self.locals[local_index as usize].ty;
+                self.push_loc(ty, Loc::Local(local_index));
             }
             O::LocalSet { local_index } => {
-                let l = self.locals[local_index as usize];
-                let v = self.pop();
-                self.copy(buf, l.ty, v.off, l.off)?;
+                let v = self.pop_lazy();
+                self.set_local(buf, local_index, &v)?;
             }
             O::LocalTee { local_index } => {
-                let l = self.locals[local_index as usize];
-                let v = *self.stack.last().expect("validated");
-                self.copy(buf, l.ty, v.off, l.off)?;
+                let v = self.pop_lazy();
+                let moved = self.set_local(buf, local_index, &v)?;
+                match v.loc {
+                    Loc::Const(_) => self.push_loc(v.ty, v.loc),
+                    Loc::Slot if !moved => self.push(v.ty),
+                    _ => self.push_loc(v.ty, Loc::Local(local_index)),
+                };
             }
             O::GlobalGet { global_index } => {
                 let t = env.globals[global_index as usize].content;
                 let dst = self.push(t);
                 let stencil = if t == ValType::V128 { id::global_get128 } else { id::global_get64 };
-                buf.emit(stencil, &Holes { s0: dst, imm: global_index, ..Default::default() }, None, None)?;
+                self.emit(buf, stencil, Holes { s0: dst, imm: global_index, ..Default::default() })?;
             }
             O::GlobalSet { global_index } => {
-                let v = self.pop();
+                let v = self.pop_lazy();
+                let s0 = self.src_or_slot(buf, &v)?;
                 let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
-                buf.emit(stencil, &Holes { s0: v.off, imm: global_index, ..Default::default() }, None, None)?;
+                self.emit(buf, stencil, Holes { s0, imm: global_index, ..Default::default() })?;
             }
-            O::I32Const { value } => self.const32(buf, ValType::I32, value as u32)?,
-            O::F32Const { value } => self.const32(buf, ValType::F32, value.bits())?,
-            O::I64Const { value } => self.const64(buf, ValType::I64, value as u64)?,
-            O::F64Const { value } => self.const64(buf, ValType::F64, value.bits())?,
+            O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
+            O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),
+            O::I64Const { value } => _ = self.push_loc(ValType::I64, Loc::Const(value as u64)),
+            O::F64Const { value } => _ = self.push_loc(ValType::F64, Loc::Const(value.bits())),
             O::V128Const { value } => {
                 let v = u128::from_le_bytes(*value.bytes());
                 let dst = self.push(ValType::V128);
                 for (i, half) in [v as u64, (v >> 64) as u64].into_iter().enumerate() {
                     let h = Holes { s0: dst + 8 * i as u32, imm: half as u32, imm_hi: (half >> 32) as u32, ..Default::default() };
-                    buf.emit(id::const64, &h, None, None)?;
+                    self.emit(buf, id::const64, h)?;
                 }
             }
-            // Bit-preserving conversions: the slot already holds the right bits.
+            // Bit-preserving conversions: the value already has the right bits, wherever it lives.
             O::I32WrapI64 => self.retype(ValType::I32),
             O::I32ReinterpretF32 => self.retype(ValType::I32),
             O::I64ReinterpretF64 => self.retype(ValType::I64),
@@ -541,7 +914,7 @@ impl FuncTranslator {
             O::MemorySize { mem } => {
                 self.check_memory(mem)?;
                 let dst = self.push(ValType::I32);
-                buf.emit(id::memory_size, &Holes { s0: dst, ..Default::default() }, None, None)?;
+                self.emit(buf, id::memory_size, Holes { s0: dst, ..Default::default() })?;
             }
             O::MemoryGrow { mem } => {
                 self.check_memory(mem)?;
@@ -562,19 +935,19 @@ impl FuncTranslator {
             }
             O::DataDrop { data_index } => self.builtin(buf, builtin::DATA_DROP, 0, None, data_index, 0)?,
             O::TableGet { table } => {
-                let i = self.pop();
+                let i = self.pop(buf)?;
                 let t = env.tables[table as usize].elem;
                 self.push(t);
-                buf.emit(id::table_get, &Holes { s0: i.off, imm: table, ..Default::default() }, None, None)?;
+                self.emit(buf, id::table_get, Holes { s0: i.off, imm: table, ..Default::default() })?;
             }
             O::TableSet { table } => {
-                self.pop();
-                let i = self.pop();
-                buf.emit(id::table_set, &Holes { s0: i.off, imm: table, ..Default::default() }, None, None)?;
+                self.pop(buf)?;
+                let i = self.pop(buf)?;
+                self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() })?;
             }
             O::TableSize { table } => {
                 let dst = self.push(ValType::I32);
-                buf.emit(id::table_size, &Holes { s0: dst, imm: table, ..Default::default() }, None, None)?;
+                self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() })?;
             }
             O::TableGrow { table } => self.builtin(buf, builtin::TABLE_GROW, 2, Some(ValType::I32), table, 0)?,
             O::TableFill { table } => self.builtin(buf, builtin::TABLE_FILL, 3, None, table, 0)?,
@@ -583,27 +956,19 @@ impl FuncTranslator {
             O::ElemDrop { elem_index } => self.builtin(buf, builtin::ELEM_DROP, 0, None, elem_index, 0)?,
             O::RefNull { hty } => {
                 let t = ValType::from_ref(wasmparser::RefType::new(true, hty).ok_or_else(|| Error::Unsupported("heap type".into()))?)?;
-                self.const64(buf, t, 0)?;
+                self.push_loc(t, Loc::Const(0));
             }
             O::RefIsNull => {
-                let r = self.pop();
+                let r = self.pop(buf)?;
                 self.push(ValType::I32);
-                buf.emit(id::ref_is_null, &Holes { s0: r.off, ..Default::default() }, None, None)?;
+                self.emit(buf, id::ref_is_null, Holes { s0: r.off, ..Default::default() })?;
             }
             O::RefFunc { function_index } => {
                 let dst = self.push(ValType::FuncRef);
-                buf.emit(id::ref_func, &Holes { s0: dst, imm: function_index, ..Default::default() }, None, None)?;
+                self.emit(buf, id::ref_func, Holes { s0: dst, imm: function_index, ..Default::default() })?;
             }
             ref other => return Err(Error::Unsupported(format!("operator {other:?}"))),
         }
-        Ok(())
-    }
-
-    fn unop_with(&mut self, buf: &mut CodeBuffer, stencil: u16, out: ValType, mut h: Holes) -> Result<(), Error> {
-        let a = self.pop();
-        self.push(out);
-        h.s0 = a.off;
-        buf.emit(stencil, &h, None, None)?;
         Ok(())
     }
 
@@ -626,33 +991,14 @@ impl FuncTranslator {
         self.stack.last_mut().expect("validated").ty = ty;
     }
 
-    fn copy(&self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Error> {
-        if src != dst {
-            let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
-            buf.emit(stencil, &Holes { s0: src, s1: dst, ..Default::default() }, None, None)?;
-        }
-        Ok(())
-    }
-
-    fn const32(&mut self, buf: &mut CodeBuffer, ty: ValType, bits: u32) -> Result<(), Error> {
-        let dst = self.push(ty);
-        buf.emit(id::const32, &Holes { s0: dst, imm: bits, ..Default::default() }, None, None)?;
-        Ok(())
-    }
-
-    fn const64(&mut self, buf: &mut CodeBuffer, ty: ValType, bits: u64) -> Result<(), Error> {
-        let dst = self.push(ty);
-        buf.emit(id::const64, &Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() }, None, None)?;
-        Ok(())
-    }
-
-    /// Pops call arguments; returns where the callee's frame starts.
-    fn pop_args(&mut self, n: usize) -> u32 {
+    /// Pops call arguments (written into their slots); returns where the callee's frame starts.
+    fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Error> {
+        self.materialize_top(buf, n)?;
         let mut first = self.top();
         for _ in 0..n {
-            first = self.pop().off;
+            first = self.pop_lazy().off;
         }
-        first
+        Ok(first)
     }
 
     fn push_results(&mut self, ty: &FuncType) {
