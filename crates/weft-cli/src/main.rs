@@ -42,6 +42,9 @@ enum Command {
         /// Print phase times, code size and stencil counts.
         #[arg(long)]
         stats: bool,
+        /// Print the machine code of each function (or only those whose name contains FILTER).
+        #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "")]
+        disasm: Option<String>,
         file: PathBuf,
     },
 }
@@ -78,11 +81,14 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if total.failed == 0 { 0 } else { 1 })
         }
-        Command::Compile { stats, file } => {
+        Command::Compile { stats, disasm, file } => {
             let engine = Engine::default();
             let module = load(&engine, &file)?;
             if stats {
                 print_stats(&module);
+            }
+            if let Some(filter) = disasm {
+                print_disassembly(&module, &filter);
             }
             Ok(0)
         }
@@ -111,6 +117,26 @@ fn print_stats(module: &Module) {
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());
     for (name, n) in counts.iter().take(15) {
         eprintln!("  {n:>8}  {name}");
+    }
+}
+
+fn print_disassembly(module: &Module, filter: &str) {
+    use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
+    let base = module.code_base() as u64;
+    let mut formatter = IntelFormatter::new();
+    let mut text = String::new();
+    for (name, code) in module.function_code() {
+        if !name.contains(filter) {
+            continue;
+        }
+        let ip = code.as_ptr() as u64;
+        println!("{name}: {} bytes", code.len());
+        let mut decoder = Decoder::with_ip(64, code, ip, DecoderOptions::NONE);
+        for insn in &mut decoder {
+            text.clear();
+            formatter.format(&insn, &mut text);
+            println!("  {:6x}  {text}", insn.ip() - base);
+        }
     }
 }
 

@@ -273,7 +273,12 @@ impl FuncTranslator {
         self.max_top = self.stack_base;
 
         let enter = buf.emit(id::enter, &Holes::default(), None, None)?;
-        if off > params_bytes {
+        // Declared locals start at zero: a store per slot for a few, a loop for many.
+        if off - params_bytes <= 8 * 8 {
+            for slot in (params_bytes..off).step_by(8) {
+                buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None)?;
+            }
+        } else {
             buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?;
         }
         self.frames.push(Control {
@@ -514,7 +519,7 @@ impl FuncTranslator {
         let first = self.stack.len() - n;
         let base = self.stack[first].off;
         let bytes = self.top() - base;
-        let prepare_all = n > 4 || dst_may_hit_locals;
+        let prepare_all = n > 4 || (dst_may_hit_locals && n > 1);
         if prepare_all {
             for i in first..self.stack.len() {
                 let o = self.stack[i];
@@ -760,7 +765,8 @@ impl FuncTranslator {
             }
             O::End => {
                 let mut frame = self.frames.pop().expect("validated");
-                if !self.dead {
+                // (The function's own results are moved by the return sequence, wherever they live.)
+                if !self.dead && !self.frames.is_empty() {
                     let n = frame.sig.results(env).len();
                     self.materialize_top(buf, n)?;
                 }
@@ -770,17 +776,22 @@ impl FuncTranslator {
                 if frame.kind != Kind::Loop {
                     self.bind_here(buf, &mut frame.label);
                 }
+                if self.frames.is_empty() {
+                    // The function's own end. Branches to the function's label were compiled as
+                    // returns, so only the fall-through needs one.
+                    if !self.dead {
+                        self.frames.push(frame);
+                        self.emit_return(env, buf)?;
+                        self.frames.clear();
+                    }
+                    self.dead = false;
+                    return Ok(());
+                }
                 self.truncate_stack(frame.height);
                 for &t in frame.sig.results(env) {
                     self.push(t);
                 }
                 self.dead = false;
-                if self.frames.is_empty() {
-                    // The function's own end: results sit at the stack base; return them.
-                    self.frames.push(frame);
-                    self.emit_return(env, buf)?;
-                    self.frames.clear();
-                }
             }
             O::Br { relative_depth } => {
                 self.emit_br(env, buf, relative_depth)?;
