@@ -208,3 +208,19 @@ macro_rules! for_each_fusable_compare {
         I64GeU i64_ge_u i64;
     } };
 }
+
+/// `weft_if_int!(T, tokens...)` expands to the tokens when `T` is an integer type (values of which may
+/// be cached in a register), to nothing for floats.
+#[macro_export]
+macro_rules! weft_if_int {
+    (i32, $($t:tt)*) => { $($t)* };
+    (u32, $($t:tt)*) => { $($t)* };
+    (i64, $($t:tt)*) => { $($t)* };
+    (u64, $($t:tt)*) => { $($t)* };
+    (i8, $($t:tt)*) => { $($t)* };
+    (u8, $($t:tt)*) => { $($t)* };
+    (i16, $($t:tt)*) => { $($t)* };
+    (u16, $($t:tt)*) => { $($t)* };
+    (f32, $($t:tt)*) => {};
+    (f64, $($t:tt)*) => {};
+}

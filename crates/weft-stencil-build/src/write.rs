@@ -43,19 +43,32 @@ pub fn write(set: &StencilSet) -> String {
     }
     out.push_str("];\n\n/// Stencil indices into `STENCILS`, by stencil name; `<ns>__<name>` variants as `<ns>::<name>`.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
     let mut namespaces: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
+    let mut ops: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
     for (i, s) in set.stencils.iter().enumerate() {
         match s.name.split_once("__") {
-            Some((ns, name)) => namespaces.entry(ns).or_default().push((name, i)),
+            Some((ns, name)) => {
+                namespaces.entry(ns).or_default().push((name, i));
+                ops.entry(name).or_default().push((ns, i));
+            }
             None => writeln!(out, "    pub const {}: u16 = {};", s.name, i).unwrap(),
         }
     }
-    for (ns, items) in namespaces {
-        writeln!(out, "    pub mod {ns} {{").unwrap();
-        for (name, i) in items {
-            writeln!(out, "        pub const {name}: u16 = {i};").unwrap();
-        }
-        out.push_str("    }\n");
+    out.push_str("\n    /// No such variant.\n    pub const NONE: u16 = u16::MAX;\n");
+    out.push_str("\n    /// Every variant of one operator (see the stencil source for the naming), `NONE` where absent.\n");
+    out.push_str("    #[derive(Clone, Copy, Debug)]\n    pub struct Variants {\n");
+    for ns in namespaces.keys() {
+        writeln!(out, "        pub {ns}: u16,").unwrap();
     }
+    out.push_str("    }\n\n    pub mod op {\n        use super::{Variants, NONE};\n");
+    for (name, variants) in &ops {
+        write!(out, "        pub const {name}: Variants = Variants {{").unwrap();
+        for ns in namespaces.keys() {
+            let id = variants.iter().find(|(n, _)| n == ns).map(|(_, i)| i.to_string()).unwrap_or_else(|| "NONE".into());
+            write!(out, " {ns}: {id},").unwrap();
+        }
+        out.push_str(" };\n");
+    }
+    out.push_str("    }\n");
     out.push_str("}\n");
     out
 }

@@ -154,5 +154,5 @@ fn the_real_stencils_build() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../weft-stencils/stencils/stencils.rs");
     let obj = std::env::temp_dir().join(format!("weft-stencils-real-{}.o", std::process::id()));
     let set = extract(&compile(&options(), &src, &obj).unwrap()).unwrap();
-    assert!(set.get("i32_add").is_some() && set.get("call_indirect").is_some());
+    assert!(set.get("ss_s__i32_add").is_some() && set.get("call_indirect").is_some());
 }

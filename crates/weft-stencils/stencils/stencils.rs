@@ -49,22 +49,36 @@ macro_rules! h {
 
 macro_rules! stencil {
     ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
-        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len) $body);
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, t0) $body);
+    };
+    // The same, naming the cached-register argument so the body can read it.
+    ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, $t0) $body);
     };
     // A variant of an operator: exported as `<ns>__<name>`, which the generated tables expose as
     // `id::<ns>::<name>` (one Rust module per variant keeps the function names apart).
     ($ns:ident :: $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
-        stencil!(@export concat!(stringify!($ns), "__", stringify!($name)), $name($fp, $ctx, $mem, $len) $body);
+        stencil!(@export concat!(stringify!($ns), "__", stringify!($name)), $name($fp, $ctx, $mem, $len, t0) $body);
     };
-    (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
+    // A variant generated inside a macro: the function lives in an anonymous const block, so only its
+    // exported name has to be unique.
+    (@anon $export:expr, ($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
+        const _: () = { stencil!(@export $export, f($fp, $ctx, $mem, $len, $t0) $body); };
+    };
+    (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
         #[unsafe(export_name = $export)]
         pub unsafe extern "C" fn $name(
-            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, t0: u64, t1: u64,
+            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64,
         ) -> u64 {
             #[allow(unused_macros)]
             macro_rules! next {
-                () => { return CONTINUE($fp, $ctx, $mem, $len, t0, t1) };
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, t0, t1) };
+                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1) };
+            }
+            /// Continue with `$v` as the cached register value t0.
+            #[allow(unused_macros)]
+            macro_rules! next_reg {
+                ($v:expr) => { return CONTINUE($fp, $ctx, $mem, $len, $v, t1) };
             }
             /// Continue after a call: the compiler keeps no value cached in t0/t1 across calls, so they
             /// need not survive it (saves LLVM two callee-saved registers).
@@ -74,8 +88,8 @@ macro_rules! stencil {
             }
             #[allow(unused_macros)]
             macro_rules! jump {
-                () => { return TARGET($fp, $ctx, $mem, $len, t0, t1) };
-                ($target:expr) => { return $target($fp, $ctx, $mem, $len, t0, t1) };
+                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1) };
+                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1) };
             }
             #[allow(unused_unsafe, unused_variables)]
             unsafe { $body }
@@ -93,6 +107,16 @@ unsafe fn wr<T>(fp: *mut u8, off: usize, v: T) {
     // SAFETY: as in `rd`.
     unsafe { (fp.add(off) as *mut T).write_unaligned(v) }
 }
+/// Integer values cached in the state register t0 (i32 zero-extended to 64 bits).
+trait Reg: Sized {
+    fn from_reg(r: u64) -> Self;
+    fn to_reg(self) -> u64;
+}
+impl Reg for i32 { #[inline(always)] fn from_reg(r: u64) -> i32 { r as u32 as i32 } #[inline(always)] fn to_reg(self) -> u64 { self as u32 as u64 } }
+impl Reg for u32 { #[inline(always)] fn from_reg(r: u64) -> u32 { r as u32 } #[inline(always)] fn to_reg(self) -> u64 { self as u64 } }
+impl Reg for i64 { #[inline(always)] fn from_reg(r: u64) -> i64 { r as i64 } #[inline(always)] fn to_reg(self) -> u64 { self as u64 } }
+impl Reg for u64 { #[inline(always)] fn from_reg(r: u64) -> u64 { r } #[inline(always)] fn to_reg(self) -> u64 { self } }
+
 /// Reload memory 0's base and length: after any call or builtin, memory may have grown.
 #[inline(always)]
 unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
@@ -103,25 +127,20 @@ unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
 }
 
 // ---- operators whose meaning is a `semantics` function ------------------------------------------
-// Three-address form: sources `S0` (and `S1`, or the immediate `IMM` in the `si` variant), result to
-// `S2` (`S1` for unops). A source may be an operand-stack slot or a local's slot: the compiler decides.
-macro_rules! define_unops {
-    ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_unops!(@ $shape $name $in => $out); )* };
-    (@ unop $name:ident $in:ty => $out:ty) => {
-        stencil!($name(fp, ctx, mem, len) { wr::<$out>(fp, h!(S1), semantics::$name(rd::<$in>(fp, h!(S0)))); next!() });
-    };
-    (@ unop_trap $name:ident $in:ty => $out:ty) => {
-        stencil!($name(fp, ctx, mem, len) {
-            match semantics::$name(rd::<$in>(fp, h!(S0))) { Ok(v) => wr::<$out>(fp, h!(S1), v), Err(t) => return t }
-            next!()
-        });
-    };
-    (@ $other:ident $name:ident $in:ty => $out:ty) => {};
+// Every operator comes in variants named `<sources>_<result>__<op>`: a source is `s` (a frame slot:
+// operand-stack slot or local, at `S0`/`S1`), `i` (the immediate `IMM`) or `r` (the value cached in
+// t0); the result goes to a slot (`s`: `S2` for binops, `S1` for unops) or to t0 (`r`). Register
+// forms exist only for integer values. The compiler picks a variant through `id::op::<op>`.
+macro_rules! operand {
+    (a s $t:ident, $fp:ident, $t0:ident) => { rd::<$t>($fp, h!(S0)) };
+    (a r $t:ident, $fp:ident, $t0:ident) => { <$t as Reg>::from_reg($t0) };
+    (b s $t:ident, $fp:ident, $t0:ident) => { rd::<$t>($fp, h!(S1)) };
+    (b i $t:ident, $fp:ident, $t0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32) };
+    (b r $t:ident, $fp:ident, $t0:ident) => { <$t as Reg>::from_reg($t0) };
 }
-for_each_simple_op!(define_unops);
 
-/// The immediate operand of an `si` stencil, as the operator's input type: 32 bits, sign-extended for
-/// 64-bit integers (the compiler only uses `si` when the constant fits).
+/// The immediate operand of an `i` source, as the operator's input type: 32 bits, sign-extended for
+/// 64-bit integers, widened from f32 for f64 (the compiler only uses it when the constant fits).
 trait FromImm { fn from_imm(bits: u32) -> Self; }
 impl FromImm for i32 { #[inline(always)] fn from_imm(b: u32) -> i32 { b as i32 } }
 impl FromImm for u32 { #[inline(always)] fn from_imm(b: u32) -> u32 { b } }
@@ -130,74 +149,138 @@ impl FromImm for u64 { #[inline(always)] fn from_imm(b: u32) -> u64 { b as i32 a
 impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32) -> f32 { f32::from_bits(b) } }
 impl FromImm for f64 { #[inline(always)] fn from_imm(b: u32) -> f64 { f32::from_bits(b) as f64 } }
 
-macro_rules! define_binops {
-    ($ns:ident, $b:ident; $($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => { $( define_binops!(@ $ns $b $shape $name $in => $out); )* };
-    (@ $ns:ident $b:ident binop $name:ident $in:ty => $out:ty) => {
-        stencil!($ns::$name(fp, ctx, mem, len) {
-            wr::<$out>(fp, h!(S2), semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)));
-            next!()
+macro_rules! binop_variant {
+    ($kind:ident $ns:literal $a:ident $b:ident $d:ident $name:ident $in:ident $out:ident) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0), operand!(b $b $in, fp, t0)));
+            binop_variant!(@deliver $d $out v, S2, fp)
         });
     };
-    (@ $ns:ident $b:ident binop_trap $name:ident $in:ty => $out:ty) => {
-        stencil!($ns::$name(fp, ctx, mem, len) {
-            match semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)) { Ok(v) => wr::<$out>(fp, h!(S2), v), Err(t) => return t }
-            next!()
-        });
-    };
-    (@ $ns:ident $b:ident $other:ident $name:ident $in:ty => $out:ty) => {};
-    (@operand slot $in:ty, $fp:ident) => { rd::<$in>($fp, h!(S1)) };
-    (@operand imm $in:ty, $fp:ident) => { <$in as FromImm>::from_imm(h!(IMM) as u32) };
+    (@call plain $e:expr) => { $e };
+    (@call trap $e:expr) => { match $e { Ok(v) => v, Err(t) => return t } };
+    (@deliver s $out:ident $v:ident, $hole:ident, $fp:ident) => {{ wr::<$out>($fp, h!($hole), $v); next!() }};
+    (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident) => { next_reg!(<$out as Reg>::to_reg($v)) };
 }
-pub mod ss { use super::*; for_each_simple_op!(define_binops_ss); }
-pub mod si { use super::*; for_each_simple_op!(define_binops_si); }
-macro_rules! define_binops_ss { ($($t:tt)*) => { define_binops!(ss, slot; $($t)*); }; }
-macro_rules! define_binops_si { ($($t:tt)*) => { define_binops!(si, imm; $($t)*); }; }
-use {define_binops_si, define_binops_ss};
 
-/// Compare-and-branch: `<cmp>; br_if` (and `if`, which branches when false) as one stencil.
-macro_rules! define_cmp_branches {
-    ($ns:ident, $b:ident, $when:literal; $($variant:ident $name:ident $in:ty;)*) => { $(
-        stencil!($ns::$name(fp, ctx, mem, len) {
-            if (semantics::$name(rd::<$in>(fp, h!(S0)), define_binops!(@operand $b $in, fp)) != 0) == $when { jump!() }
+macro_rules! binop_variants {
+    ($kind:ident $name:ident $in:ident $out:ident) => {
+        binop_variant!($kind "ss_s" s s s $name $in $out);
+        binop_variant!($kind "si_s" s i s $name $in $out);
+        weft_if_int!($out, binop_variant!($kind "ss_r" s s r $name $in $out); binop_variant!($kind "si_r" s i r $name $in $out););
+        weft_if_int!($in,
+            binop_variant!($kind "sr_s" s r s $name $in $out);
+            binop_variant!($kind "rs_s" r s s $name $in $out);
+            binop_variant!($kind "ri_s" r i s $name $in $out);
+            weft_if_int!($out,
+                binop_variant!($kind "sr_r" s r r $name $in $out);
+                binop_variant!($kind "rs_r" r s r $name $in $out);
+                binop_variant!($kind "ri_r" r i r $name $in $out);
+            );
+        );
+    };
+}
+
+macro_rules! unop_variant {
+    ($kind:ident $ns:literal $a:ident $d:ident $name:ident $in:ident $out:ident) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0)));
+            binop_variant!(@deliver $d $out v, S1, fp)
+        });
+    };
+}
+
+macro_rules! unop_variants {
+    ($kind:ident $name:ident $in:ident $out:ident) => {
+        unop_variant!($kind "s_s" s s $name $in $out);
+        weft_if_int!($out, unop_variant!($kind "s_r" s r $name $in $out););
+        weft_if_int!($in,
+            unop_variant!($kind "r_s" r s $name $in $out);
+            weft_if_int!($out, unop_variant!($kind "r_r" r r $name $in $out););
+        );
+    };
+}
+
+macro_rules! define_simple {
+    ($($variant:ident $name:ident $shape:ident $in:ident => $out:ident;)*) => { $( define_simple!(@ $shape $name $in $out); )* };
+    (@ unop $name:ident $in:ident $out:ident) => { unop_variants!(plain $name $in $out); };
+    (@ unop_trap $name:ident $in:ident $out:ident) => { unop_variants!(trap $name $in $out); };
+    (@ binop $name:ident $in:ident $out:ident) => { binop_variants!(plain $name $in $out); };
+    (@ binop_trap $name:ident $in:ident $out:ident) => { binop_variants!(trap $name $in $out); };
+}
+for_each_simple_op!(define_simple);
+
+/// Compare-and-branch: `<cmp>; br_if` (and `if`, which branches when false) as one stencil, named
+/// `brif_<sources>__<cmp>` / `brunless_<sources>__<cmp>`.
+macro_rules! cmp_branch_variant {
+    ($ns:literal $a:ident $b:ident $when:literal $name:ident $in:ident) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            if (semantics::$name(operand!(a $a $in, fp, t0), operand!(b $b $in, fp, t0)) != 0) == $when { jump!() }
             next!()
         });
+    };
+}
+macro_rules! define_cmp_branches {
+    ($($variant:ident $name:ident $in:ident;)*) => { $(
+        cmp_branch_variant!("brif_ss" s s true $name $in);
+        cmp_branch_variant!("brif_si" s i true $name $in);
+        cmp_branch_variant!("brif_sr" s r true $name $in);
+        cmp_branch_variant!("brif_rs" r s true $name $in);
+        cmp_branch_variant!("brif_ri" r i true $name $in);
+        cmp_branch_variant!("brunless_ss" s s false $name $in);
+        cmp_branch_variant!("brunless_si" s i false $name $in);
+        cmp_branch_variant!("brunless_sr" s r false $name $in);
+        cmp_branch_variant!("brunless_rs" r s false $name $in);
+        cmp_branch_variant!("brunless_ri" r i false $name $in);
     )* };
 }
-macro_rules! define_brif_ss { ($($t:tt)*) => { define_cmp_branches!(brif_ss, slot, true; $($t)*); }; }
-macro_rules! define_brif_si { ($($t:tt)*) => { define_cmp_branches!(brif_si, imm, true; $($t)*); }; }
-macro_rules! define_brunless_ss { ($($t:tt)*) => { define_cmp_branches!(brunless_ss, slot, false; $($t)*); }; }
-macro_rules! define_brunless_si { ($($t:tt)*) => { define_cmp_branches!(brunless_si, imm, false; $($t)*); }; }
-pub mod brif_ss { use super::*; for_each_fusable_compare!(define_brif_ss); }
-pub mod brif_si { use super::*; for_each_fusable_compare!(define_brif_si); }
-pub mod brunless_ss { use super::*; for_each_fusable_compare!(define_brunless_ss); }
-pub mod brunless_si { use super::*; for_each_fusable_compare!(define_brunless_si); }
-use {define_brif_si, define_brif_ss, define_brunless_si, define_brunless_ss};
+for_each_fusable_compare!(define_cmp_branches);
 
 // ---- memory ----------------------------------------------------------------------------------------
 // Explicit bounds checks: effective address = u32 address + u32 offset, computed in 64 bits so it cannot
-// wrap; accessible when ea + size <= memlen. Address from `S0`; loads write `S1`, stores read `S1`.
+// wrap; accessible when ea + size <= memlen. Variants as above: `<address>_<result>__<load>` and
+// `<address><value>__<store>`; the address is `S0` or t0, a load's result `S1` or t0, a stored value
+// `S1` or t0.
+macro_rules! load_variant {
+    ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let ea = operand!(a $a u32, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
+            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
+            let v = (mem.add(ea as usize) as *const $m).read_unaligned() as $r;
+            binop_variant!(@deliver $d $r v, S1, fp)
+        });
+    };
+}
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
-        stencil!($name(fp, ctx, mem, len) {
-            let ea = rd::<u32>(fp, h!(S0)) as u64 + h!(OFFSET) as u32 as u64;
-            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            wr::<$r>(fp, h!(S1), (mem.add(ea as usize) as *const $m).read_unaligned() as $r);
-            next!()
-        });
+        load_variant!("s_s" s s $name $m $r $bytes);
+        load_variant!("r_s" r s $name $m $r $bytes);
+        weft_if_int!($r, load_variant!("s_r" s r $name $m $r $bytes); load_variant!("r_r" r r $name $m $r $bytes););
     )* };
 }
 for_each_load_op!(define_load);
-macro_rules! define_store {
-    ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => { $(
-        stencil!($name(fp, ctx, mem, len) {
-            let ea = rd::<u32>(fp, h!(S0)) as u64 + h!(OFFSET) as u32 as u64;
+macro_rules! store_variant {
+    ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let ea = operand!(a $a u32, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            (mem.add(ea as usize) as *mut $m).write_unaligned(rd::<$v>(fp, h!(S1)) as $m);
+            (mem.add(ea as usize) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0) as $m);
             next!()
         });
+    };
+}
+macro_rules! define_store {
+    ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
+        store_variant!("ss" s s $name $vt $m $bytes);
+        store_variant!("rs" r s $name $vt $m $bytes);
+        weft_if_int!($vt, store_variant!("sr" s r $name $vt $m $bytes););
     )* };
 }
 for_each_store_op!(define_store);
+
+/// Writes the cached register t0 (all 64 bits) to the slot `S1`.
+stencil!(spill(fp, ctx, mem, len, t0) { wr::<u64>(fp, h!(S1), t0); next!() });
+stencil!(br_if_r(fp, ctx, mem, len, t0) { if t0 as u32 != 0 { jump!() } next!() });
+stencil!(br_unless_r(fp, ctx, mem, len, t0) { if t0 as u32 == 0 { jump!() } next!() });
 
 stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (len >> 16) as u32); next!() });
 
@@ -207,7 +290,7 @@ stencil!(builtin(fp, ctx, mem, len) {
     let r = f(ctx, fp.add(h!(S0)), h!(N) as u32, h!(IMM_HI) as u32);
     if r != 0 { return r }
     let (m, l) = memory(ctx);
-    next!(m, l)
+    next_clear!(m, l)
 });
 
 // ---- values, locals, globals -----------------------------------------------------------------------

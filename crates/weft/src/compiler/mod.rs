@@ -19,6 +19,7 @@ use crate::Error;
 use emit::{CodeBuffer, Holes, Label};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 use weft_ops::vm::builtin;
+use weft_stencils::id::{Variants, NONE};
 use weft_stencils::{id, HoleKind};
 
 /// What the translator needs to know about the module.
@@ -87,6 +88,8 @@ enum Loc {
     Local(u32),
     /// A constant not yet written anywhere (raw bits).
     Const(u64),
+    /// In the cached register t0 (integers only; at most one entry at a time).
+    Reg,
 }
 
 #[derive(Clone, Copy)]
@@ -97,11 +100,19 @@ struct Operand {
     loc: Loc,
 }
 
-/// Which hole of a producer stencil receives its result.
+/// Which hole of a producer stencil receives its result when it goes to a slot.
 #[derive(Clone, Copy)]
 enum Dst {
     S1,
     S2,
+}
+
+/// Where a stencil variant takes an operand from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Src {
+    Slot(u32),
+    Imm(u32),
+    Reg,
 }
 
 /// The last stencil emitted, when it produced the operand on top of the stack and nothing came after it
@@ -112,6 +123,8 @@ struct Producer {
     id: u16,
     holes: Holes,
     dst: Dst,
+    /// The same operation with its result going to a slot (`id` itself unless it writes t0).
+    slot_variant: u16,
     /// Stack height with the result pushed.
     height: usize,
     /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
@@ -137,6 +150,8 @@ pub struct FuncTranslator {
     /// No lazy entry below this stack index (materializing scans from here).
     lazy_floor: usize,
     last: Option<Producer>,
+    /// The stack entry whose value is in t0.
+    reg: Option<usize>,
 }
 
 fn vt(t: &str) -> ValType {
@@ -149,26 +164,24 @@ fn vt(t: &str) -> ValType {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
-    /// One stencil: source `S0`, result `S1`.
-    Unop(u16),
-    /// Sources `S0`, `S1` (`ss`) or `S0`, `IMM` (`si`); result `S2`.
-    Binop { ss: u16, si: u16 },
+    Unop,
+    Binop,
 }
 
-/// The simple-op table from the shared op list: operator -> (stencils, result type).
-fn simple_op(op: &Operator) -> Option<(Shape, ValType)> {
+/// The simple-op table from the shared op list: operator -> (shape, stencil variants, result type).
+fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     macro_rules! shape {
-        (unop $name:ident) => { Shape::Unop(id::$name) };
-        (unop_trap $name:ident) => { Shape::Unop(id::$name) };
-        (binop $name:ident) => { Shape::Binop { ss: id::ss::$name, si: id::si::$name } };
-        (binop_trap $name:ident) => { Shape::Binop { ss: id::ss::$name, si: id::si::$name } };
+        (unop) => { Shape::Unop };
+        (unop_trap) => { Shape::Unop };
+        (binop) => { Shape::Binop };
+        (binop_trap) => { Shape::Binop };
     }
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => {
             match op {
-                $(Operator::$variant => Some((shape!($shape $name), vt(stringify!($out)))),)*
+                $(Operator::$variant => Some((shape!($shape), &id::op::$name, vt(stringify!($out)))),)*
                 _ => None,
             }
         };
@@ -186,29 +199,65 @@ fn commutative(op: &Operator) -> bool {
     )
 }
 
-/// The compare-and-branch stencils fused from compare stencil `cmp` (an `ss` or `si` variant).
-fn fused_branches(cmp: u16) -> Option<(u16, u16)> {
-    macro_rules! table {
-        ($($variant:ident $name:ident $in:ty;)*) => {
-            $(
-                if cmp == id::ss::$name { return Some((id::brif_ss::$name, id::brunless_ss::$name)) }
-                if cmp == id::si::$name { return Some((id::brif_si::$name, id::brunless_si::$name)) }
-            )*
-        };
+/// The variant of an operator for the given sources and result (`NONE` if it has none).
+fn variant(v: &Variants, a: Src, b: Option<Src>, to_reg: bool) -> u16 {
+    use Src::*;
+    match (a, b, to_reg) {
+        (Slot(_), None, false) => v.s_s,
+        (Slot(_), None, true) => v.s_r,
+        (Reg, None, false) => v.r_s,
+        (Reg, None, true) => v.r_r,
+        (Slot(_), Some(Slot(_)), false) => v.ss_s,
+        (Slot(_), Some(Slot(_)), true) => v.ss_r,
+        (Slot(_), Some(Imm(_)), false) => v.si_s,
+        (Slot(_), Some(Imm(_)), true) => v.si_r,
+        (Slot(_), Some(Reg), false) => v.sr_s,
+        (Slot(_), Some(Reg), true) => v.sr_r,
+        (Reg, Some(Slot(_)), false) => v.rs_s,
+        (Reg, Some(Slot(_)), true) => v.rs_r,
+        (Reg, Some(Imm(_)), false) => v.ri_s,
+        (Reg, Some(Imm(_)), true) => v.ri_r,
+        _ => NONE,
     }
-    weft_ops::for_each_fusable_compare!(table);
-    if cmp == id::i32_eqz {
-        // `i32.eqz; br_if` branches when the operand is zero: the eqz's source feeds `br_unless`.
-        return Some((id::br_unless, id::br_if));
-    }
-    None
 }
 
-fn load_op<'a>(op: &'a Operator<'_>) -> Option<(u16, ValType, &'a wasmparser::MemArg)> {
+/// Compare-and-branch stencils (branch if true, branch if false) for a compare with these sources.
+fn fused_branches(v: &Variants, a: Src, b: Src) -> Option<(u16, u16)> {
+    use Src::*;
+    let pair = match (a, b) {
+        (Slot(_), Slot(_)) => (v.brif_ss, v.brunless_ss),
+        (Slot(_), Imm(_)) => (v.brif_si, v.brunless_si),
+        (Slot(_), Reg) => (v.brif_sr, v.brunless_sr),
+        (Reg, Slot(_)) => (v.brif_rs, v.brunless_rs),
+        (Reg, Imm(_)) => (v.brif_ri, v.brunless_ri),
+        _ => (NONE, NONE),
+    };
+    (pair.0 != NONE).then_some(pair)
+}
+
+/// Holes for sources `a` (and `b`).
+fn source_holes(a: Src, b: Option<Src>) -> Holes {
+    let mut h = Holes::default();
+    if let Src::Slot(off) = a {
+        h.s0 = off;
+    }
+    match b {
+        Some(Src::Slot(off)) => h.s1 = off,
+        Some(Src::Imm(imm)) => h.imm = imm,
+        _ => {}
+    }
+    h
+}
+
+fn is_int(t: ValType) -> bool {
+    matches!(t, ValType::I32 | ValType::I64)
+}
+
+fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => {
             match op {
-                $(Operator::$variant { memarg } => Some((id::$name, vt(stringify!($r)), memarg)),)*
+                $(Operator::$variant { memarg } => Some((&id::op::$name, vt(stringify!($r)), memarg)),)*
                 _ => None,
             }
         };
@@ -216,11 +265,11 @@ fn load_op<'a>(op: &'a Operator<'_>) -> Option<(u16, ValType, &'a wasmparser::Me
     weft_ops::for_each_load_op!(table)
 }
 
-fn store_op<'a>(op: &'a Operator<'_>) -> Option<(u16, &'a wasmparser::MemArg)> {
+fn store_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => {
             match op {
-                $(Operator::$variant { memarg } => Some((id::$name, memarg)),)*
+                $(Operator::$variant { memarg } => Some((&id::op::$name, memarg)),)*
                 _ => None,
             }
         };
@@ -249,6 +298,7 @@ impl FuncTranslator {
         self.dead_depth = 0;
         self.lazy_floor = 0;
         self.last = None;
+        self.reg = None;
         let mut off = 0u32;
         for &p in ty.params.iter() {
             self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
@@ -332,6 +382,11 @@ impl FuncTranslator {
                 self.lazy_floor = self.lazy_floor.min(self.stack.len());
             }
             Loc::Const(_) => self.lazy_floor = self.lazy_floor.min(self.stack.len()),
+            Loc::Reg => {
+                debug_assert!(self.reg.is_none(), "t0 holds one value at a time");
+                self.reg = Some(self.stack.len());
+                self.lazy_floor = self.lazy_floor.min(self.stack.len());
+            }
         }
         self.stack.push(Operand { ty, off, loc });
         self.max_top = self.max_top.max(off + ty.slot_bytes());
@@ -341,8 +396,10 @@ impl FuncTranslator {
     /// Pops an operand wherever it lives.
     fn pop_lazy(&mut self) -> Operand {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
-        if let Loc::Local(x) = o.loc {
-            self.local_refs[x as usize] -= 1;
+        match o.loc {
+            Loc::Local(x) => self.local_refs[x as usize] -= 1,
+            Loc::Reg => self.reg = None,
+            _ => {}
         }
         self.lazy_floor = self.lazy_floor.min(self.stack.len());
         o
@@ -351,10 +408,41 @@ impl FuncTranslator {
     /// Pops an operand, first writing it into its own slot if it lives elsewhere.
     fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Error> {
         let o = self.pop_lazy();
-        if o.loc != Loc::Slot {
-            self.emit_value_to(buf, &o, o.off)?;
-        }
+        self.write_own_slot(buf, &o, self.stack.len())?;
         Ok(Operand { loc: Loc::Slot, ..o })
+    }
+
+    /// Writes operand `o` (at stack index `index`, possibly just popped) into its own slot. A value in
+    /// t0 that the last stencil produced is re-produced into the slot instead of being spilled.
+    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Error> {
+        match o.loc {
+            Loc::Slot => Ok(()),
+            Loc::Reg => {
+                if let Some(p) = self.last.filter(|p| p.height == index + 1 && p.slot_variant != p.id) {
+                    buf.rollback(p.id, p.start);
+                    let mut h = p.holes;
+                    match p.dst {
+                        Dst::S1 => h.s1 = o.off,
+                        Dst::S2 => h.s2 = o.off,
+                    }
+                    return self.emit_producer(buf, p.slot_variant, h, p.dst, p.slot_variant, p.fuse, index + 1);
+                }
+                self.emit(buf, id::spill, Holes { s1: o.off, ..Default::default() })?;
+                Ok(())
+            }
+            _ => self.emit_value_to(buf, o, o.off),
+        }
+    }
+
+    /// Frees t0: the entry cached there goes to its slot.
+    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        if let Some(i) = self.reg {
+            let o = self.stack[i];
+            self.write_own_slot(buf, &o, i)?;
+            self.stack[i].loc = Loc::Slot;
+            self.reg = None;
+        }
+        Ok(())
     }
 
     fn truncate_stack(&mut self, height: usize) {
@@ -368,7 +456,7 @@ impl FuncTranslator {
         match o.loc {
             Loc::Slot => Some(o.off),
             Loc::Local(x) => Some(self.locals[x as usize].off),
-            Loc::Const(_) => None,
+            Loc::Const(_) | Loc::Reg => None,
         }
     }
 
@@ -377,10 +465,31 @@ impl FuncTranslator {
         match self.src(o) {
             Some(off) => Ok(off),
             None => {
-                self.emit_value_to(buf, o, o.off)?;
+                self.write_own_slot(buf, o, self.stack.len())?;
                 Ok(o.off)
             }
         }
+    }
+
+    /// How a stencil reads popped operand `o`: from t0 if `reg_ok`, as an immediate if `imm_ok`, else
+    /// from a slot (writing the value there first if it has none).
+    /// `index` is where the operand stood on the stack (for the rollback of its producer).
+    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool) -> Result<Src, Error> {
+        if o.loc == Loc::Reg && reg_ok {
+            return Ok(Src::Reg);
+        }
+        if imm_ok {
+            if let Some(imm) = Self::imm32(o) {
+                return Ok(Src::Imm(imm));
+            }
+        }
+        Ok(Src::Slot(match self.src(o) {
+            Some(off) => off,
+            None => {
+                self.write_own_slot(buf, o, index)?;
+                o.off
+            }
+        }))
     }
 
     /// The operand as a 32-bit stencil immediate, if it is a constant that fits (see `FromImm` in the
@@ -404,6 +513,10 @@ impl FuncTranslator {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
+            Loc::Reg => {
+                self.emit(buf, id::spill, Holes { s1: dst, ..Default::default() })?;
+                Ok(())
+            }
             Loc::Const(bits) => {
                 if o.ty == ValType::V128 {
                     unreachable!("v128 constants are materialized when pushed");
@@ -421,14 +534,7 @@ impl FuncTranslator {
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
     fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
         for i in self.lazy_floor..self.stack.len() {
-            let o = self.stack[i];
-            if o.loc != Loc::Slot {
-                self.emit_value_to(buf, &o, o.off)?;
-                if let Loc::Local(x) = o.loc {
-                    self.local_refs[x as usize] -= 1;
-                }
-                self.stack[i].loc = Loc::Slot;
-            }
+            self.materialize_entry(buf, i)?;
         }
         self.lazy_floor = self.stack.len();
         Ok(())
@@ -437,14 +543,21 @@ impl FuncTranslator {
     /// Writes the top `n` entries into their slots.
     fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Error> {
         for i in self.stack.len() - n..self.stack.len() {
-            let o = self.stack[i];
-            if o.loc != Loc::Slot {
-                self.emit_value_to(buf, &o, o.off)?;
-                if let Loc::Local(x) = o.loc {
-                    self.local_refs[x as usize] -= 1;
-                }
-                self.stack[i].loc = Loc::Slot;
+            self.materialize_entry(buf, i)?;
+        }
+        Ok(())
+    }
+
+    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Error> {
+        let o = self.stack[i];
+        if o.loc != Loc::Slot {
+            self.write_own_slot(buf, &o, i)?;
+            match o.loc {
+                Loc::Local(x) => self.local_refs[x as usize] -= 1,
+                Loc::Reg => self.reg = None,
+                _ => {}
             }
+            self.stack[i].loc = Loc::Slot;
         }
         Ok(())
     }
@@ -466,10 +579,45 @@ impl FuncTranslator {
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, fuse: Option<(u16, u16)>) -> Result<(), Error> {
+    #[allow(clippy::too_many_arguments)]
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
         let start = self.emit(buf, stencil, h)?;
-        self.last = Some(Producer { start, id: stencil, holes: h, dst, height: self.stack.len(), fuse });
+        self.last = Some(Producer { start, id: stencil, holes: h, dst, slot_variant, height, fuse });
         Ok(())
+    }
+
+    /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
+    /// variant exists for an integer result, else into its slot.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32) -> Result<(), Error> {
+        let slot_variant = variant(v, a, b, false);
+        let reg_variant = if is_int(out) { variant(v, a, b, true) } else { NONE };
+        debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
+        let fuse = match b {
+            Some(b) => fused_branches(v, a, b),
+            None if std::ptr::eq(v, &id::op::i32_eqz) => match a {
+                // `i32.eqz; br_if` branches when the operand is zero.
+                Src::Slot(_) => Some((id::br_unless, id::br_if)),
+                Src::Reg => Some((id::br_unless_r, id::br_if_r)),
+                Src::Imm(_) => None,
+            },
+            None => None,
+        };
+        let mut h = source_holes(a, b);
+        h.offset = offset;
+        if reg_variant != NONE {
+            // t0 is taken by this result: the value cached there (not an operand) goes to its slot.
+            self.spill_reg(buf)?;
+            self.push_loc(out, Loc::Reg);
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, fuse, self.stack.len())
+        } else {
+            let off = self.push(out);
+            match dst {
+                Dst::S1 => h.s1 = off,
+                Dst::S2 => h.s2 = off,
+            }
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, fuse, self.stack.len())
+        }
     }
 
     fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Error> {
@@ -495,13 +643,17 @@ impl FuncTranslator {
     /// produced `cond` when it was the last stencil.
     fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Error> {
         if let Some(p) = self.last {
-            if let (Loc::Slot, Some((brif, brunless))) = (cond.loc, p.fuse) {
+            if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
                 if p.height == self.stack.len() + 1 {
                     buf.rollback(p.id, p.start);
                     let stencil = if when_true { brif } else { brunless };
                     return self.emit_jump(buf, stencil, p.holes, label);
                 }
             }
+        }
+        if cond.loc == Loc::Reg {
+            let stencil = if when_true { id::br_if_r } else { id::br_unless_r };
+            return self.emit_jump(buf, stencil, Holes::default(), label);
         }
         let s0 = self.src_or_slot(buf, cond)?;
         let stencil = if when_true { id::br_if } else { id::br_unless };
@@ -584,39 +736,31 @@ impl FuncTranslator {
 
     // ---- operators -------------------------------------------------------------------------------
 
-    fn unop(&mut self, buf: &mut CodeBuffer, stencil: u16, out: ValType) -> Result<(), Error> {
+    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
         let a = self.pop_lazy();
-        let s0 = self.src_or_slot(buf, &a)?;
-        let s1 = self.push(out);
-        let fuse = if stencil == id::i32_eqz { fused_branches(stencil) } else { None };
-        // The fused form of `i32.eqz; br_if` reads the eqz's source through S0 — same holes.
-        self.emit_producer(buf, stencil, Holes { s0, s1, ..Default::default() }, Dst::S1, fuse)
+        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false)?;
+        self.emit_op(buf, v, a, None, out, Dst::S1, 0)
     }
 
-    fn binop(&mut self, buf: &mut CodeBuffer, ss: u16, si: u16, out: ValType, swappable: bool) -> Result<(), Error> {
+    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Error> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
             std::mem::swap(&mut a, &mut b);
         }
-        let s0 = self.src_or_slot(buf, &a)?;
-        let imm = Self::imm32(&b);
-        let s1 = match imm {
-            Some(_) => 0,
-            None => self.src_or_slot(buf, &b)?,
-        };
-        let s2 = self.push(out);
-        let (stencil, h) = match imm {
-            Some(imm) => (si, Holes { s0, imm, s2, ..Default::default() }),
-            None => (ss, Holes { s0, s1, s2, ..Default::default() }),
-        };
-        self.emit_producer(buf, stencil, h, Dst::S2, fused_branches(stencil))
+        // Register forms exist for integer inputs (`rs` implies `sr` and `ri`).
+        let reg_ok = v.rs_s != NONE;
+        let at = self.stack.len();
+        let a = self.source(buf, &a, at, reg_ok, false)?;
+        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true)?;
+        self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0)
     }
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
     fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Error> {
         self.materialize_top(buf, pops)?;
+        self.spill_reg(buf)?;
         let mut first = self.top();
         for _ in 0..pops {
             first = self.pop_lazy().off;
@@ -632,7 +776,7 @@ impl FuncTranslator {
     /// local (its producer was retargeted), so a tee must push a reference to the local.
     fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
         let local_off = self.locals[x as usize].off;
-        if v.loc == Loc::Slot {
+        if matches!(v.loc, Loc::Slot | Loc::Reg) {
             if let Some(p) = self.last.filter(|p| p.height == self.stack.len() + 1) {
                 // Roll the producer back, let readers of the old value copy it out, then produce the new
                 // value directly into the local.
@@ -644,7 +788,7 @@ impl FuncTranslator {
                     Dst::S1 => h.s1 = local_off,
                     Dst::S2 => h.s2 = local_off,
                 }
-                self.emit(buf, p.id, h)?;
+                self.emit(buf, p.slot_variant, h)?;
                 return Ok(true);
             }
         }
@@ -679,26 +823,33 @@ impl FuncTranslator {
                 _ => return Ok(()),
             }
         }
-        if let Some((shape, out)) = simple_op(op) {
+        if let Some((shape, v, out)) = simple_op(op) {
             return match shape {
-                Shape::Unop(stencil) => self.unop(buf, stencil, out),
-                Shape::Binop { ss, si } => self.binop(buf, ss, si, out, commutative(op)),
+                Shape::Unop => self.unop(buf, v, out),
+                Shape::Binop => self.binop(buf, v, out, commutative(op)),
             };
         }
-        if let Some((stencil, out, memarg)) = load_op(op) {
+        if let Some((v, out, memarg)) = load_op(op) {
             let offset = self.memarg(memarg)?;
             let addr = self.pop_lazy();
-            let s0 = self.src_or_slot(buf, &addr)?;
-            let s1 = self.push(out);
-            return self.emit_producer(buf, stencil, Holes { s0, s1, offset, ..Default::default() }, Dst::S1, None);
+            let a = self.source(buf, &addr, self.stack.len(), true, false)?;
+            return self.emit_op(buf, v, a, None, out, Dst::S1, offset);
         }
-        if let Some((stencil, memarg)) = store_op(op) {
+        if let Some((v, memarg)) = store_op(op) {
             let offset = self.memarg(memarg)?;
             let value = self.pop_lazy();
             let addr = self.pop_lazy();
-            let s0 = self.src_or_slot(buf, &addr)?;
-            let s1 = self.src_or_slot(buf, &value)?;
-            self.emit(buf, stencil, Holes { s0, s1, offset, ..Default::default() })?;
+            let at = self.stack.len();
+            let a = self.source(buf, &addr, at, true, false)?;
+            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false)?;
+            let stencil = match (a, val) {
+                (Src::Reg, _) => v.rs,
+                (_, Src::Reg) => v.sr,
+                _ => v.ss,
+            };
+            let mut h = source_holes(a, Some(val));
+            h.offset = offset;
+            self.emit(buf, stencil, h)?;
             return Ok(());
         }
         match *op {
@@ -725,7 +876,7 @@ impl FuncTranslator {
                 let sig = self.block_sig(blockty)?;
                 let cond = self.pop_lazy();
                 let mut else_label = Label::new();
-                let fused = self.last.filter(|p| p.fuse.is_some() && cond.loc == Loc::Slot && p.height == self.stack.len() + 1);
+                let fused = self.last.filter(|p| p.fuse.is_some() && matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1);
                 match fused {
                     // Materializing first would separate the compare from its branch; the compare's
                     // sources are above the stack or in locals, so copies below cannot disturb them.
@@ -846,6 +997,7 @@ impl FuncTranslator {
             O::Call { function_index } => {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
+                self.spill_reg(buf)?;
                 if function_index < env.num_imported_funcs {
                     self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
                 } else {
@@ -860,6 +1012,7 @@ impl FuncTranslator {
                 let s1 = self.src_or_slot(buf, &index)?;
                 let ty = &env.types[type_index as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
+                self.spill_reg(buf)?;
                 let h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 self.emit(buf, id::call_indirect, h)?;
                 self.push_results(ty);
