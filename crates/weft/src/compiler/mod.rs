@@ -9,6 +9,7 @@
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
 
 pub mod emit;
+mod simd;
 
 use crate::types::*;
 use crate::Error;
@@ -365,6 +366,9 @@ impl FuncTranslator {
             self.pop();
             let addr = self.pop();
             buf.emit(stencil, &Holes { s0: addr.off, offset, ..Default::default() }, None, None)?;
+            return Ok(());
+        }
+        if self.simd_operator(buf, op)? {
             return Ok(());
         }
         match *op {
