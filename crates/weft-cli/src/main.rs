@@ -123,21 +123,29 @@ fn print_stats(module: &Module) {
 fn print_disassembly(module: &Module, filter: &str) {
     use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
     let base = module.code_base() as u64;
+    use std::io::Write;
     let mut formatter = IntelFormatter::new();
     let mut text = String::new();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (name, code) in module.function_code() {
         if !name.contains(filter) {
             continue;
         }
         let ip = code.as_ptr() as u64;
-        println!("{name}: {} bytes", code.len());
+        // A closed pipe (`| head`) just ends the listing.
+        if writeln!(out, "{name}: {} bytes", code.len()).is_err() {
+            return;
+        }
         let mut decoder = Decoder::with_ip(64, code, ip, DecoderOptions::NONE);
         for insn in &mut decoder {
             text.clear();
             formatter.format(&insn, &mut text);
-            println!("  {:6x}  {text}", insn.ip() - base);
+            if writeln!(out, "  {:6x}  {text}", insn.ip() - base).is_err() {
+                return;
+            }
         }
     }
+    let _ = out.flush();
 }
 
 fn run_module(file: &Path, invoke: Option<&str>, stats: bool, args: &[String]) -> Result<i32> {

@@ -8,5 +8,6 @@
 
 pub mod oplist;
 pub mod semantics;
+pub mod simd;
 pub mod trap;
 pub mod vm;

@@ -13,6 +13,8 @@
 
 #[path = "../../weft-ops/src/semantics.rs"]
 mod semantics;
+#[path = "../../weft-ops/src/simd.rs"]
+mod simd;
 #[path = "../../weft-ops/src/trap.rs"]
 mod trap;
 #[path = "../../weft-ops/src/vm.rs"]
@@ -22,6 +24,7 @@ mod vm;
 #[macro_use]
 mod oplist;
 
+use simd::V128;
 use vm::{VmCtx, VmFuncRef, VmMemory};
 
 type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64) -> u64;
@@ -292,6 +295,94 @@ stencil!(builtin(fp, ctx, mem, len) {
     let (m, l) = memory(ctx);
     next_clear!(m, l)
 });
+
+// ---- fixed-width SIMD -----------------------------------------------------------------------------
+// A v128 takes 16 bytes (two slots) at an 8-byte aligned offset: always accessed unaligned.
+macro_rules! define_simd {
+    ($($variant:ident $name:ident $shape:ident $($in:ident)?;)*) => { $( define_simd!(@ $shape $name $($in)?); )* };
+    (@ v_unop $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<V128>(fp, s, simd::$name(rd::<V128>(fp, s))); next!() });
+    };
+    (@ v_binop $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            wr::<V128>(fp, s, simd::$name(rd::<V128>(fp, s), rd::<V128>(fp, s + 16)));
+            next!()
+        });
+    };
+    (@ v_ternop $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            wr::<V128>(fp, s, simd::$name(rd::<V128>(fp, s), rd::<V128>(fp, s + 16), rd::<V128>(fp, s + 32)));
+            next!()
+        });
+    };
+    (@ v_test $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<i32>(fp, s, simd::$name(rd::<V128>(fp, s))); next!() });
+    };
+    (@ v_splat $name:ident $in:ident) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<V128>(fp, s, simd::$name(rd::<$in>(fp, s))); next!() });
+    };
+    (@ v_shift $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            wr::<V128>(fp, s, simd::$name(rd::<V128>(fp, s), rd::<i32>(fp, s + 16)));
+            next!()
+        });
+    };
+    // The 16 lane indices arrive as four 32-bit immediates (little-endian bytes).
+    (@ v_shuffle $name:ident) => {
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            let lanes = core::arch::x86_64::_mm_setr_epi32(
+                h!(IMM) as i32, h!(IMM_HI) as i32, h!(N) as i32, h!(OFFSET) as i32);
+            wr::<V128>(fp, s, simd::$name(rd::<V128>(fp, s), rd::<V128>(fp, s + 16), lanes));
+            next!()
+        });
+    };
+}
+for_each_simd_op!(define_simd);
+
+/// `IMM` is the lane's byte offset within the v128 slot.
+macro_rules! define_simd_lane {
+    ($($variant:ident $name:ident $shape:ident $from:ident => $to:ident $bytes:literal;)*) => { $( define_simd_lane!(@ $shape $name $from => $to); )* };
+    (@ extract $name:ident $from:ident => $to:ident) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$to>(fp, s, rd::<$from>(fp, s + h!(IMM)) as $to); next!() });
+    };
+    (@ replace $name:ident $from:ident => $to:ident) => {
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$to>(fp, s + h!(IMM), rd::<$from>(fp, s + 16) as $to); next!() });
+    };
+}
+for_each_simd_lane_op!(define_simd_lane);
+
+/// Address at `S0`; a v128 operand follows it at `S0 + 8`; a loaded v128 replaces the address at `S0`.
+macro_rules! define_simd_mem {
+    ($($variant:ident $name:ident $shape:ident $m:ident $bytes:literal;)*) => { $(
+        stencil!($name(fp, ctx, mem, len) {
+            let s = h!(S0);
+            let ea = rd::<u32>(fp, s) as u64 + h!(OFFSET) as u32 as u64;
+            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
+            let p = mem.add(ea as usize) as *mut $m;
+            define_simd_mem!(@ $shape $name fp s p $m);
+            next!()
+        });
+    )* };
+    (@ load $name:ident $fp:ident $s:ident $p:ident $m:ident) => {
+        wr::<V128>($fp, $s, simd::$name($p.read_unaligned()))
+    };
+    (@ store $name:ident $fp:ident $s:ident $p:ident $m:ident) => {
+        $p.write_unaligned(rd::<V128>($fp, $s + 8))
+    };
+    (@ load_lane $name:ident $fp:ident $s:ident $p:ident $m:ident) => {{
+        let x = $p.read_unaligned();
+        wr::<V128>($fp, $s, rd::<V128>($fp, $s + 8));
+        wr::<$m>($fp, $s + h!(IMM), x)
+    }};
+    (@ store_lane $name:ident $fp:ident $s:ident $p:ident $m:ident) => {
+        $p.write_unaligned(rd::<$m>($fp, $s + 8 + h!(IMM)))
+    };
+}
+for_each_simd_mem_op!(define_simd_mem);
 
 // ---- values, locals, globals -----------------------------------------------------------------------
 stencil!(const32(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });

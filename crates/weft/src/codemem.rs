@@ -43,14 +43,6 @@ impl CodeMemory {
         self.ptr.as_ptr()
     }
 
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: the mapping is readable and `len` bytes long for our whole lifetime.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }

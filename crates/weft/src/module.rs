@@ -71,7 +71,6 @@ pub enum SegmentMode {
 #[derive(Clone, Debug)]
 pub struct ElemSegment {
     pub mode: SegmentMode,
-    pub ty: ValType,
     pub items: Vec<ConstExpr>,
 }
 
@@ -393,17 +392,16 @@ impl<'e> Builder<'e> {
                             SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
                         }
                     };
-                    let (ty, items) = match elem.items {
+                    let items = match elem.items {
                         wasmparser::ElementItems::Functions(r) => {
-                            let items = r.into_iter().map(|f| Ok(vec![ConstOp::RefFunc(f?)].into_boxed_slice())).collect::<Result<_, Error>>()?;
-                            (ValType::FuncRef, items)
+                            r.into_iter().map(|f| Ok(vec![ConstOp::RefFunc(f?)].into_boxed_slice())).collect::<Result<_, Error>>()?
                         }
                         wasmparser::ElementItems::Expressions(t, r) => {
-                            let items = r.into_iter().map(|e| const_expr(&e?)).collect::<Result<_, Error>>()?;
-                            (ValType::from_ref(t)?, items)
+                            ValType::from_ref(t)?;
+                            r.into_iter().map(|e| const_expr(&e?)).collect::<Result<_, Error>>()?
                         }
                     };
-                    self.elems.push(ElemSegment { mode, ty, items });
+                    self.elems.push(ElemSegment { mode, items });
                 }
             }
             Payload::DataSection(reader) => {

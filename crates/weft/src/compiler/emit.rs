@@ -34,13 +34,6 @@ impl Label {
     pub fn at(pos: u32) -> Label {
         Label { pos: Some(pos), chain: NO_SITE }
     }
-    /// Some jump still waits for this label.
-    pub fn is_used(&self) -> bool {
-        self.chain != NO_SITE
-    }
-    pub fn is_bound(&self) -> bool {
-        self.pos.is_some()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

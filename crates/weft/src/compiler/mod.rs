@@ -13,6 +13,7 @@
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
 
 pub mod emit;
+mod simd;
 
 use crate::types::*;
 use crate::Error;
@@ -850,6 +851,9 @@ impl FuncTranslator {
             let mut h = source_holes(a, Some(val));
             h.offset = offset;
             self.emit(buf, stencil, h)?;
+            return Ok(());
+        }
+        if self.simd_operator(buf, op)? {
             return Ok(());
         }
         match *op {

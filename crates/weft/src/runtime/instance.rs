@@ -35,6 +35,10 @@ impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order.
     pub fn new<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
         let m = &module.inner;
+        // Signature ids are per engine: a module only runs in stores of its own engine.
+        if !std::sync::Arc::ptr_eq(&m.engine.inner, &store.inner.engine.inner) {
+            return Err(Error::Usage("the module was compiled by a different engine than the store's".into()));
+        }
         if imports.len() != m.imports.len() {
             return Err(Error::Link(format!("module needs {} imports, {} given", m.imports.len(), imports.len())));
         }

@@ -1,0 +1,159 @@
+//! Fixed-width SIMD operators -> stencils, from the shared op lists (`for_each_simd_op!`,
+//! `for_each_simd_lane_op!`, `for_each_simd_mem_op!`). Operands keep the usual layout: contiguous slots
+//! from the first operand, which receives the result; a v128 takes 16 bytes.
+
+use super::FuncTranslator;
+use crate::compiler::emit::{CodeBuffer, Holes};
+use crate::types::ValType;
+use crate::Error;
+use wasmparser::Operator;
+use weft_stencils::id;
+
+#[derive(Clone, Copy)]
+enum VShape {
+    Unop,
+    Binop,
+    Ternop,
+    Test,
+    Splat,
+    Shift,
+    Shuffle,
+}
+
+fn simd_op(op: &Operator) -> Option<(VShape, u16)> {
+    macro_rules! shape {
+        (v_unop) => { VShape::Unop };
+        (v_binop) => { VShape::Binop };
+        (v_ternop) => { VShape::Ternop };
+        (v_test) => { VShape::Test };
+        (v_splat) => { VShape::Splat };
+        (v_shift) => { VShape::Shift };
+        (v_shuffle) => { VShape::Shuffle };
+    }
+    macro_rules! table {
+        ($($variant:ident $name:ident $shape:ident $($in:ident)?;)*) => {
+            match op {
+                $(Operator::$variant { .. } => Some((shape!($shape), id::$name)),)*
+                _ => None,
+            }
+        };
+    }
+    weft_ops::for_each_simd_op!(table)
+}
+
+fn scalar(t: &str) -> ValType {
+    match t {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        "f64" => ValType::F64,
+        _ => unreachable!(),
+    }
+}
+
+/// (stencil, pushed type, lane byte offset) of an extract/replace-lane operator.
+fn lane_op(op: &Operator) -> Option<(u16, ValType, u32)> {
+    macro_rules! result {
+        (extract $to:ident) => { scalar(stringify!($to)) };
+        (replace $to:ident) => { ValType::V128 };
+    }
+    macro_rules! table {
+        ($($variant:ident $name:ident $shape:ident $from:ident => $to:ident $bytes:literal;)*) => {
+            match *op {
+                $(Operator::$variant { lane } => Some((id::$name, result!($shape $to), lane as u32 * $bytes)),)*
+                _ => None,
+            }
+        };
+    }
+    weft_ops::for_each_simd_lane_op!(table)
+}
+
+#[derive(Clone, Copy)]
+enum MemShape {
+    Load,
+    Store,
+    LoadLane,
+    StoreLane,
+}
+
+/// (shape, stencil, memarg, lane byte offset) of a SIMD memory operator.
+fn mem_op<'a>(op: &'a Operator<'_>) -> Option<(MemShape, u16, &'a wasmparser::MemArg, u32)> {
+    macro_rules! table {
+        ($($variant:ident $name:ident $shape:ident $m:ident $bytes:literal;)*) => {
+            match op {
+                $(Operator::$variant { memarg, .. } => {
+                    let lane = table!(@lane $shape op $bytes);
+                    Some((table!(@shape $shape), id::$name, memarg, lane))
+                })*
+                _ => None,
+            }
+        };
+        (@shape load) => { MemShape::Load };
+        (@shape store) => { MemShape::Store };
+        (@shape load_lane) => { MemShape::LoadLane };
+        (@shape store_lane) => { MemShape::StoreLane };
+        (@lane load $op:ident $bytes:literal) => { 0 };
+        (@lane store $op:ident $bytes:literal) => { 0 };
+        (@lane load_lane $op:ident $bytes:literal) => { lane_of($op) * $bytes };
+        (@lane store_lane $op:ident $bytes:literal) => { lane_of($op) * $bytes };
+    }
+    weft_ops::for_each_simd_mem_op!(table)
+}
+
+fn lane_of(op: &Operator) -> u32 {
+    use Operator as O;
+    match *op {
+        O::V128Load8Lane { lane, .. }
+        | O::V128Load16Lane { lane, .. }
+        | O::V128Load32Lane { lane, .. }
+        | O::V128Load64Lane { lane, .. }
+        | O::V128Store8Lane { lane, .. }
+        | O::V128Store16Lane { lane, .. }
+        | O::V128Store32Lane { lane, .. }
+        | O::V128Store64Lane { lane, .. } => lane as u32,
+        _ => 0,
+    }
+}
+
+impl FuncTranslator {
+    /// Translates `op` if it is a SIMD operator (other than `v128.const`); returns whether it was.
+    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<bool, Error> {
+        if let Some((shape, stencil)) = simd_op(op) {
+            let pops = match shape {
+                VShape::Unop | VShape::Test | VShape::Splat => 1,
+                VShape::Binop | VShape::Shift | VShape::Shuffle => 2,
+                VShape::Ternop => 3,
+            };
+            let first = self.pop_args(buf, pops)?;
+            self.push(if matches!(shape, VShape::Test) { ValType::I32 } else { ValType::V128 });
+            let mut h = Holes { s0: first, ..Default::default() };
+            if let Operator::I8x16Shuffle { lanes } = op {
+                let word = |i: usize| u32::from_le_bytes([lanes[i], lanes[i + 1], lanes[i + 2], lanes[i + 3]]);
+                (h.imm, h.imm_hi, h.n, h.offset) = (word(0), word(4), word(8), word(12));
+            }
+            self.emit(buf, stencil, h)?;
+            return Ok(true);
+        }
+        if let Some((stencil, out, lane_offset)) = lane_op(op) {
+            let first = self.pop_args(buf, if out == ValType::V128 { 2 } else { 1 })?;
+            self.push(out);
+            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, ..Default::default() })?;
+            return Ok(true);
+        }
+        if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
+            let offset = self.memarg(memarg)?;
+            let (pops, result) = match shape {
+                MemShape::Load => (1, Some(ValType::V128)),
+                MemShape::LoadLane => (2, Some(ValType::V128)),
+                MemShape::Store | MemShape::StoreLane => (2, None),
+            };
+            let first = self.pop_args(buf, pops)?;
+            if let Some(t) = result {
+                self.push(t);
+            }
+            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() })?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
