@@ -30,10 +30,12 @@ pub struct VmFuncRef {
     pub type_id: u64,
 }
 
-/// State shared by every instance of a store while wasm runs: call depth left and value-stack limit.
+/// State shared by every instance of a store while wasm runs.
 #[repr(C)]
 pub struct VmRuntime {
-    pub depth_left: u64,
+    /// No frame may extend past this. Every call advances the frame pointer by at least
+    /// `MIN_FRAME_BYTES`, and the host sets the limit from the native stack left as well, so this one
+    /// check bounds both the value stack and the native stack.
     pub stack_limit: *mut u8,
     /// The function a trap happened in, recorded by the first call stencil the trap code passes.
     pub trap_func: *const VmFuncRef,
@@ -65,6 +67,10 @@ pub struct VmCtx {
 
 /// Bytes per operand slot. A v128 takes two slots.
 pub const SLOT: usize = 8;
+
+/// Every function's frame starts at least this far above its caller's, so call depth is bounded by the
+/// value-stack limit.
+pub const MIN_FRAME_BYTES: u32 = 16;
 
 /// Indices into `VmCtx::builtins` (the `builtin` stencil's first immediate).
 pub mod builtin {

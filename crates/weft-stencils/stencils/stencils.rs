@@ -469,17 +469,15 @@ stencil!(br_table(fp, ctx, mem, len) {
 });
 stencil!(trap(fp, ctx, mem, len) { return h!(IMM) as u64 });
 
-/// First stencil of every function, entered by a real `call`: checks call depth and value-stack room
-/// (`S0` = frame bytes), then loads memory 0 into the state registers.
+/// First stencil of every function, entered by a real `call`: checks that the frame (`S0` bytes) fits
+/// below the stack limit (which also bounds call depth), then loads memory 0 into the state registers.
 stencil!(enter(fp, ctx, mem, len) {
-    let rt = (*ctx).runtime;
-    if (*rt).depth_left == 0 || fp.add(h!(S0)) > (*rt).stack_limit { return trap::STACK_EXHAUSTED }
-    (*rt).depth_left -= 1;
+    if fp.add(h!(S0)) > (*(*ctx).runtime).stack_limit { return trap::STACK_EXHAUSTED }
     let (m, l) = memory(ctx);
     next!(m, l)
 });
 /// Returns from the wasm function (results already at the frame base).
-stencil!(ret(fp, ctx, mem, len) { (*(*ctx).runtime).depth_left += 1; return trap::OK });
+stencil!(ret(fp, ctx, mem, len) { return trap::OK });
 
 /// A callee returned trap code `r`: remember the innermost function once, then pass the trap on.
 /// Only trap paths pay for this.
@@ -493,7 +491,9 @@ unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
 
 /// Direct call of function `IMM` of this module; its frame starts at `S0` (its params are already there).
 stencil!(call(fp, ctx, mem, len) {
-    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, 0, 0, 0);
+    // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
+    // arguments are ignored (len is passed because rcx already holds it).
+    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0);
     if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -502,7 +502,7 @@ stencil!(call(fp, ctx, mem, len) {
 stencil!(call_import(fp, ctx, mem, len) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -516,7 +516,7 @@ stencil!(call_indirect(fp, ctx, mem, len) {
     if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
     if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, 0, 0, 0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)

@@ -16,15 +16,14 @@ pub enum WasmVersion {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub version: WasmVersion,
-    /// Upper bound on nested wasm calls (the native stack bounds it further).
-    pub max_call_depth: u64,
-    /// Bytes of value stack (frames of all active wasm calls).
+    /// Bytes of value stack (frames of all active wasm calls). Call depth is bounded by this and by
+    /// the native stack left to the calling thread.
     pub value_stack_bytes: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, max_call_depth: 100_000, value_stack_bytes: 64 << 20 }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20 }
     }
 }
 

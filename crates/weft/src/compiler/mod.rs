@@ -319,8 +319,9 @@ impl FuncTranslator {
         }
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
-        // Results are written to the frame base on return, so the frame holds at least them.
-        self.stack_base = off.max(ty.frame_bytes());
+        // Results are written to the frame base on return, so the frame holds at least them; and a
+        // callee's frame must start at least MIN_FRAME_BYTES up (it starts at the first argument).
+        self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
         self.max_top = self.stack_base;
 
         let enter = buf.emit(id::enter, &Holes::default(), None, None)?;

@@ -119,8 +119,8 @@ impl Func {
 
 /// Bytes of native stack kept free below compiled code for host functions and the runtime itself.
 const NATIVE_STACK_RESERVE: usize = 256 << 10;
-/// A generous bound on the native stack one wasm call level uses (call stencils push ~48 bytes).
-const NATIVE_BYTES_PER_CALL: usize = 256;
+/// A generous bound on the native stack one wasm call level uses (call stencils push ~32 bytes).
+const NATIVE_BYTES_PER_CALL: usize = 128;
 /// Value-stack bytes kept free above the limit checked by `enter`, for host frames' results.
 const VALUE_STACK_SLACK: usize = 64 << 10;
 
@@ -128,13 +128,16 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     if store.stack.is_empty() {
         let slots = store.engine.config().value_stack_bytes / 16;
         store.stack = vec![0u128; slots.max(VALUE_STACK_SLACK / 8)];
-        let end = store.stack.as_mut_ptr() as usize + store.stack.len() * 16;
-        store.runtime.stack_limit = (end - VALUE_STACK_SLACK) as *mut u8;
+        store.stack_end = store.stack.as_mut_ptr() as usize + store.stack.len() * 16 - VALUE_STACK_SLACK;
     }
     let base = store.stack.as_mut_ptr() as *mut u8;
-    // SAFETY: stack_next stays within the stack (checked against the limit below).
+    // SAFETY: stack_next stays within the stack (checked against the end below).
     let fp = unsafe { base.add(store.stack_next) };
-    if fp as usize + ty.frame_bytes() as usize > store.runtime.stack_limit as usize {
+    // The frames below may use as much native stack as this thread has left: each call level takes at
+    // most NATIVE_BYTES_PER_CALL of it and at least MIN_FRAME_BYTES of value stack.
+    let native_levels = native_stack_left().saturating_sub(NATIVE_STACK_RESERVE) / NATIVE_BYTES_PER_CALL;
+    let limit = store.stack_end.min(fp as usize + native_levels * weft_ops::vm::MIN_FRAME_BYTES as usize);
+    if fp as usize + ty.frame_bytes() as usize > limit {
         return Err(Error::trap_kind(Trap::StackExhausted));
     }
     let mut off = 0usize;
@@ -143,10 +146,8 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
         unsafe { v.write(fp.add(off)) };
         off += v.ty().slot_bytes() as usize;
     }
-    let saved_depth = store.runtime.depth_left;
-    if store.active == 0 {
-        store.runtime.depth_left = depth_budget(store.engine.config().max_call_depth);
-    }
+    let saved_limit = store.runtime.stack_limit;
+    store.runtime.stack_limit = limit as *mut u8;
     store.active += 1;
     // SAFETY: `f` is a live funcref of this store whose code follows the stencil ABI; `fp` has room for
     // the frame (the callee checks the rest), and all state compiled code touches is owned by the store.
@@ -155,7 +156,7 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
         entry(fp, (*f).ctx as *mut VmCtx, std::ptr::null_mut(), 0, 0, 0)
     };
     store.active -= 1;
-    store.runtime.depth_left = saved_depth;
+    store.runtime.stack_limit = saved_limit;
     if code != trap::OK {
         let err = store.host_error.take();
         let kind = code & trap::KIND_MASK;
@@ -202,12 +203,11 @@ unsafe fn func_name<T>(f: *const VmFuncRef) -> Option<String> {
     }
 }
 
-/// How many nested wasm calls the native stack left to this thread can hold.
-fn depth_budget(max: u64) -> u64 {
-    let here = &max as *const u64 as usize;
-    let remaining = native_stack_low().map(|low| here.saturating_sub(low)).unwrap_or(1 << 20);
-    let budget = remaining.saturating_sub(NATIVE_STACK_RESERVE) / NATIVE_BYTES_PER_CALL;
-    (budget as u64).min(max)
+/// Bytes of native stack this thread has left below the current frame.
+fn native_stack_left() -> usize {
+    let marker = 0u8;
+    let here = &marker as *const u8 as usize;
+    native_stack_low().map(|low| here.saturating_sub(low)).unwrap_or(1 << 20)
 }
 
 fn native_stack_low() -> Option<usize> {

@@ -23,6 +23,8 @@ pub(crate) struct StoreInner<T> {
     pub runtime: Box<VmRuntime>,
     /// Frames of running wasm calls; 16-byte aligned.
     pub stack: Vec<u128>,
+    /// The value stack's own end (less slack for host frames); `VmRuntime::stack_limit` may be lower.
+    pub stack_end: usize,
     /// First free byte of `stack` for the next call from the host.
     pub stack_next: usize,
     /// Nesting of host -> wasm entries (0 = no wasm running).
@@ -42,8 +44,9 @@ impl<T> Store<T> {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 host_funcs: Vec::new(),
-                runtime: Box::new(VmRuntime { depth_left: 0, stack_limit: std::ptr::null_mut(), trap_func: std::ptr::null() }),
+                runtime: Box::new(VmRuntime { stack_limit: std::ptr::null_mut(), trap_func: std::ptr::null() }),
                 stack: Vec::new(),
+                stack_end: 0,
                 stack_next: 0,
                 active: 0,
                 host_error: None,
