@@ -31,6 +31,9 @@ enum Command {
         /// Accept WebAssembly 3.0 features.
         #[arg(long)]
         wasm3: bool,
+        /// Check memory bounds with a compare per access instead of guard pages.
+        #[arg(long)]
+        explicit_bounds_checks: bool,
         /// List every failing assertion.
         #[arg(long, short)]
         verbose: bool,
@@ -63,11 +66,12 @@ fn main() {
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run { invoke, stats, file, args } => run_module(&file, invoke.as_deref(), stats, &args),
-        Command::Wast { wasm3, verbose, files } => {
+        Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
             let version = if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 };
+            let config = weft::Config { version, guard_pages: !explicit_bounds_checks, ..Default::default() };
             let mut total = weft_wast::Outcome::default();
             for file in &files {
-                let outcome = weft_wast::run_file(file, version);
+                let outcome = weft_wast::run_file(file, config.clone());
                 println!("{}: {}", file.display(), outcome.summary());
                 if verbose {
                     for f in &outcome.failures {

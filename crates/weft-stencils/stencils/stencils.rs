@@ -253,11 +253,26 @@ macro_rules! load_variant {
         });
     };
 }
+/// Guarded variants (`g` prefix): no bounds check. The memory is followed by enough inaccessible
+/// address space that any u32 address + offset (< 2^31) faults, and the fault becomes a trap. They must
+/// not move `rsp` (checked by a test): the signal handler leaves them through a `ret`.
+macro_rules! guarded_load_variant {
+    ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let ea = operand!(a $a u32, fp, t0) as usize + h!(OFFSET);
+            let v = (mem.add(ea) as *const $m).read_unaligned() as $r;
+            binop_variant!(@deliver $d $r v, S1, fp)
+        });
+    };
+}
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         load_variant!("s_s" s s $name $m $r $bytes);
         load_variant!("r_s" r s $name $m $r $bytes);
         weft_if_int!($r, load_variant!("s_r" s r $name $m $r $bytes); load_variant!("r_r" r r $name $m $r $bytes););
+        guarded_load_variant!("gs_s" s s $name $m $r);
+        guarded_load_variant!("gr_s" r s $name $m $r);
+        weft_if_int!($r, guarded_load_variant!("gs_r" s r $name $m $r); guarded_load_variant!("gr_r" r r $name $m $r););
     )* };
 }
 for_each_load_op!(define_load);
@@ -271,11 +286,23 @@ macro_rules! store_variant {
         });
     };
 }
+macro_rules! guarded_store_variant {
+    ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident) => {
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
+            let ea = operand!(a $a u32, fp, t0) as usize + h!(OFFSET);
+            (mem.add(ea) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0) as $m);
+            next!()
+        });
+    };
+}
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         store_variant!("ss" s s $name $vt $m $bytes);
         store_variant!("rs" r s $name $vt $m $bytes);
         weft_if_int!($vt, store_variant!("sr" s r $name $vt $m $bytes););
+        guarded_store_variant!("gss" s s $name $vt $m);
+        guarded_store_variant!("grs" r s $name $vt $m);
+        weft_if_int!($vt, guarded_store_variant!("gsr" s r $name $vt $m););
     )* };
 }
 for_each_store_op!(define_store);

@@ -13,7 +13,7 @@ use std::path::Path;
 use wast::core::{WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
-use weft::{Engine, Error, Extern, Instance, Module, Store, Val, WasmVersion};
+use weft::{Engine, Error, Extern, Instance, Module, Store, Val};
 
 #[derive(Debug, Default, Clone)]
 pub struct Outcome {
@@ -39,14 +39,14 @@ impl Outcome {
 
 /// Runs one script file on a thread with a large stack, so deep recursion tests exhaust wasm's call
 /// depth, not the runner's; a panic inside weft is reported as a failure of the file, not a crash.
-pub fn run_file(path: &Path, version: WasmVersion) -> Outcome {
+pub fn run_file(path: &Path, config: weft::Config) -> Outcome {
     let path = path.to_path_buf();
     let name = path.display().to_string();
     let handle = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || -> Result<Outcome> {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            run_script(&text, &path.display().to_string(), version)
+            run_script(&text, &path.display().to_string(), config)
         })
         .expect("spawning the wast runner thread");
     match handle.join() {
@@ -57,7 +57,7 @@ pub fn run_file(path: &Path, version: WasmVersion) -> Outcome {
 }
 
 /// Runs a whole script given as text.
-pub fn run_script(text: &str, name: &str, version: WasmVersion) -> Result<Outcome> {
+pub fn run_script(text: &str, name: &str, config: weft::Config) -> Result<Outcome> {
     // The suite tests names made of exactly such characters (names.wast).
     let mut lexer = wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -67,7 +67,7 @@ pub fn run_script(text: &str, name: &str, version: WasmVersion) -> Result<Outcom
         e.set_text(text);
         anyhow!("{name}: {e}")
     })?;
-    let engine = Engine::new(weft::Config { version, ..Default::default() })?;
+    let engine = Engine::new(config)?;
     let mut runner = Runner::new(engine);
     let mut outcome = Outcome::default();
     for directive in wast.directives {

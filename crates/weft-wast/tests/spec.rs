@@ -15,15 +15,18 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("../shared/wasm-testsuite"));
     let mut ok = true;
-    for (dir, version) in [("2.0", WasmVersion::V2)] {
-        ok &= run_suite(&suite.join(dir), dir, version);
+    // Both ways of checking memory bounds must pass the whole suite.
+    for (dir, version, guard_pages) in [("2.0", WasmVersion::V2, true), ("2.0", WasmVersion::V2, false)] {
+        let config = weft::Config { version, guard_pages, ..Default::default() };
+        ok &= run_suite(&suite.join(dir), dir, config);
     }
     if !ok {
         std::process::exit(1);
     }
 }
 
-fn run_suite(dir: &Path, label: &str, version: WasmVersion) -> bool {
+fn run_suite(dir: &Path, label: &str, config: weft::Config) -> bool {
+    let mode = if config.guard_pages { "guard pages" } else { "explicit bounds checks" };
     let expectations_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/expectations/{label}.txt"));
     let expected = read_expectations(&expectations_path);
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -39,8 +42,8 @@ fn run_suite(dir: &Path, label: &str, version: WasmVersion) -> bool {
     let mut results = BTreeMap::new();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
-        let outcome = weft_wast::run_file(file, version);
-        println!("{label}/{name}: {}", outcome.summary());
+        let outcome = weft_wast::run_file(file, config.clone());
+        println!("{label}/{name} ({mode}): {}", outcome.summary());
         let passes = outcome.failed == 0;
         match expected.get(&name) {
             Some(Expect::Pass) if !passes => {
@@ -56,7 +59,7 @@ fn run_suite(dir: &Path, label: &str, version: WasmVersion) -> bool {
         results.insert(name, passes);
         total.add(&outcome);
     }
-    println!("{label} suite, {} files: {}", files.len(), total.summary());
+    println!("{label} suite ({mode}), {} files: {}", files.len(), total.summary());
     if std::env::var_os("WEFT_BLESS").is_some() {
         write_expectations(&expectations_path, &results, &expected);
         println!("wrote {}", expectations_path.display());

@@ -19,11 +19,15 @@ pub struct Config {
     /// Bytes of value stack (frames of all active wasm calls). Call depth is bounded by this and by
     /// the native stack left to the calling thread.
     pub value_stack_bytes: usize,
+    /// Check linear-memory bounds with guard pages (an 8 GiB reservation per memory and a SIGSEGV
+    /// handler) instead of a compare per access. Hosts that cannot reserve address space or own the
+    /// signal handlers turn this off.
+    pub guard_pages: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20 }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true }
     }
 }
 
@@ -46,6 +50,9 @@ struct TypeRegistry {
 impl Engine {
     pub fn new(config: Config) -> Result<Engine, Error> {
         check_cpu()?;
+        if config.guard_pages {
+            crate::runtime::install_signal_handlers();
+        }
         Ok(Engine { inner: Arc::new(EngineInner { config, types: Mutex::new(TypeRegistry::default()) }) })
     }
 

@@ -123,6 +123,8 @@ pub(crate) struct ModuleInner {
     pub jump_table_ptrs: Box<[*const usize]>,
     pub names: Vec<Option<String>>,
     pub stats: CompileStats,
+    /// Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
+    pub oob_landing: u32,
 }
 
 // SAFETY: the raw pointers point into `_jump_tables`, owned and never mutated after construction.
@@ -215,6 +217,9 @@ impl<'e> Builder<'e> {
         let t0 = Instant::now();
         let mut validator = Validator::new_with_features(self.engine.features());
         let mut translator = FuncTranslator::default();
+        self.env.guard_pages = self.engine.config().guard_pages;
+        let oob = weft_stencils::id::trap;
+        let oob_landing = self.buf.emit(oob, &crate::compiler::emit::Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
         let mut defined_index = 0u32;
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload?;
@@ -285,6 +290,7 @@ impl<'e> Builder<'e> {
             jump_table_ptrs,
             names,
             stats,
+            oob_landing,
         })
     }
 

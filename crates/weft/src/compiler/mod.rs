@@ -36,6 +36,8 @@ pub struct ModuleEnv {
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalType>,
     pub num_imported_globals: u32,
+    /// Memory accesses may skip bounds checks (guard pages catch them).
+    pub guard_pages: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -153,6 +155,7 @@ pub struct FuncTranslator {
     last: Option<Producer>,
     /// The stack entry whose value is in t0.
     reg: Option<usize>,
+    guard_pages: bool,
 }
 
 fn vt(t: &str) -> ValType {
@@ -200,9 +203,19 @@ fn commutative(op: &Operator) -> bool {
     )
 }
 
-/// The variant of an operator for the given sources and result (`NONE` if it has none).
-fn variant(v: &Variants, a: Src, b: Option<Src>, to_reg: bool) -> u16 {
+/// The variant of an operator for the given sources and result (`NONE` if it has none); `guarded`
+/// picks a load's variant without bounds check.
+fn variant(v: &Variants, a: Src, b: Option<Src>, to_reg: bool, guarded: bool) -> u16 {
     use Src::*;
+    if guarded {
+        return match (a, to_reg) {
+            (Slot(_), false) => v.gs_s,
+            (Slot(_), true) => v.gs_r,
+            (Reg, false) => v.gr_s,
+            (Reg, true) => v.gr_r,
+            _ => NONE,
+        };
+    }
     match (a, b, to_reg) {
         (Slot(_), None, false) => v.s_s,
         (Slot(_), None, true) => v.s_r,
@@ -317,6 +330,7 @@ impl FuncTranslator {
                 off = off.checked_add(t.slot_bytes()).ok_or_else(|| Error::Compile("too many locals".into()))?;
             }
         }
+        self.guard_pages = env.guard_pages;
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
         // Results are written to the frame base on return, so the frame holds at least them; and a
@@ -591,9 +605,9 @@ impl FuncTranslator {
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
-    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32) -> Result<(), Error> {
-        let slot_variant = variant(v, a, b, false);
-        let reg_variant = if is_int(out) { variant(v, a, b, true) } else { NONE };
+    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
+        let slot_variant = variant(v, a, b, false, guarded);
+        let reg_variant = if is_int(out) { variant(v, a, b, true, guarded) } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
@@ -741,7 +755,7 @@ impl FuncTranslator {
     fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
         let a = self.pop_lazy();
         let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false)?;
-        self.emit_op(buf, v, a, None, out, Dst::S1, 0)
+        self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
     fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Error> {
@@ -755,7 +769,7 @@ impl FuncTranslator {
         let at = self.stack.len();
         let a = self.source(buf, &a, at, reg_ok, false)?;
         let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true)?;
-        self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0)
+        self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
     }
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
@@ -835,7 +849,7 @@ impl FuncTranslator {
             let offset = self.memarg(memarg)?;
             let addr = self.pop_lazy();
             let a = self.source(buf, &addr, self.stack.len(), true, false)?;
-            return self.emit_op(buf, v, a, None, out, Dst::S1, offset);
+            return self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset));
         }
         if let Some((v, memarg)) = store_op(op) {
             let offset = self.memarg(memarg)?;
@@ -844,10 +858,13 @@ impl FuncTranslator {
             let at = self.stack.len();
             let a = self.source(buf, &addr, at, true, false)?;
             let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false)?;
-            let stencil = match (a, val) {
-                (Src::Reg, _) => v.rs,
-                (_, Src::Reg) => v.sr,
-                _ => v.ss,
+            let stencil = match (a, val, self.guarded(offset)) {
+                (Src::Reg, _, false) => v.rs,
+                (_, Src::Reg, false) => v.sr,
+                (_, _, false) => v.ss,
+                (Src::Reg, _, true) => v.grs,
+                (_, Src::Reg, true) => v.gsr,
+                (_, _, true) => v.gss,
             };
             let mut h = source_holes(a, Some(val));
             h.offset = offset;
@@ -1139,6 +1156,12 @@ impl FuncTranslator {
             ref other => return Err(Error::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())
+    }
+
+    /// Whether an access with this offset may rely on guard pages (the guarded stencils take the
+    /// offset as a signed 32-bit displacement; the reservation covers offsets below 2^31).
+    fn guarded(&self, offset: u32) -> bool {
+        self.guard_pages && offset <= i32::MAX as u32
     }
 
     fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Error> {

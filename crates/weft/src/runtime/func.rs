@@ -149,12 +149,14 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     let saved_limit = store.runtime.stack_limit;
     store.runtime.stack_limit = limit as *mut u8;
     store.active += 1;
+    let previous_guard = super::signals::enter(&store.guard);
     // SAFETY: `f` is a live funcref of this store whose code follows the stencil ABI; `fp` has room for
     // the frame (the callee checks the rest), and all state compiled code touches is owned by the store.
     let code = unsafe {
         let entry: Entry = std::mem::transmute((*f).code);
         entry(fp, (*f).ctx as *mut VmCtx, std::ptr::null_mut(), 0, 0, 0)
     };
+    super::signals::leave(previous_guard);
     store.active -= 1;
     store.runtime.stack_limit = saved_limit;
     if code != trap::OK {

@@ -112,6 +112,10 @@ impl Instance {
         let ctx: *mut VmCtx = &mut data.vmctx;
         data.vmctx.instance = &mut *data as *mut InstanceData as *mut u8;
         let code_base = m.code.base();
+        let code_range = (code_base as usize, code_base as usize + m.code.bytes().len(), code_base as usize + m.oob_landing as usize);
+        if !store.inner.guard.code.contains(&code_range) {
+            store.inner.guard.code.push(code_range);
+        }
         for (i, &off) in m.func_offsets.iter().enumerate() {
             let index = m.num_imported_funcs as usize + i;
             // SAFETY: offsets produced by the compiler lie inside the code memory.

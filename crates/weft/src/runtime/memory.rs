@@ -19,10 +19,14 @@ pub struct MemoryInstance {
     reserved: usize,
 }
 
+/// With guard pages, every memory reserves this much: a u32 address plus an offset below 2^31 plus an
+/// access size always lands inside, so an out-of-bounds access faults instead of touching anything.
+pub const GUARDED_RESERVATION: usize = 8 << 30;
+
 impl MemoryInstance {
-    pub fn new(ty: MemoryType) -> Result<Box<MemoryInstance>, Error> {
+    pub fn new(ty: MemoryType, guarded: bool) -> Result<Box<MemoryInstance>, Error> {
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
-        let reserved = ((max_pages * WASM_PAGE) as usize).max(page_size());
+        let reserved = if guarded { GUARDED_RESERVATION } else { ((max_pages * WASM_PAGE) as usize).max(page_size()) };
         // SAFETY: a fresh anonymous PROT_NONE reservation; checked below.
         let base = unsafe {
             libc::mmap(std::ptr::null_mut(), reserved, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
@@ -35,6 +39,11 @@ impl MemoryInstance {
             return Err(Error::Usage(format!("cannot allocate {} pages of linear memory", ty.limits.min)));
         }
         Ok(mem)
+    }
+
+    /// The whole reserved address range (accessible or not).
+    pub(crate) fn reservation(&self) -> (usize, usize) {
+        (self.vm.base as usize, self.vm.base as usize + self.reserved)
     }
 
     pub fn pages(&self) -> u64 {

@@ -10,6 +10,7 @@ mod func;
 mod global;
 mod instance;
 mod memory;
+mod signals;
 mod store;
 mod table;
 mod values;
@@ -21,3 +22,7 @@ pub use memory::{MemoryInstance, WASM_PAGE};
 pub use store::{Extern, Global, Memory, Store, Table};
 pub use table::TableInstance;
 pub use values::Val;
+
+pub(crate) fn install_signal_handlers() {
+    signals::install();
+}

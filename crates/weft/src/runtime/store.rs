@@ -31,6 +31,8 @@ pub(crate) struct StoreInner<T> {
     pub active: u32,
     /// Why the last `trap::HOST` happened.
     pub host_error: Option<Error>,
+    /// Code and memory ranges the guard-page signal handler accepts faults in.
+    pub guard: super::signals::GuardState,
 }
 
 impl<T> Store<T> {
@@ -50,6 +52,7 @@ impl<T> Store<T> {
                 stack_next: 0,
                 active: 0,
                 host_error: None,
+                guard: Default::default(),
             }),
         }
     }
@@ -87,7 +90,11 @@ pub struct Global(pub(crate) NonNull<GlobalInstance>);
 // which is what keeps them valid; they carry no lifetime of their own, as in Wasmtime.
 impl Memory {
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
-        let mut m = MemoryInstance::new(ty)?;
+        let guarded = store.inner.engine.config().guard_pages;
+        let mut m = MemoryInstance::new(ty, guarded)?;
+        if guarded {
+            store.inner.guard.memories.push(m.reservation());
+        }
         let ptr = NonNull::from(&mut *m);
         store.inner.memories.push(m);
         Ok(Memory(ptr))
