@@ -839,6 +839,22 @@ impl FuncTranslator {
                 _ => return Ok(()),
             }
         }
+        // x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to
+        // free up; a shift left by a constant is a multiply by an immediate instead.
+        if let (O::I32Shl | O::I64Shl, Some(top)) = (op, self.stack.last()) {
+            if let Loc::Const(k) = top.loc {
+                let is_64 = matches!(op, O::I64Shl);
+                let k = k & if is_64 { 63 } else { 31 };
+                // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
+                if !is_64 || k <= 30 {
+                    let ty = top.ty;
+                    self.pop_lazy();
+                    self.push_loc(ty, Loc::Const(1u64 << k));
+                    let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
+                    return self.binop(buf, v, out, false);
+                }
+            }
+        }
         if let Some((shape, v, out)) = simple_op(op) {
             return match shape {
                 Shape::Unop => self.unop(buf, v, out),
