@@ -887,9 +887,6 @@ impl FuncTranslator {
             self.emit(buf, stencil, h)?;
             return Ok(());
         }
-        if self.simd_operator(buf, op)? {
-            return Ok(());
-        }
         match *op {
             O::Nop => {}
             O::Unreachable => {
@@ -1169,7 +1166,12 @@ impl FuncTranslator {
                 let dst = self.push(ValType::FuncRef);
                 self.emit(buf, id::ref_func, Holes { s0: dst, imm: function_index, ..Default::default() })?;
             }
-            ref other => return Err(Error::Unsupported(format!("operator {other:?}"))),
+            // SIMD operators are looked up last: they are rare in most code.
+            ref other => {
+                if !self.simd_operator(buf, other)? {
+                    return Err(Error::Unsupported(format!("operator {other:?}")));
+                }
+            }
         }
         Ok(())
     }
