@@ -110,14 +110,6 @@ impl CodeBuffer {
         Ok(start as u32)
     }
 
-    /// Removes the stencil `id` that was emitted last, at `start` (a peephole found a better form).
-    /// Only valid for stencils without jump or call holes, before any label was bound after them.
-    pub fn rollback(&mut self, id: u16, start: u32) {
-        debug_assert_eq!(start as usize + STENCILS[id as usize].code.len(), self.code.len());
-        self.code.truncate(start as usize);
-        self.counts[id as usize] -= 1;
-    }
-
     /// Re-patches value hole `kind` of the stencil emitted at `start` (e.g. a frame size known only at
     /// the end of the function).
     pub fn repatch(&mut self, id: u16, start: u32, kind: HoleKind, value: u32) -> Result<(), PatchError> {

@@ -118,11 +118,11 @@ enum Src {
     Reg,
 }
 
-/// The last stencil emitted, when it produced the operand on top of the stack and nothing came after it
-/// (no other stencil, no label): a peephole may roll it back and emit a better form.
+/// The stencil that produced the operand on top of the stack, held back until anything else is
+/// emitted (or a label bound) so that a peephole can still choose a better form for it: write a local
+/// directly, write a slot instead of t0, or merge into a compare-and-branch.
 #[derive(Clone, Copy)]
 struct Producer {
-    start: u32,
     id: u16,
     holes: Holes,
     dst: Dst,
@@ -152,7 +152,7 @@ pub struct FuncTranslator {
     local_refs: Vec<u32>,
     /// No lazy entry below this stack index (materializing scans from here).
     lazy_floor: usize,
-    last: Option<Producer>,
+    pending: Option<Producer>,
     /// The stack entry whose value is in t0.
     reg: Option<usize>,
     guard_pages: bool,
@@ -311,7 +311,7 @@ impl FuncTranslator {
         self.dead = false;
         self.dead_depth = 0;
         self.lazy_floor = 0;
-        self.last = None;
+        self.pending = None;
         self.reg = None;
         let mut off = 0u32;
         for &p in ty.params.iter() {
@@ -369,6 +369,7 @@ impl FuncTranslator {
             self.operator(env, buf, func_labels, jump_tables, &op)?;
         }
         reader.finish()?;
+        self.flush(buf)?;
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
         Ok(())
@@ -434,14 +435,14 @@ impl FuncTranslator {
         match o.loc {
             Loc::Slot => Ok(()),
             Loc::Reg => {
-                if let Some(p) = self.last.filter(|p| p.height == index + 1 && p.slot_variant != p.id) {
-                    buf.rollback(p.id, p.start);
-                    let mut h = p.holes;
+                if let Some(p) = self.pending.as_mut().filter(|p| p.height == index + 1 && p.slot_variant != p.id) {
+                    // Not emitted yet: let it write the slot instead of t0.
                     match p.dst {
-                        Dst::S1 => h.s1 = o.off,
-                        Dst::S2 => h.s2 = o.off,
+                        Dst::S1 => p.holes.s1 = o.off,
+                        Dst::S2 => p.holes.s2 = o.off,
                     }
-                    return self.emit_producer(buf, p.slot_variant, h, p.dst, p.slot_variant, p.fuse, index + 1);
+                    p.id = p.slot_variant;
+                    return Ok(());
                 }
                 self.emit(buf, id::spill, Holes { s1: o.off, ..Default::default() })?;
                 Ok(())
@@ -589,16 +590,25 @@ impl FuncTranslator {
 
     // ---- emission --------------------------------------------------------------------------------
 
+    /// Emits the held-back producer, if any. Everything that appends to or looks at the buffer goes
+    /// through this first, so stencils keep their order.
+    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        if let Some(p) = self.pending.take() {
+            buf.emit(p.id, &p.holes, None, None)?;
+        }
+        Ok(())
+    }
+
     fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Error> {
-        self.last = None;
+        self.flush(buf)?;
         Ok(buf.emit(stencil, &h, None, None)?)
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
     fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
-        let start = self.emit(buf, stencil, h)?;
-        self.last = Some(Producer { start, id: stencil, holes: h, dst, slot_variant, height, fuse });
+        self.flush(buf)?;
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, height, fuse });
         Ok(())
     }
 
@@ -637,14 +647,21 @@ impl FuncTranslator {
     }
 
     fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Error> {
-        self.last = None;
+        self.flush(buf)?;
         buf.emit(stencil, &h, Some(label), None)?;
         Ok(())
     }
 
-    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) {
-        self.last = None;
+    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Error> {
+        self.flush(buf)?;
         buf.bind_here(label);
+        Ok(())
+    }
+
+    /// The current end of the code, after any held-back producer.
+    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Error> {
+        self.flush(buf)?;
+        Ok(buf.pos())
     }
 
     fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Error> {
@@ -658,10 +675,11 @@ impl FuncTranslator {
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
     fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Error> {
-        if let Some(p) = self.last {
+        if let Some(p) = self.pending {
             if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
                 if p.height == self.stack.len() + 1 {
-                    buf.rollback(p.id, p.start);
+                    // The compare is never emitted: the branch does it.
+                    self.pending = None;
                     let stencil = if when_true { brif } else { brunless };
                     return self.emit_jump(buf, stencil, p.holes, label);
                 }
@@ -793,11 +811,10 @@ impl FuncTranslator {
     fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
         let local_off = self.locals[x as usize].off;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
-            if let Some(p) = self.last.filter(|p| p.height == self.stack.len() + 1) {
-                // Roll the producer back, let readers of the old value copy it out, then produce the new
-                // value directly into the local.
-                buf.rollback(p.id, p.start);
-                self.last = None;
+            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1) {
+                // Hold the producer back while readers of the old value copy it out, then let it
+                // produce the new value directly into the local.
+                self.pending = None;
                 self.flush_local(buf, x)?;
                 let mut h = p.holes;
                 match p.dst {
@@ -899,8 +916,7 @@ impl FuncTranslator {
                 self.materialize_all(buf)?;
                 let height = self.stack.len() - sig.params(env).len();
                 let label = if matches!(op, O::Loop { .. }) {
-                    self.last = None;
-                    Label::at(buf.pos())
+                    Label::at(self.pos(buf)?)
                 } else {
                     Label::new()
                 };
@@ -911,13 +927,12 @@ impl FuncTranslator {
                 let sig = self.block_sig(blockty)?;
                 let cond = self.pop_lazy();
                 let mut else_label = Label::new();
-                let fused = self.last.filter(|p| p.fuse.is_some() && matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1);
+                let fused = self.pending.filter(|p| p.fuse.is_some() && matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1);
                 match fused {
-                    // Materializing first would separate the compare from its branch; the compare's
-                    // sources are above the stack or in locals, so copies below cannot disturb them.
+                    // The compare is merged into the branch, after the copies that materializing
+                    // emits: its sources are above the stack or in locals, which those copies never write.
                     Some(p) => {
-                        buf.rollback(p.id, p.start);
-                        self.last = None;
+                        self.pending = None;
                         self.materialize_all(buf)?;
                         self.emit_jump(buf, p.fuse.unwrap().1, p.holes, &mut else_label)?;
                     }
@@ -939,7 +954,7 @@ impl FuncTranslator {
                     self.frames[i].label = label;
                 }
                 let mut else_label = self.frames[i].else_label;
-                self.bind_here(buf, &mut else_label);
+                self.bind_here(buf, &mut else_label)?;
                 self.frames[i].else_label = else_label;
                 self.frames[i].kind = Kind::Else;
                 let (height, sig) = (self.frames[i].height, self.frames[i].sig);
@@ -957,10 +972,10 @@ impl FuncTranslator {
                     self.materialize_top(buf, n)?;
                 }
                 if frame.kind == Kind::If {
-                    self.bind_here(buf, &mut frame.else_label);
+                    self.bind_here(buf, &mut frame.else_label)?;
                 }
                 if frame.kind != Kind::Loop {
-                    self.bind_here(buf, &mut frame.label);
+                    self.bind_here(buf, &mut frame.label)?;
                 }
                 if self.frames.is_empty() {
                     // The function's own end. Branches to the function's label were compiled as
@@ -994,7 +1009,7 @@ impl FuncTranslator {
                     let mut skip = Label::new();
                     self.emit_cond_branch(buf, &cond, false, &mut skip)?;
                     self.emit_br(env, buf, relative_depth)?;
-                    self.bind_here(buf, &mut skip);
+                    self.bind_here(buf, &mut skip)?;
                 } else {
                     let mut label = self.frames[i].label;
                     self.emit_cond_branch(buf, &cond, true, &mut label)?;
@@ -1014,7 +1029,7 @@ impl FuncTranslator {
                     let pad = match self.pads[depth as usize] {
                         Some(pad) => pad,
                         None => {
-                            let pad = buf.pos();
+                            let pad = self.pos(buf)?;
                             self.emit_br(env, buf, depth)?;
                             self.pads[depth as usize] = Some(pad);
                             pad
@@ -1036,7 +1051,7 @@ impl FuncTranslator {
                 if function_index < env.num_imported_funcs {
                     self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
                 } else {
-                    self.last = None;
+                    self.flush(buf)?;
                     let h = Holes { s0: first, imm: function_index, ..Default::default() };
                     buf.emit(id::call, &h, None, Some(&mut func_labels[function_index as usize]))?;
                 }
