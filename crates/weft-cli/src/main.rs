@@ -45,6 +45,9 @@ enum Command {
         /// Print phase times, code size and stencil counts.
         #[arg(long)]
         stats: bool,
+        /// Compile function bodies on one thread only.
+        #[arg(long)]
+        single_threaded: bool,
         /// Print the machine code of each function (or only those whose name contains FILTER).
         #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "")]
         disasm: Option<String>,
@@ -85,8 +88,8 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if total.failed == 0 { 0 } else { 1 })
         }
-        Command::Compile { stats, disasm, file } => {
-            let engine = Engine::default();
+        Command::Compile { stats, single_threaded, disasm, file } => {
+            let engine = Engine::new(weft::Config { parallel_compilation: !single_threaded, ..Default::default() })?;
             let module = load(&engine, &file)?;
             if stats {
                 print_stats(&module);
@@ -113,6 +116,7 @@ fn print_stats(module: &Module) {
     let s = module.stats();
     eprintln!("wasm bytes:           {}", s.wasm_bytes);
     eprintln!("functions:            {}", s.functions);
+    eprintln!("compile threads:      {}", s.threads);
     eprintln!("machine code bytes:   {}", s.code_bytes);
     eprintln!("parse+validate+emit:  {:.3} ms", s.parse_and_translate.as_secs_f64() * 1e3);
     eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);

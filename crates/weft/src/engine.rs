@@ -23,11 +23,13 @@ pub struct Config {
     /// handler) instead of a compare per access. Hosts that cannot reserve address space or own the
     /// signal handlers turn this off.
     pub guard_pages: bool,
+    /// Compile function bodies on all available cores (the output is the same either way).
+    pub parallel_compilation: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true }
     }
 }
 

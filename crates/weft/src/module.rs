@@ -2,7 +2,7 @@
 //! machine code of its functions. Parsing, validation and code generation are one pass over the bytes.
 
 use crate::codemem::CodeMemory;
-use crate::compiler::emit::{CodeBuffer, Label};
+use crate::compiler::emit::{CodeBuffer, FuncCode};
 use crate::compiler::{FuncTranslator, ModuleEnv};
 use crate::types::*;
 use crate::{Engine, Error};
@@ -86,6 +86,8 @@ pub struct CompileStats {
     pub wasm_bytes: usize,
     pub code_bytes: usize,
     pub functions: usize,
+    /// Threads that compiled function bodies.
+    pub threads: usize,
     pub parse_and_translate: Duration,
     pub finalize: Duration,
     pub stencil_counts: Vec<(&'static str, u32)>,
@@ -187,10 +189,7 @@ struct Builder<'e> {
     global_inits: Vec<ConstExpr>,
     elems: Vec<ElemSegment>,
     datas: Vec<DataSegment>,
-    buf: CodeBuffer,
     func_offsets: Vec<u32>,
-    func_labels: Vec<Label>,
-    jump_tables: Vec<Vec<u32>>,
     names: Vec<Option<String>>,
 }
 
@@ -205,10 +204,7 @@ impl<'e> Builder<'e> {
             global_inits: Vec::new(),
             elems: Vec::new(),
             datas: Vec::new(),
-            buf: CodeBuffer::new(),
             func_offsets: Vec::new(),
-            func_labels: Vec::new(),
-            jump_tables: Vec::new(),
             names: Vec::new(),
         }
     }
@@ -216,26 +212,15 @@ impl<'e> Builder<'e> {
     fn build(mut self, bytes: &[u8]) -> Result<ModuleInner, Error> {
         let t0 = Instant::now();
         let mut validator = Validator::new_with_features(self.engine.features());
-        let mut translator = FuncTranslator::default();
         self.env.guard_pages = self.engine.config().guard_pages;
-        let oob = weft_stencils::id::trap;
-        let oob_landing = self.buf.emit(oob, &crate::compiler::emit::Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
-        let mut defined_index = 0u32;
+        // Sections are parsed in order; function bodies are collected and compiled afterwards, so they
+        // can be compiled in parallel (each validates itself; module-level checks are done by then).
+        let mut bodies = Vec::new();
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload?;
             match validator.payload(&payload)? {
                 wasmparser::ValidPayload::Func(func, body) => {
-                    let mut fv = func.into_validator(Default::default());
-                    let index = self.env.num_imported_funcs + defined_index;
-                    defined_index += 1;
-                    self.buf.align(16);
-                    let start = self.buf.pos();
-                    self.func_offsets.push(start);
-                    let mut label = std::mem::replace(&mut self.func_labels[index as usize], Label::new());
-                    self.buf.bind(&mut label, start);
-                    self.func_labels[index as usize] = label;
-                    let strict = (self.engine.config().version == crate::WasmVersion::V2).then_some(bytes);
-                    translator.translate(&self.env, &mut self.buf, &mut self.func_labels, &mut self.jump_tables, index, &body, &mut fv, strict)?;
+                    bodies.push((func, body));
                     continue;
                 }
                 wasmparser::ValidPayload::End(_) => {}
@@ -243,26 +228,37 @@ impl<'e> Builder<'e> {
             }
             self.section(payload, bytes)?;
         }
+        let strict = (self.engine.config().version == crate::WasmVersion::V2).then_some(bytes);
+        let threads = if self.engine.config().parallel_compilation && bodies.len() > 1 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(bodies.len())
+        } else {
+            1
+        };
+        let (funcs, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
-        let code = CodeMemory::new(&self.buf.code).map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
+        let image = crate::compiler::assemble::assemble(funcs, self.env.num_imported_funcs, &mut counts)?;
+        let code = CodeMemory::new(&image.code).map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
         let base = code.base() as usize;
         let jump_tables: Vec<Box<[usize]>> =
-            self.jump_tables.iter().map(|t| t.iter().map(|&off| base + off as usize).collect()).collect();
+            image.jump_tables.iter().map(|t| t.iter().map(|&off| base + off as usize).collect()).collect();
         let jump_table_ptrs = jump_tables.iter().map(|t| t.as_ptr()).collect();
         let stats = CompileStats {
             wasm_bytes: bytes.len(),
-            code_bytes: self.buf.code.len(),
-            functions: self.func_offsets.len(),
+            code_bytes: image.code.len(),
+            functions: image.func_offsets.len(),
+            threads,
             parse_and_translate,
             finalize: t1.elapsed(),
             stencil_counts: weft_stencils::STENCILS
                 .iter()
-                .zip(&self.buf.counts)
+                .zip(&counts)
                 .filter(|(_, c)| **c > 0)
                 .map(|(s, &c)| (s.name, c))
                 .collect(),
         };
+        self.func_offsets = image.func_offsets;
+        let oob_landing = image.oob_landing;
         let env = self.env;
         let mut names = self.names;
         names.resize(env.funcs.len(), None);
@@ -335,13 +331,11 @@ impl<'e> Builder<'e> {
                     };
                     self.imports.push(Import { module: import.module.into(), name: import.name.into(), kind });
                 }
-                self.func_labels.resize(env.funcs.len(), Label::new());
             }
             Payload::FunctionSection(reader) => {
                 for t in reader {
                     env.funcs.push(t?);
                 }
-                self.func_labels.resize(env.funcs.len(), Label::new());
             }
             Payload::TableSection(reader) => {
                 for table in reader {
@@ -522,4 +516,53 @@ fn check_v2_memory_limits(bytes: &[u8], reader: &wasmparser::MemorySectionReader
         }
     }
     Ok(())
+}
+
+type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, wasmparser::FunctionBody<'a>);
+
+/// Validates and compiles every function body, on `threads` threads. Results (and the first error,
+/// by function order) do not depend on the thread count.
+fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<u32>), Error> {
+    let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
+        let mut fv = func.into_validator(Default::default());
+        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict)?;
+        Ok(buf.take_function())
+    };
+    if threads <= 1 {
+        let mut translator = FuncTranslator::default();
+        let mut buf = CodeBuffer::new();
+        let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, i, b)).collect::<Result<_, _>>()?;
+        return Ok((funcs, buf.counts));
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> = bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
+    let mut results: Vec<Option<Result<FuncCode, Error>>> = (0..slots.len()).map(|_| None).collect();
+    let mut counts = vec![0u32; weft_stencils::STENCILS.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut translator = FuncTranslator::default();
+                    let mut buf = CodeBuffer::new();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = slots.get(i) else { break };
+                        let body = slot.lock().unwrap().take().expect("each body is taken once");
+                        done.push((i, compile_one(&mut translator, &mut buf, i, body)));
+                    }
+                    (done, buf.counts)
+                })
+            })
+            .collect();
+        for w in workers {
+            let (done, c) = w.join().expect("a compile worker panicked");
+            for (i, r) in done {
+                results[i] = Some(r);
+            }
+            counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+        }
+    });
+    let funcs = results.into_iter().map(|r| r.expect("every body compiled")).collect::<Result<_, _>>()?;
+    Ok((funcs, counts))
 }

@@ -1,8 +1,10 @@
-//! The copy-and-patch emitter: appends stencils to a byte buffer and fills their holes.
+//! The copy-and-patch emitter: appends one function's stencils to a byte buffer and fills their holes.
 //!
-//! All positions are offsets into the buffer: rel32 holes are position-independent, so the finished
-//! buffer can be copied anywhere. Unresolved jump and call holes form a chain through their own 4 bytes
-//! (each holds the previous unresolved site), so forward branches cost no allocation.
+//! Positions are offsets into the function's code. Branches inside the function are rel32 and so
+//! position-independent; unresolved ones form a chain through their own 4 bytes (each holds the
+//! previous unresolved site), so forward branches cost no allocation. What points outside the function
+//! (calls, the shared read-only data, the module-wide `br_table` numbering) is recorded as a fixup and
+//! resolved when `assemble` lays the functions out.
 
 use weft_stencils::{HoleKind, Reloc, STENCILS};
 
@@ -44,44 +46,77 @@ pub struct PatchError {
     pub reloc: Reloc,
 }
 
+/// A function's code and what `assemble` must patch in it.
+#[derive(Default)]
+pub struct FuncCode {
+    pub code: Vec<u8>,
+    /// rel32 sites referring to the shared read-only data, with their offset into it (incl. addend).
+    pub data_sites: Vec<(u32, i64)>,
+    /// rel32 call sites and the function index they call.
+    pub call_sites: Vec<(u32, u32)>,
+    /// 32-bit sites holding an index into this function's `jump_tables`, to become module-wide.
+    pub table_sites: Vec<u32>,
+    /// `br_table` targets: code offsets of landing pads, one array per `br_table`.
+    pub jump_tables: Vec<Vec<u32>>,
+}
+
 pub struct CodeBuffer {
     pub code: Vec<u8>,
-    /// Where the stencils' shared read-only data starts.
-    data_pos: u32,
-    /// Stencil counts, for `--stats`.
+    data_sites: Vec<(u32, i64)>,
+    call_sites: Vec<(u32, u32)>,
+    pub table_sites: Vec<u32>,
+    pub jump_tables: Vec<Vec<u32>>,
+    /// Stencil counts, for `--stats` (kept across functions).
     pub counts: Vec<u32>,
 }
 
 impl CodeBuffer {
     pub fn new() -> CodeBuffer {
-        let mut code = Vec::with_capacity(4096);
-        code.extend_from_slice(&weft_stencils::DATA);
-        let mut buf = CodeBuffer { code, data_pos: 0, counts: vec![0; STENCILS.len()] };
-        buf.align(16);
-        buf
+        CodeBuffer {
+            code: Vec::with_capacity(4096),
+            data_sites: Vec::new(),
+            call_sites: Vec::new(),
+            table_sites: Vec::new(),
+            jump_tables: Vec::new(),
+            counts: vec![0; STENCILS.len()],
+        }
+    }
+
+    /// Hands over the function emitted so far and starts an empty one (buffers keep their capacity).
+    pub fn take_function(&mut self) -> FuncCode {
+        let f = FuncCode {
+            code: self.code.clone(),
+            data_sites: self.data_sites.clone(),
+            call_sites: self.call_sites.clone(),
+            table_sites: self.table_sites.clone(),
+            jump_tables: std::mem::take(&mut self.jump_tables),
+        };
+        self.code.clear();
+        self.data_sites.clear();
+        self.call_sites.clear();
+        self.table_sites.clear();
+        f
+    }
+
+    /// Offsets (from the stencil start) of the holes of kind `kind` in stencil `id`.
+    pub fn hole_offsets(id: u16, kind: HoleKind) -> impl Iterator<Item = u32> {
+        STENCILS[id as usize].holes.iter().filter(move |h| h.kind == kind).map(|h| h.offset)
     }
 
     pub fn pos(&self) -> u32 {
         self.code.len() as u32
     }
 
-    pub fn align(&mut self, to: usize) {
-        // int3 padding: never executed.
-        while self.code.len() % to != 0 {
-            self.code.push(0xCC);
-        }
-    }
 
-    /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and the call hole
-    /// towards `callee`. Returns the stencil's start.
-    pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<&mut Label>) -> Result<u32, PatchError> {
+    /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and recording
+    /// the call hole as a call of function `callee`. Returns the stencil's start.
+    pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> Result<u32, PatchError> {
         let stencil = &STENCILS[id as usize];
         self.counts[id as usize] += 1;
         let start = self.code.len();
         self.code.extend_from_slice(stencil.code);
         let end = self.code.len() as u32;
         let mut target = target;
-        let mut callee = callee;
         for hole in stencil.holes {
             let site = start as u32 + hole.offset;
             let value: i64 = match hole.kind {
@@ -92,7 +127,10 @@ impl CodeBuffer {
                 HoleKind::ImmHi => h.imm_hi as i64,
                 HoleKind::N => h.n as i64,
                 HoleKind::Offset => h.offset as i64,
-                HoleKind::Data => self.data_pos as i64,
+                HoleKind::Data => {
+                    self.data_sites.push((site, hole.addend));
+                    continue;
+                }
                 HoleKind::Continue => end as i64,
                 HoleKind::Target => {
                     let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
@@ -100,8 +138,7 @@ impl CodeBuffer {
                     continue;
                 }
                 HoleKind::Callee => {
-                    let label = callee.as_deref_mut().expect("stencil with a CALLEE hole emitted without a callee");
-                    self.link(site, label);
+                    self.call_sites.push((site, callee.expect("stencil with a CALLEE hole emitted without a callee")));
                     continue;
                 }
             };

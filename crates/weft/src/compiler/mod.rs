@@ -12,6 +12,7 @@
 //! *Architecture invariant*: work per operator is O(1) amortized (plus O(arity) for moves, bounded by
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
 
+pub mod assemble;
 pub mod emit;
 mod simd;
 
@@ -297,8 +298,6 @@ impl FuncTranslator {
         &mut self,
         env: &ModuleEnv,
         buf: &mut CodeBuffer,
-        func_labels: &mut [Label],
-        jump_tables: &mut Vec<Vec<u32>>,
         func_index: u32,
         body: &FunctionBody<'_>,
         fv: &mut FuncValidator<ValidatorResources>,
@@ -366,7 +365,7 @@ impl FuncTranslator {
                     return Err(Error::Invalid("zero byte expected".into()));
                 }
             }
-            self.operator(env, buf, func_labels, jump_tables, &op)?;
+            self.operator(env, buf, &op)?;
         }
         reader.finish()?;
         self.flush(buf)?;
@@ -836,8 +835,6 @@ impl FuncTranslator {
         &mut self,
         env: &ModuleEnv,
         buf: &mut CodeBuffer,
-        func_labels: &mut [Label],
-        jump_tables: &mut Vec<Vec<u32>>,
         op: &Operator<'_>,
     ) -> Result<(), Error> {
         use Operator as O;
@@ -1019,8 +1016,12 @@ impl FuncTranslator {
             O::BrTable { ref targets } => {
                 let index = self.pop_lazy();
                 let s0 = self.src_or_slot(buf, &index)?;
-                let table = jump_tables.len() as u32;
-                self.emit(buf, id::br_table, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
+                // Numbered within the function; `assemble` makes the number module-wide.
+                let table = buf.jump_tables.len() as u32;
+                let at = self.emit(buf, id::br_table, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
+                for offset in CodeBuffer::hole_offsets(id::br_table, HoleKind::Imm) {
+                    buf.table_sites.push(at + offset);
+                }
                 self.pads.clear();
                 self.pads.resize(self.frames.len(), None);
                 let mut entries = Vec::with_capacity(targets.len() as usize + 1);
@@ -1037,7 +1038,7 @@ impl FuncTranslator {
                     };
                     entries.push(pad);
                 }
-                jump_tables.push(entries);
+                buf.jump_tables.push(entries);
                 self.dead = true;
             }
             O::Return => {
@@ -1053,7 +1054,7 @@ impl FuncTranslator {
                 } else {
                     self.flush(buf)?;
                     let h = Holes { s0: first, imm: function_index, ..Default::default() };
-                    buf.emit(id::call, &h, None, Some(&mut func_labels[function_index as usize]))?;
+                    buf.emit(id::call, &h, None, Some(function_index))?;
                 }
                 self.push_results(ty);
             }
