@@ -103,6 +103,7 @@ def main(argv=None):
         if not (ctx.corpus / m).is_file():
             sys.exit(f"no module {ctx.corpus / m}")
 
+    info = R.machine_info([])
     samples = []
     for rep in range(args.reps):
         for m in modules:
@@ -125,7 +126,6 @@ def main(argv=None):
                        else "FAIL " + s["error"][:200]))
 
     # Medians and table.
-    info = R.machine_info([])
     info["engines"] = dict(engines)
     info["loadavg_end"] = os.getloadavg()
     names = [n for n, _ in engines]
@@ -148,7 +148,7 @@ def main(argv=None):
     w = L.append
     w("# Compile throughput (single-threaded, in-process)")
     w("")
-    w(f"`python3 bench/compile.py {' '.join(sys.argv[1:] if argv is None else argv)}` — {args.reps} rep(s), "
+    w(f"`{' '.join(['python3 bench/compile.py', *(sys.argv[1:] if argv is None else argv)])}` — {args.reps} rep(s), "
       f"interleaved, each compile in a fresh process; medians. MB = 10^6 bytes.")
     w("")
     w(f"- date: {info['date']}; CPU: {info['cpu']}, {info['logical_cpus']} logical CPUs; {info['os']}")

@@ -49,7 +49,7 @@ METRICS = [
 SUMMARY_METRICS = [("run_ms", "execution"), ("compile_ms", "compile"), ("wall_s", "end-to-end"),
                    ("cpu_s", "CPU"), ("maxrss_kb", "peak RSS")]
 
-QUICK_PROGRAMS = ["lua54-fib", "minilua-strings", "sqlite", "kernel-sieve", "kernel-mandelbrot"]
+QUICK_PROGRAMS = ["lua54-strings", "minilua-nbody", "sqlite", "kernel-crc32", "kernel-fannkuch"]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -139,7 +139,8 @@ def parse_node(stderr: str) -> dict[str, float]:
 def strip_stats(stderr: str) -> str:
     """The program's own stderr, without the engines' timing lines (for error messages)."""
     keep = [l for l in stderr.splitlines()
-            if not re.match(r"(weft-stats:|wasmtime-py:|compile_ms=)", l)]
+            if not re.match(r"(weft-stats:|wasmtime-py:|compile_ms=|wasm bytes:|functions:|machine code bytes:|"
+                            r"parse\+validate\+emit:|finalize \(map, RX\):|stencils used:|\s+\d+\s+\w+$)", l)]
     return "\n".join(keep)
 
 
@@ -515,7 +516,8 @@ def write_svg(path: Path, engines: list[Engine], benches: list[dict], samples: l
     bar_w, gap = 7, 10
     group_w = max(1, len(peers)) * bar_w + gap
     left, top, panel_h, label_h = 60, 50, 220, 110
-    width = left + len(names) * group_w + 180
+    plot_w = len(names) * group_w
+    width = max(760, left + plot_w + 170)
     height = top + len(panels) * (panel_h + label_h) + 10
     lo, hi = -5.0, 5.0  # log2 range of the ratios shown: 1/32 .. 32
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -525,7 +527,7 @@ def write_svg(path: Path, engines: list[Engine], benches: list[dict], samples: l
     out.append(f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time of each engine / time of '
                f'{blabel} (log scale; above 1 = {blabel} faster), medians</text>')
     for i, e in enumerate(peers):
-        x = width - 170
+        x = left + plot_w + 20
         y = top + i * 16
         out.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colors[i % len(colors)]}"/>')
         out.append(f'<text x="{x + 14}" y="{y}">{e.label}</text>')
@@ -588,7 +590,8 @@ def load_benches(corpus: Path, filt: str | None, quick: bool) -> list[dict]:
 def check(bench: dict, o: Outcome) -> str | None:
     """None if the run is correct, else what went wrong."""
     err = strip_stats(o.stderr.decode(errors="replace")).strip()
-    tail = " / ".join(err.splitlines()[-3:])
+    lines = [l.strip() for l in err.splitlines() if l.strip()]
+    tail = " / ".join(lines if len(lines) <= 3 else lines[:2] + ["…", lines[-1]])
     if o.timed_out:
         return f"timeout after {o.wall_s:.0f} s"
     if o.exit_code != bench.get("expected_exit_code", 0):
@@ -639,7 +642,7 @@ def main(argv=None):
     info = machine_info(engines)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    args_line = "python3 bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    args_line = " ".join(["python3 bench/run.py", *(sys.argv[1:] if argv is None else argv)])
     samples: list[dict] = []
     raw = {"machine": info, "command": args_line, "reps": reps, "absent": absent,
            "engines": {e.name: {"label": e.label, "what": e.what, "version": e.version} for e in engines},
