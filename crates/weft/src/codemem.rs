@@ -15,10 +15,10 @@ unsafe impl Send for CodeMemory {}
 unsafe impl Sync for CodeMemory {}
 
 impl CodeMemory {
-    /// Copies `code` into a fresh mapping and makes it executable.
-    pub fn new(code: &[u8]) -> std::io::Result<CodeMemory> {
+    /// Maps `len` bytes read+write, lets `fill` write all of them, then makes them read+execute.
+    pub fn build(len: usize, fill: impl FnOnce(&mut [u8])) -> std::io::Result<CodeMemory> {
         let page = page_size();
-        let mapped = code.len().max(1).div_ceil(page) * page;
+        let mapped = len.max(1).div_ceil(page) * page;
         // SAFETY: anonymous private mapping; arguments are valid; the result is checked.
         let ptr = unsafe {
             libc::mmap(std::ptr::null_mut(), mapped, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
@@ -27,8 +27,8 @@ impl CodeMemory {
             return Err(std::io::Error::last_os_error());
         }
         let ptr = ptr as *mut u8;
-        // SAFETY: the mapping is `mapped >= code.len()` bytes, writable, and does not overlap `code`.
-        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), ptr, code.len()) };
+        // SAFETY: the mapping is `mapped >= len` bytes, writable, and ours alone until `build` returns.
+        fill(unsafe { std::slice::from_raw_parts_mut(ptr, len) });
         // SAFETY: flips our own mapping; from here on it is never written again.
         if unsafe { libc::mprotect(ptr as *mut _, mapped, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
             let err = std::io::Error::last_os_error();
@@ -36,7 +36,7 @@ impl CodeMemory {
             unsafe { libc::munmap(ptr as *mut _, mapped) };
             return Err(err);
         }
-        Ok(CodeMemory { ptr: NonNull::new(ptr).unwrap(), len: code.len(), mapped })
+        Ok(CodeMemory { ptr: NonNull::new(ptr).unwrap(), len, mapped })
     }
 
     pub fn base(&self) -> *const u8 {

@@ -238,14 +238,14 @@ impl<'e> Builder<'e> {
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
         let image = crate::compiler::assemble::assemble(funcs, self.env.num_imported_funcs, &mut counts)?;
-        let code = CodeMemory::new(&image.code).map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
+        let code = image.code;
         let base = code.base() as usize;
         let jump_tables: Vec<Box<[usize]>> =
             image.jump_tables.iter().map(|t| t.iter().map(|&off| base + off as usize).collect()).collect();
         let jump_table_ptrs = jump_tables.iter().map(|t| t.as_ptr()).collect();
         let stats = CompileStats {
             wasm_bytes: bytes.len(),
-            code_bytes: image.code.len(),
+            code_bytes: code.bytes().len(),
             functions: image.func_offsets.len(),
             threads,
             parse_and_translate,

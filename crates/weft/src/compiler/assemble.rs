@@ -4,10 +4,11 @@
 //! function, each 16-byte aligned.
 
 use super::emit::{CodeBuffer, FuncCode, Holes};
+use crate::codemem::CodeMemory;
 use crate::Error;
 
 pub struct Image {
-    pub code: Vec<u8>,
+    pub code: CodeMemory,
     /// Code offset of every function, in order.
     pub func_offsets: Vec<u32>,
     /// Module-wide `br_table` jump tables, as code offsets.
@@ -15,54 +16,55 @@ pub struct Image {
     pub oob_landing: u32,
 }
 
-/// `funcs[i]` is defined function `num_imported + i`; `counts` receives the landing stencil.
+/// `funcs[i]` is defined function `num_imported + i`; `counts` receives the landing stencil. The image
+/// is written straight into fresh code memory, which is then made executable.
 pub fn assemble(funcs: Vec<FuncCode>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
-    let total: usize = funcs.iter().map(|f| f.code.len() + 16).sum();
-    let mut code = Vec::with_capacity(weft_stencils::DATA.len() + 64 + total);
-    code.extend_from_slice(&weft_stencils::DATA);
-    align(&mut code);
     // Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
     let mut landing = CodeBuffer::new();
     landing.emit(weft_stencils::id::trap, &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
     counts[weft_stencils::id::trap as usize] += 1;
-    let oob_landing = code.len() as u32;
-    code.extend_from_slice(&landing.code);
-
+    let oob_landing = align(weft_stencils::DATA.len() as u32);
+    let mut end = oob_landing + landing.code.len() as u32;
     let mut func_offsets = Vec::with_capacity(funcs.len());
     for f in &funcs {
-        align(&mut code);
-        func_offsets.push(code.len() as u32);
-        code.extend_from_slice(&f.code);
+        let start = align(end);
+        func_offsets.push(start);
+        end = start + f.code.len() as u32;
     }
     let mut jump_tables = Vec::new();
-    for (f, &base) in funcs.iter().zip(&func_offsets) {
-        for &(site, addend) in &f.data_sites {
-            let at = base + site;
-            write32(&mut code, at, (addend - at as i64) as i32 as u32);
+    let code = CodeMemory::build(end as usize, |code| {
+        // int3 padding between pieces: never executed.
+        code.fill(0xCC);
+        code[..weft_stencils::DATA.len()].copy_from_slice(&weft_stencils::DATA);
+        code[oob_landing as usize..oob_landing as usize + landing.code.len()].copy_from_slice(&landing.code);
+        for (f, &base) in funcs.iter().zip(&func_offsets) {
+            code[base as usize..base as usize + f.code.len()].copy_from_slice(&f.code);
+            for &(site, addend) in &f.data_sites {
+                let at = base + site;
+                write32(code, at, (addend - at as i64) as i32 as u32);
+            }
+            for &(site, callee) in &f.call_sites {
+                let at = base + site;
+                let target = func_offsets[(callee - num_imported) as usize];
+                write32(code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
+            }
+            let first_table = jump_tables.len() as u32;
+            for &site in &f.table_sites {
+                let at = (base + site) as usize;
+                let local = u32::from_le_bytes(code[at..at + 4].try_into().unwrap());
+                write32(code, base + site, first_table + local);
+            }
+            for table in &f.jump_tables {
+                jump_tables.push(table.iter().map(|&pad| base + pad).collect());
+            }
         }
-        for &(site, callee) in &f.call_sites {
-            let at = base + site;
-            let target = func_offsets[(callee - num_imported) as usize];
-            write32(&mut code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
-        }
-        let first_table = jump_tables.len() as u32;
-        for &site in &f.table_sites {
-            let at = (base + site) as usize;
-            let local = u32::from_le_bytes(code[at..at + 4].try_into().unwrap());
-            write32(&mut code, base + site, first_table + local);
-        }
-        for table in &f.jump_tables {
-            jump_tables.push(table.iter().map(|&pad| base + pad).collect());
-        }
-    }
+    })
+    .map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
     Ok(Image { code, func_offsets, jump_tables, oob_landing })
 }
 
-fn align(code: &mut Vec<u8>) {
-    // int3 padding: never executed.
-    while code.len() % 16 != 0 {
-        code.push(0xCC);
-    }
+fn align(offset: u32) -> u32 {
+    offset.next_multiple_of(16)
 }
 
 fn write32(code: &mut [u8], at: u32, v: u32) {
