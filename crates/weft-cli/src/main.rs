@@ -61,7 +61,16 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, like every other weft error (clap adds usage and tips on further lines).
+            let text = e.to_string();
+            eprintln!("{} (see `weft --help`)", text.lines().next().unwrap_or("error: bad arguments"));
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    };
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
