@@ -154,3 +154,21 @@ fn corpus_smoke_lua_fib() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), format!("fib({n}) = {}\n", fib(n)));
 }
+
+#[test]
+fn poll_on_host_stdio() {
+    use std::io::Write;
+    let spawn = |args: &[&str]| {
+        Command::new(WEFT).arg("run").arg(program()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap()
+    };
+    let mut child = spawn(&["pollstdio"]);
+    child.stdin.take().unwrap().write_all(b"data").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(text(&o.stdout), "poll stdio: 2\nstdin readable: 1 stdout writable: 1\n");
+    // An open pipe without data: poll_oneoff waits for the timeout on the host fd.
+    let mut child = spawn(&["pollstdio", "empty"]);
+    let stdin = child.stdin.take().unwrap();
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(text(&o.stdout), "poll empty stdin: 0\nwaited 30ms: 1\n");
+}

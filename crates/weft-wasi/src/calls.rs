@@ -638,7 +638,7 @@ impl WasiCtx {
             if oflags & (abi::OFLAGS_CREAT | abi::OFLAGS_EXCL | abi::OFLAGS_TRUNC) != 0 {
                 return Err(Errno::INVAL);
             }
-            if base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE) != 0 && fdflags & abi::FDFLAGS_APPEND != 0 {
+            if base & rights::FD_WRITE != 0 || fdflags & abi::FDFLAGS_APPEND != 0 {
                 return Err(Errno::ISDIR);
             }
             let d = match follow {
@@ -812,8 +812,10 @@ impl WasiCtx {
                     }
                 }
             }
-            if ready.is_empty() && !pfds.is_empty() {
-                let timeout = earliest.map(|d| rustix::time::Timespec {
+            if !pfds.is_empty() {
+                // Host streams are polled too when something is already ready, but without waiting.
+                let wait = if ready.is_empty() { earliest } else { Some(Duration::ZERO) };
+                let timeout = wait.map(|d| rustix::time::Timespec {
                     tv_sec: d.as_secs().min(i64::MAX as u64) as _,
                     tv_nsec: d.subsec_nanos() as _,
                 });

@@ -394,6 +394,21 @@ static int cat(void) {
     return 0;
 }
 
+// poll() on the standard streams (host pipes under `weft run`): stdin with data, or empty with a timeout.
+static int pollstdio(int empty) {
+    if (empty) {
+        struct pollfd p = {0, POLLIN, 0};
+        long long a = ns(CLOCK_MONOTONIC);
+        rc("poll empty stdin", poll(&p, 1, 30));
+        printf("waited 30ms: %d\n", ns(CLOCK_MONOTONIC) - a >= 30000000LL);
+        return 0;
+    }
+    struct pollfd p[2] = {{0, POLLIN, 0}, {1, POLLOUT, 0}};
+    rc("poll stdio", poll(p, 2, 5000));
+    printf("stdin readable: %d stdout writable: %d\n", (p[0].revents & POLLIN) != 0, (p[1].revents & POLLOUT) != 0);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *g = argc > 1 ? argv[1] : "";
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -402,6 +417,7 @@ int main(int argc, char **argv) {
     if (!strcmp(g, "sandbox")) return sandbox();
     if (!strcmp(g, "clocks")) return clocks();
     if (!strcmp(g, "cat")) return cat();
+    if (!strcmp(g, "pollstdio")) return pollstdio(argc > 2 && !strcmp(argv[2], "empty"));
     if (!strcmp(g, "exit")) {
         printf("exiting\n");
         exit(argc > 2 ? atoi(argv[2]) : 0);
@@ -412,6 +428,6 @@ int main(int argc, char **argv) {
         fflush(stdout);
         __builtin_trap();
     }
-    fprintf(stderr, "usage: wasi_tests args|files|sandbox|clocks|cat|exit N|return N|trap\n");
+    fprintf(stderr, "usage: wasi_tests args|files|sandbox|clocks|cat|pollstdio [empty]|exit N|return N|trap\n");
     return 2;
 }
