@@ -160,7 +160,7 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
     }
     for e in opts.envs {
         b = match e.split_once('=') {
-            Some((name, _)) if name.is_empty() => bail!("bad --env `{e}`: expected NAME=VAL"),
+            Some(("", _)) => bail!("bad --env `{e}`: expected NAME=VAL"),
             Some((name, val)) => b.env(name, val),
             None => match std::env::var_os(e) {
                 Some(val) => b.env(e, val.as_bytes()),
@@ -195,10 +195,8 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
     };
     if opts.invoke.is_some() {
         // A WASI reactor initializes itself before its exports are used.
-        if let Some(init) = instance.get_func("_initialize") {
-            if let Err(e) = init.call(&mut store, &[]) {
-                return finish(file, "_initialize", e);
-            }
+        if let Some(Err(e)) = instance.get_func("_initialize").map(|init| init.call(&mut store, &[])) {
+            return finish(file, "_initialize", e);
         }
     }
     let name = match opts.invoke {

@@ -36,6 +36,8 @@ fn ts(sec: i64, nsec: i64) -> u64 {
     (sec as u64).wrapping_mul(1_000_000_000).wrapping_add(nsec as u64)
 }
 
+// `Stat`'s field types differ between targets, hence the casts.
+#[allow(clippy::unnecessary_cast)]
 fn filestat_of_stat(st: &rustix::fs::Stat) -> Filestat {
     use rustix::fs::FileType as T;
     let filetype = match T::from_raw_mode(st.st_mode as _) {
@@ -803,7 +805,7 @@ impl WasiCtx {
                     }
                     _ => 0,
                 };
-                match (&f.handle).as_fd_for_poll() {
+                match f.handle.host_pollable() {
                     None => ready.push(abi::encode_event(s.userdata, Errno::SUCCESS, s.ty, nbytes, 0)),
                     Some(host) => {
                         let flags = if s.ty == abi::EVENTTYPE_FD_READ { rustix::event::PollFlags::IN } else { rustix::event::PollFlags::OUT };
@@ -843,10 +845,8 @@ impl WasiCtx {
                     };
                     ready.push(abi::encode_event(s.userdata, err, s.ty, *nbytes, flags));
                 }
-            } else if ready.is_empty() {
-                if let Some(d) = earliest {
-                    std::thread::sleep(d);
-                }
+            } else if let (true, Some(d)) = (ready.is_empty(), earliest) {
+                std::thread::sleep(d);
             }
         }
         if ready.is_empty() {
@@ -864,13 +864,9 @@ impl WasiCtx {
     }
 }
 
-trait PollSource {
-    fn as_fd_for_poll(self) -> Option<BorrowedFd<'static>>;
-}
-
-impl PollSource for &Handle {
-    /// Host streams are polled; files and directories are always ready.
-    fn as_fd_for_poll(self) -> Option<BorrowedFd<'static>> {
+impl Handle {
+    /// Host streams are polled; files, directories and in-memory streams are always ready.
+    fn host_pollable(&self) -> Option<BorrowedFd<'static>> {
         match self {
             Handle::HostStdio(n) => Some(host_stdio(*n)),
             _ => None,
