@@ -2,8 +2,15 @@
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
-use weft::{Engine, Extern, Instance, Module, Store, Val, ValType, WasmVersion};
+use weft::{Engine, Error, Extern, Instance, Module, Store, Val, ValType, WasmVersion};
+use weft_wasi::WasiCtx;
+
+/// Exit status of a trapping program (128 + SIGABRT), as with `wasmtime run`.
+const TRAP_EXIT: i32 = 134;
 
 #[derive(Parser)]
 #[command(name = "weft", version, about = "A WebAssembly engine with a copy-and-patch JIT")]
@@ -14,17 +21,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Instantiate a module (.wasm or .wat) and run it, or call one export with `--invoke`.
+    /// Instantiate a module (.wasm or .wat) and run it: a WASI command's `_start` with ARGS as its
+    /// arguments, or one export with `--invoke`. Exits with the program's exit status; a trap exits 134.
     Run {
         /// Call this exported function with ARGS (parsed by its parameter types) and print the results.
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         invoke: Option<String>,
+        /// Grant the program a host directory, visible to it as GUEST (default: HOST). Repeatable.
+        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+        dirs: Vec<String>,
+        /// Set an environment variable for the program (`NAME` alone passes the host's value). Repeatable.
+        #[arg(long = "env", value_name = "NAME[=VAL]")]
+        envs: Vec<String>,
         /// Print compile statistics to stderr.
         #[arg(long)]
         stats: bool,
-        file: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The module, then the arguments passed to it (everything after FILE goes to the program).
+        #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]")]
+        module_and_args: Vec<OsString>,
     },
     /// Run WebAssembly spec-test scripts and print pass/fail/skip counts.
     Wast {
@@ -56,19 +70,34 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::exit(1);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, like every other weft error (clap adds usage and tips on further lines).
+            let text = e.to_string();
+            eprintln!("{} (see `weft --help`)", text.lines().next().unwrap_or("error: bad arguments"));
+            std::process::exit(2);
         }
-    }
+        Err(e) => e.exit(),
+    };
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            1
+        }
+    };
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
 }
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, stats, file, args } => run_module(&file, invoke.as_deref(), stats, &args),
+        Command::Run { invoke, dirs, envs, stats, module_and_args } => {
+            let (file, args) = module_and_args.split_first().expect("clap requires FILE");
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats };
+            run_module(Path::new(file), args, &opts)
+        }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
             let version = if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 };
             let config = weft::Config { version, guard_pages: !explicit_bounds_checks, ..Default::default() };
@@ -156,18 +185,63 @@ fn print_disassembly(module: &Module, filter: &str) {
     let _ = out.flush();
 }
 
-fn run_module(file: &Path, invoke: Option<&str>, stats: bool, args: &[String]) -> Result<i32> {
+struct RunOptions<'a> {
+    invoke: Option<&'a str>,
+    dirs: &'a [String],
+    envs: &'a [String],
+    stats: bool,
+}
+
+/// The WASI context of `weft run`: argv[0] is the module's file name (as with wasmtime, without its
+/// directory), then ARGS; the environment holds only `--env` variables; `--dir` directories are preopened.
+fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx> {
+    let argv0 = file.file_name().unwrap_or(file.as_os_str());
+    let mut b = WasiCtx::builder().arg(argv0.as_bytes());
+    if opts.invoke.is_none() {
+        b = b.args(args.iter().map(|a| a.as_bytes()));
+    }
+    for e in opts.envs {
+        b = match e.split_once('=') {
+            Some(("", _)) => bail!("bad --env `{e}`: expected NAME=VAL"),
+            Some((name, val)) => b.env(name, val),
+            None => match std::env::var_os(e) {
+                Some(val) => b.env(e, val.as_bytes()),
+                None => b,
+            },
+        };
+    }
+    for d in opts.dirs {
+        let (host, guest) = d.split_once("::").unwrap_or((d.as_str(), d.as_str()));
+        if host.is_empty() || guest.is_empty() {
+            bail!("bad --dir `{d}`: expected HOST[::GUEST]");
+        }
+        b = b.preopened_dir(host, guest).with_context(|| format!("--dir {d}"))?;
+    }
+    if std::env::var_os("WEFT_WASI_TRACE").is_some_and(|v| !v.is_empty()) {
+        b = b.trace(true);
+    }
+    Ok(b.build())
+}
+
+fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
     let engine = Engine::default();
     let module = load(&engine, file)?;
-    if stats {
+    if opts.stats {
         print_stats(&module);
     }
-    if let Some(import) = module.imports().first() {
-        bail!("unknown import `{}::{}` (weft does not provide host modules for this program)", import.module, import.name);
+    let mut store = Store::new(&engine, wasi_ctx(file, args, opts)?);
+    let imports = weft_wasi::link(&mut store, &module)?;
+    let instance = match Instance::new(&mut store, &module, &imports) {
+        Ok(i) => i,
+        Err(e) => return finish(file, "instantiation", e),
+    };
+    if opts.invoke.is_some() {
+        // A WASI reactor initializes itself before its exports are used.
+        if let Some(Err(e)) = instance.get_func("_initialize").map(|init| init.call(&mut store, &[])) {
+            return finish(file, "_initialize", e);
+        }
     }
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[])?;
-    let name = match invoke {
+    let name = match opts.invoke {
         Some(name) => name,
         None => match instance.get_export("_start") {
             Some(Extern::Func(_)) => "_start",
@@ -176,15 +250,41 @@ fn run_module(file: &Path, invoke: Option<&str>, stats: bool, args: &[String]) -
     };
     let func = instance.get_func(name).ok_or_else(|| anyhow!("no exported function `{name}`"))?;
     let ty = func.ty(&store);
-    if args.len() != ty.params.len() {
-        bail!("`{name}` takes {} arguments, {} given", ty.params.len(), args.len());
+    let params = if opts.invoke.is_some() {
+        if args.len() != ty.params.len() {
+            bail!("`{name}` takes {} arguments, {} given", ty.params.len(), args.len());
+        }
+        let args = args.iter().map(|a| a.to_str().ok_or_else(|| anyhow!("argument {a:?} is not UTF-8")));
+        ty.params.iter().zip(args).map(|(&t, a)| parse_arg(t, a?)).collect::<Result<Vec<_>>>()?
+    } else if !ty.params.is_empty() {
+        bail!("`_start` must take no parameters (it takes {})", ty.params.len());
+    } else {
+        Vec::new()
+    };
+    match func.call(&mut store, &params) {
+        Ok(results) => {
+            let mut out = std::io::stdout().lock();
+            for r in results {
+                writeln!(out, "{}", show(&r))?;
+            }
+            Ok(0)
+        }
+        Err(e) => finish(file, name, e),
     }
-    let params = ty.params.iter().zip(args).map(|(&t, a)| parse_arg(t, a)).collect::<Result<Vec<_>>>()?;
-    let results = func.call(&mut store, &params).map_err(|e| anyhow!("{name}: {e}"))?;
-    for r in results {
-        println!("{}", show(&r));
+}
+
+/// The exit status for a run that ended with `e`: the program's own for `proc_exit`, 134 (and one
+/// line on stderr) for a trap, 1 for anything else.
+fn finish(file: &Path, what: &str, e: Error) -> Result<i32> {
+    match e {
+        Error::Exit(code) => Ok(code),
+        Error::Trap { .. } => {
+            let msg = e.to_string().replace('\n', " ");
+            eprintln!("error: {}: wasm trap in `{what}`: {msg}", file.display());
+            Ok(TRAP_EXIT)
+        }
+        e => Err(anyhow!("{}: {what}: {e}", file.display())),
     }
-    Ok(0)
 }
 
 fn parse_arg(t: ValType, s: &str) -> Result<Val> {

@@ -1,0 +1,174 @@
+//! `weft run` end to end: arguments, environment, preopens, exit statuses, traps, bad input, and one
+//! short program of the benchmark corpus.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const WEFT: &str = env!("CARGO_BIN_EXE_weft");
+
+fn program() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../weft-wasi/tests/programs/wasi_tests.wasm")
+}
+
+fn weft(args: &[&str]) -> Output {
+    Command::new(WEFT).args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A failing run prints exactly one line on stderr, starting with `error:`.
+fn assert_one_line_error(o: &Output, code: i32, contains: &str) {
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("error:") && err.contains(contains), "stderr: {err}");
+}
+
+#[test]
+fn argv_env_and_options_after_the_module_go_to_the_program() {
+    let p = program();
+    let o = Command::new(WEFT)
+        .args(["run", "--env", "WEFT_TEST=from flag", "--env", "FROM_HOST", "--env", "UNSET_ON_HOST_XYZ"])
+        .arg(&p)
+        .args(["args", "--dir", "x", "-v"])
+        .env("FROM_HOST", "inherited")
+        .env_remove("UNSET_ON_HOST_XYZ")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "argc: 5\nargv[0]: wasi_tests.wasm\nargv[1]: args\nargv[2]: --dir\nargv[3]: x\nargv[4]: -v\n\
+         env: WEFT_TEST=from flag\nenv: FROM_HOST=inherited\ngetenv: from flag\n"
+    );
+}
+
+#[test]
+fn exit_statuses() {
+    let p = program();
+    let p = p.to_str().unwrap();
+    assert_eq!(weft(&["run", p, "exit", "7"]).status.code(), Some(7));
+    assert_eq!(weft(&["run", p, "exit", "0"]).status.code(), Some(0));
+    assert_eq!(weft(&["run", p, "return", "3"]).status.code(), Some(3));
+    assert_eq!(weft(&["run", p, "return", "0"]).status.code(), Some(0));
+    let o = weft(&["run", p, "exit", "5"]);
+    assert_eq!(text(&o.stdout), "exiting\n");
+    assert!(o.stderr.is_empty());
+}
+
+#[test]
+fn trap_is_one_line_and_exit_134() {
+    let p = program();
+    let o = weft(&["run", p.to_str().unwrap(), "trap"]);
+    assert_eq!(text(&o.stdout), "before trap\n");
+    assert_one_line_error(&o, 134, "unreachable");
+}
+
+#[test]
+fn stdio_passes_through() {
+    use std::io::Write;
+    let mut child = Command::new(WEFT)
+        .arg("run")
+        .arg(program())
+        .arg("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"abc\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), "ABC\n\nstdin bytes: 4\n");
+    assert_eq!(text(&o.stderr), "to stderr\n");
+}
+
+#[test]
+fn dir_maps_host_to_guest_name() {
+    let tmp = std::env::temp_dir().join(format!("weft-cli-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("root/sub")).unwrap();
+    std::fs::write(tmp.join("root/inside.txt"), "x").unwrap();
+    std::fs::write(tmp.join("secret.txt"), "x").unwrap();
+    // The sandbox group expects the symlinks the library test creates; here only the preopen name and
+    // a plain escape matter, so check those lines.
+    let o = Command::new(WEFT)
+        .arg("run")
+        .arg("--dir")
+        .arg(format!("{}::.", tmp.join("root").display()))
+        .arg(program())
+        .arg("sandbox")
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(out.contains("preopen: .\n"), "{out}");
+    assert!(out.contains("open inside: 0\n"), "{out}");
+    assert!(out.contains("open dotdot: 76\n"), "{out}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn bad_input_is_one_line() {
+    let p = program();
+    let p = p.to_str().unwrap();
+    assert_one_line_error(&weft(&["run", "/nonexistent/x.wasm"]), 1, "cannot read /nonexistent/x.wasm");
+    assert_one_line_error(&weft(&["run", "--dir", "/nonexistent-dir-xyz", p, "args"]), 1, "/nonexistent-dir-xyz");
+    assert_one_line_error(&weft(&["run", "--dir", "::x", p, "args"]), 1, "bad --dir");
+    assert_one_line_error(&weft(&["run", "--env", "=v", p, "args"]), 1, "bad --env");
+    assert_one_line_error(&weft(&["run", "--no-such-flag", p]), 2, "--no-such-flag");
+    assert_one_line_error(&weft(&["run"]), 2, "required");
+    let bad = std::env::temp_dir().join(format!("weft-cli-bad-{}.wasm", std::process::id()));
+    std::fs::write(&bad, b"\0asm\x01\0\0\0\x99").unwrap();
+    assert_one_line_error(&weft(&["run", bad.to_str().unwrap()]), 1, "invalid module");
+    std::fs::write(&bad, br#"(module (import "env" "f" (func)) (func (export "_start")))"#).unwrap();
+    assert_one_line_error(&weft(&["run", bad.to_str().unwrap()]), 1, "unknown import `env::f`");
+    let _ = std::fs::remove_file(&bad);
+}
+
+#[test]
+fn modules_without_wasi_still_run() {
+    let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
+    let o = weft(&["run", "--invoke", "fac", fac.to_str().unwrap(), "20"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "2432902008176640000\n");
+}
+
+/// One cheap corpus program: Lua 5.4 computing fib(n) for a small n; the expectation is computed here.
+#[test]
+fn corpus_smoke_lua_fib() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/corpus");
+    let wasm = corpus.join("out/wasm/lua54.wasm");
+    assert!(wasm.exists(), "benchmark corpus missing at {}", corpus.display());
+    fn fib(n: u64) -> u64 {
+        if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+    }
+    let n = 22;
+    let o = Command::new(WEFT)
+        .current_dir(&corpus)
+        .args(["run", "--dir", "scripts/lua::.", "out/wasm/lua54.wasm", "fib.lua", &n.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), format!("fib({n}) = {}\n", fib(n)));
+}
+
+#[test]
+fn poll_on_host_stdio() {
+    use std::io::Write;
+    let spawn = |args: &[&str]| {
+        Command::new(WEFT).arg("run").arg(program()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap()
+    };
+    let mut child = spawn(&["pollstdio"]);
+    child.stdin.take().unwrap().write_all(b"data").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(text(&o.stdout), "poll stdio: 2\nstdin readable: 1 stdout writable: 1\n");
+    // An open pipe without data: poll_oneoff waits for the timeout on the host fd.
+    let mut child = spawn(&["pollstdio", "empty"]);
+    let stdin = child.stdin.take().unwrap();
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(text(&o.stdout), "poll empty stdin: 0\nwaited 30ms: 1\n");
+}
