@@ -33,9 +33,13 @@ enum Command {
         /// Set an environment variable for the program (`NAME` alone passes the host's value). Repeatable.
         #[arg(long = "env", value_name = "NAME[=VAL]")]
         envs: Vec<String>,
-        /// Print compile statistics to stderr.
+        /// Print compile statistics to stderr, and a final `weft-stats:` line with compile,
+        /// instantiate and run times.
         #[arg(long)]
         stats: bool,
+        /// `perfmap`: write /tmp/perf-<pid>.map so `perf report` names the JIT-compiled functions.
+        #[arg(long, value_name = "perfmap")]
+        profile: Option<String>,
         /// The module, then the arguments passed to it (everything after FILE goes to the program).
         #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]")]
         module_and_args: Vec<OsString>,
@@ -93,9 +97,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, module_and_args } => {
+        Command::Run { invoke, dirs, envs, stats, profile, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats };
+            let perf_map = match profile.as_deref() {
+                None => false,
+                Some("perfmap") => true,
+                Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
+            };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
@@ -190,6 +199,7 @@ struct RunOptions<'a> {
     dirs: &'a [String],
     envs: &'a [String],
     stats: bool,
+    perf_map: bool,
 }
 
 /// The WASI context of `weft run`: argv[0] is the module's file name (as with wasmtime, without its
@@ -224,20 +234,42 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let engine = Engine::default();
+    let engine = Engine::new(weft::Config { perf_map: opts.perf_map, ..Default::default() })?;
     let module = load(&engine, file)?;
     if opts.stats {
         print_stats(&module);
     }
     let mut store = Store::new(&engine, wasi_ctx(file, args, opts)?);
     let imports = weft_wasi::link(&mut store, &module)?;
-    let instance = match Instance::new(&mut store, &module, &imports) {
+    let started = std::time::Instant::now();
+    let instance = Instance::new(&mut store, &module, &imports);
+    let instantiated = started.elapsed();
+    let instance = match instance {
         Ok(i) => i,
         Err(e) => return finish(file, "instantiation", e),
     };
-    if opts.invoke.is_some() {
+    let code = call_entry(file, &mut store, instance, args, opts);
+    if opts.stats {
+        // One machine-readable line for bench/run.py.
+        let s = module.stats();
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        eprintln!(
+            "weft-stats: compile_ms={:.3} instantiate_ms={:.3} run_ms={:.3} wasm_bytes={} code_bytes={}",
+            ms(s.parse_and_translate + s.finalize),
+            ms(instantiated),
+            ms(started.elapsed() - instantiated),
+            s.wasm_bytes,
+            s.code_bytes
+        );
+    }
+    code
+}
+
+/// Runs `_start` or the `--invoke`d export; returns weft's exit status.
+fn call_entry(file: &Path, store: &mut Store<WasiCtx>, instance: Instance, args: &[OsString], opts: &RunOptions) -> Result<i32> {
+        if opts.invoke.is_some() {
         // A WASI reactor initializes itself before its exports are used.
-        if let Some(Err(e)) = instance.get_func("_initialize").map(|init| init.call(&mut store, &[])) {
+        if let Some(Err(e)) = instance.get_func("_initialize").map(|init| init.call(store, &[])) {
             return finish(file, "_initialize", e);
         }
     }
@@ -249,7 +281,7 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
         },
     };
     let func = instance.get_func(name).ok_or_else(|| anyhow!("no exported function `{name}`"))?;
-    let ty = func.ty(&store);
+    let ty = func.ty(store);
     let params = if opts.invoke.is_some() {
         if args.len() != ty.params.len() {
             bail!("`{name}` takes {} arguments, {} given", ty.params.len(), args.len());
@@ -261,7 +293,7 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
     } else {
         Vec::new()
     };
-    match func.call(&mut store, &params) {
+    match func.call(store, &params) {
         Ok(results) => {
             let mut out = std::io::stdout().lock();
             for r in results {

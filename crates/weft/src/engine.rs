@@ -25,11 +25,13 @@ pub struct Config {
     pub guard_pages: bool,
     /// Compile function bodies on all available cores (the output is the same either way).
     pub parallel_compilation: bool,
+    /// Append every compiled function to `/tmp/perf-<pid>.map`, so `perf report` names JIT code.
+    pub perf_map: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false }
     }
 }
 
