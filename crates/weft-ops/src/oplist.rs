@@ -225,6 +225,15 @@ macro_rules! weft_if_int {
     (f64, $($t:tt)*) => {};
 }
 
+/// `weft_if_reg!(T, tokens...)`: the tokens when values of type `T` can be cached in a state register
+/// (integers in t0, f64 in f0), nothing otherwise.
+#[macro_export]
+macro_rules! weft_if_reg {
+    (f64, $($t:tt)*) => { $($t)* };
+    (f32, $($t:tt)*) => {};
+    ($int:ident, $($t:tt)*) => { $crate::weft_if_int!($int, $($t)*); };
+}
+
 /// Fixed-width SIMD operators whose whole meaning is a function in `simd`:
 /// `WasmparserVariant name shape [ScalarType];`. Shapes (operands are contiguous slots from the first
 /// one, which receives the result):

@@ -3,7 +3,8 @@
 //!
 //! Conventions (see ARCHITECTURE.md, "Stencil ABI"):
 //! - state arrives in registers: `fp` (frame base, rdi), `ctx` (VmCtx, rsi), `mem`/`memlen` (memory 0,
-//!   rdx/rcx) and `t0`/`t1` (reserved for cached top-of-stack values, r8/r9);
+//!   rdx/rcx), `t0` (r8: a cached integer operand), `t1` (r9: reserved) and `f0` (xmm0: a cached f64
+//!   operand);
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
 //! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
@@ -27,7 +28,7 @@ mod oplist;
 use simd::V128;
 use vm::{VmCtx, VmFuncRef, VmMemory};
 
-type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64) -> u64;
+type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64) -> u64;
 
 unsafe extern "C" {
     static S0: u8;
@@ -37,9 +38,9 @@ unsafe extern "C" {
     static IMM_HI: u8;
     static N: u8;
     static OFFSET: u8;
-    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64) -> u64;
-    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64) -> u64;
-    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64) -> u64;
+    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64) -> u64;
+    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64) -> u64;
 }
 
 /// The value of a hole. Declared `u8` so LLVM assumes no alignment; it does assume non-null, so no
@@ -52,47 +53,45 @@ macro_rules! h {
 
 macro_rules! stencil {
     ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
-        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, t0) $body);
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, t0, f0) $body);
     };
-    // The same, naming the cached-register argument so the body can read it.
+    // The same, naming the cached-register arguments so the body can read them.
     ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
-        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, $t0) $body);
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, $t0, f0) $body);
     };
-    // A variant of an operator: exported as `<ns>__<name>`, which the generated tables expose as
-    // `id::<ns>::<name>` (one Rust module per variant keeps the function names apart).
-    ($ns:ident :: $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident) $body:block) => {
-        stencil!(@export concat!(stringify!($ns), "__", stringify!($name)), $name($fp, $ctx, $mem, $len, t0) $body);
+    ($name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident, $f0:ident) $body:block) => {
+        stencil!(@export stringify!($name), $name($fp, $ctx, $mem, $len, $t0, $f0) $body);
     };
     // A variant generated inside a macro: the function lives in an anonymous const block, so only its
-    // exported name has to be unique.
-    (@anon $export:expr, ($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
-        const _: () = { stencil!(@export $export, f($fp, $ctx, $mem, $len, $t0) $body); };
+    // exported name (`<ns>__<op>`) has to be unique.
+    (@anon $export:expr, ($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident, $f0:ident) $body:block) => {
+        const _: () = { stencil!(@export $export, f($fp, $ctx, $mem, $len, $t0, $f0) $body); };
     };
-    (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident) $body:block) => {
+    (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident, $f0:ident) $body:block) => {
         #[unsafe(export_name = $export)]
         pub unsafe extern "C" fn $name(
-            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64,
+            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64, $f0: f64,
         ) -> u64 {
             #[allow(unused_macros)]
             macro_rules! next {
-                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1) };
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1) };
+                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1, $f0) };
             }
-            /// Continue with `$v` as the cached register value t0.
+            /// Continue with the cached registers set to `$state` (t0, f0).
             #[allow(unused_macros)]
-            macro_rules! next_reg {
-                ($v:expr) => { return CONTINUE($fp, $ctx, $mem, $len, $v, t1) };
+            macro_rules! next_state {
+                ($state:expr) => {{ let (t, f) = $state; return CONTINUE($fp, $ctx, $mem, $len, t, t1, f) }};
             }
-            /// Continue after a call: the compiler keeps no value cached in t0/t1 across calls, so they
-            /// need not survive it (saves LLVM two callee-saved registers).
+            /// Continue after a call: the compiler keeps no value cached in registers across calls, so
+            /// they need not survive it (saves LLVM callee-saved registers).
             #[allow(unused_macros)]
             macro_rules! next_clear {
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0) };
             }
             #[allow(unused_macros)]
             macro_rules! jump {
-                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1) };
-                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1) };
+                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0) };
+                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1, $f0) };
             }
             #[allow(unused_unsafe, unused_variables)]
             unsafe { $body }
@@ -110,15 +109,17 @@ unsafe fn wr<T>(fp: *mut u8, off: usize, v: T) {
     // SAFETY: as in `rd`.
     unsafe { (fp.add(off) as *mut T).write_unaligned(v) }
 }
-/// Integer values cached in the state register t0 (i32 zero-extended to 64 bits).
+/// Values cached in the state registers: integers in t0 (i32 zero-extended to 64 bits), f64 in f0.
+/// `from_reg` reads the register of the type's class, `to_state` replaces it.
 trait Reg: Sized {
-    fn from_reg(r: u64) -> Self;
-    fn to_reg(self) -> u64;
+    fn from_reg(t0: u64, f0: f64) -> Self;
+    fn to_state(self, t0: u64, f0: f64) -> (u64, f64);
 }
-impl Reg for i32 { #[inline(always)] fn from_reg(r: u64) -> i32 { r as u32 as i32 } #[inline(always)] fn to_reg(self) -> u64 { self as u32 as u64 } }
-impl Reg for u32 { #[inline(always)] fn from_reg(r: u64) -> u32 { r as u32 } #[inline(always)] fn to_reg(self) -> u64 { self as u64 } }
-impl Reg for i64 { #[inline(always)] fn from_reg(r: u64) -> i64 { r as i64 } #[inline(always)] fn to_reg(self) -> u64 { self as u64 } }
-impl Reg for u64 { #[inline(always)] fn from_reg(r: u64) -> u64 { r } #[inline(always)] fn to_reg(self) -> u64 { self } }
+impl Reg for i32 { #[inline(always)] fn from_reg(r: u64, _: f64) -> i32 { r as u32 as i32 } #[inline(always)] fn to_state(self, _: u64, f: f64) -> (u64, f64) { (self as u32 as u64, f) } }
+impl Reg for u32 { #[inline(always)] fn from_reg(r: u64, _: f64) -> u32 { r as u32 } #[inline(always)] fn to_state(self, _: u64, f: f64) -> (u64, f64) { (self as u64, f) } }
+impl Reg for i64 { #[inline(always)] fn from_reg(r: u64, _: f64) -> i64 { r as i64 } #[inline(always)] fn to_state(self, _: u64, f: f64) -> (u64, f64) { (self as u64, f) } }
+impl Reg for u64 { #[inline(always)] fn from_reg(r: u64, _: f64) -> u64 { r } #[inline(always)] fn to_state(self, _: u64, f: f64) -> (u64, f64) { (self, f) } }
+impl Reg for f64 { #[inline(always)] fn from_reg(_: u64, f: f64) -> f64 { f } #[inline(always)] fn to_state(self, t: u64, _: f64) -> (u64, f64) { (t, self) } }
 
 /// Reload memory 0's base and length: after any call or builtin, memory may have grown.
 #[inline(always)]
@@ -135,46 +136,47 @@ unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
 // t0); the result goes to a slot (`s`: `S2` for binops, `S1` for unops) or to t0 (`r`). Register
 // forms exist only for integer values. The compiler picks a variant through `id::op::<op>`.
 macro_rules! operand {
-    (a s $t:ident, $fp:ident, $t0:ident) => { rd::<$t>($fp, h!(S0)) };
-    (a r $t:ident, $fp:ident, $t0:ident) => { <$t as Reg>::from_reg($t0) };
-    (b s $t:ident, $fp:ident, $t0:ident) => { rd::<$t>($fp, h!(S1)) };
-    (b i $t:ident, $fp:ident, $t0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32) };
-    (b r $t:ident, $fp:ident, $t0:ident) => { <$t as Reg>::from_reg($t0) };
+    (a s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S0)) };
+    (a r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
+    (b s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S1)) };
+    (b i $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32) };
+    (b r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
 }
 
-/// The immediate operand of an `i` source, as the operator's input type: 32 bits, sign-extended for
-/// 64-bit integers, widened from f32 for f64 (the compiler only uses it when the constant fits).
-trait FromImm { fn from_imm(bits: u32) -> Self; }
-impl FromImm for i32 { #[inline(always)] fn from_imm(b: u32) -> i32 { b as i32 } }
-impl FromImm for u32 { #[inline(always)] fn from_imm(b: u32) -> u32 { b } }
-impl FromImm for i64 { #[inline(always)] fn from_imm(b: u32) -> i64 { b as i32 as i64 } }
-impl FromImm for u64 { #[inline(always)] fn from_imm(b: u32) -> u64 { b as i32 as i64 as u64 } }
-impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32) -> f32 { f32::from_bits(b) } }
-impl FromImm for f64 { #[inline(always)] fn from_imm(b: u32) -> f64 { f32::from_bits(b) as f64 } }
+/// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
+/// and `IMM_HI` (high): 64-bit integers are `IMM` sign-extended (the compiler only uses it when the
+/// constant fits), f64 uses both halves.
+trait FromImm { fn from_imm(lo: u32, hi: u32) -> Self; }
+impl FromImm for i32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> i32 { b as i32 } }
+impl FromImm for u32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> u32 { b } }
+impl FromImm for i64 { #[inline(always)] fn from_imm(b: u32, _: u32) -> i64 { b as i32 as i64 } }
+impl FromImm for u64 { #[inline(always)] fn from_imm(b: u32, _: u32) -> u64 { b as i32 as i64 as u64 } }
+impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> f32 { f32::from_bits(b) } }
+impl FromImm for f64 { #[inline(always)] fn from_imm(lo: u32, hi: u32) -> f64 { f64::from_bits(lo as u64 | (hi as u64) << 32) } }
 
 macro_rules! binop_variant {
     ($kind:ident $ns:literal $a:ident $b:ident $d:ident $name:ident $in:ident $out:ident) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0), operand!(b $b $in, fp, t0)));
-            binop_variant!(@deliver $d $out v, S2, fp)
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0, f0), operand!(b $b $in, fp, t0, f0)));
+            binop_variant!(@deliver $d $out v, S2, fp, t0, f0)
         });
     };
     (@call plain $e:expr) => { $e };
     (@call trap $e:expr) => { match $e { Ok(v) => v, Err(t) => return t } };
-    (@deliver s $out:ident $v:ident, $hole:ident, $fp:ident) => {{ wr::<$out>($fp, h!($hole), $v); next!() }};
-    (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident) => { next_reg!(<$out as Reg>::to_reg($v)) };
+    (@deliver s $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => {{ wr::<$out>($fp, h!($hole), $v); next!() }};
+    (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_state!(<$out as Reg>::to_state($v, $t0, $f0)) };
 }
 
 macro_rules! binop_variants {
     ($kind:ident $name:ident $in:ident $out:ident) => {
         binop_variant!($kind "ss_s" s s s $name $in $out);
         binop_variant!($kind "si_s" s i s $name $in $out);
-        weft_if_int!($out, binop_variant!($kind "ss_r" s s r $name $in $out); binop_variant!($kind "si_r" s i r $name $in $out););
-        weft_if_int!($in,
+        weft_if_reg!($out, binop_variant!($kind "ss_r" s s r $name $in $out); binop_variant!($kind "si_r" s i r $name $in $out););
+        weft_if_reg!($in,
             binop_variant!($kind "sr_s" s r s $name $in $out);
             binop_variant!($kind "rs_s" r s s $name $in $out);
             binop_variant!($kind "ri_s" r i s $name $in $out);
-            weft_if_int!($out,
+            weft_if_reg!($out,
                 binop_variant!($kind "sr_r" s r r $name $in $out);
                 binop_variant!($kind "rs_r" r s r $name $in $out);
                 binop_variant!($kind "ri_r" r i r $name $in $out);
@@ -185,9 +187,9 @@ macro_rules! binop_variants {
 
 macro_rules! unop_variant {
     ($kind:ident $ns:literal $a:ident $d:ident $name:ident $in:ident $out:ident) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0)));
-            binop_variant!(@deliver $d $out v, S1, fp)
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0, f0)));
+            binop_variant!(@deliver $d $out v, S1, fp, t0, f0)
         });
     };
 }
@@ -195,10 +197,10 @@ macro_rules! unop_variant {
 macro_rules! unop_variants {
     ($kind:ident $name:ident $in:ident $out:ident) => {
         unop_variant!($kind "s_s" s s $name $in $out);
-        weft_if_int!($out, unop_variant!($kind "s_r" s r $name $in $out););
-        weft_if_int!($in,
+        weft_if_reg!($out, unop_variant!($kind "s_r" s r $name $in $out););
+        weft_if_reg!($in,
             unop_variant!($kind "r_s" r s $name $in $out);
-            weft_if_int!($out, unop_variant!($kind "r_r" r r $name $in $out););
+            weft_if_reg!($out, unop_variant!($kind "r_r" r r $name $in $out););
         );
     };
 }
@@ -216,8 +218,8 @@ for_each_simple_op!(define_simple);
 /// `brif_<sources>__<cmp>` / `brunless_<sources>__<cmp>`.
 macro_rules! cmp_branch_variant {
     ($ns:literal $a:ident $b:ident $when:literal $name:ident $in:ident) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            if (semantics::$name(operand!(a $a $in, fp, t0), operand!(b $b $in, fp, t0)) != 0) == $when { jump!() }
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            if (semantics::$name(operand!(a $a $in, fp, t0, f0), operand!(b $b $in, fp, t0, f0)) != 0) == $when { jump!() }
             next!()
         });
     };
@@ -245,11 +247,11 @@ for_each_fusable_compare!(define_cmp_branches);
 // `S1` or t0.
 macro_rules! load_variant {
     ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let ea = operand!(a $a u32, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
             let v = (mem.add(ea as usize) as *const $m).read_unaligned() as $r;
-            binop_variant!(@deliver $d $r v, S1, fp)
+            binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
         });
     };
 }
@@ -258,10 +260,10 @@ macro_rules! load_variant {
 /// not move `rsp` (checked by a test): the signal handler leaves them through a `ret`.
 macro_rules! guarded_load_variant {
     ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let ea = operand!(a $a u32, fp, t0) as usize + h!(OFFSET);
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
             let v = (mem.add(ea) as *const $m).read_unaligned() as $r;
-            binop_variant!(@deliver $d $r v, S1, fp)
+            binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
         });
     };
 }
@@ -269,28 +271,28 @@ macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         load_variant!("s_s" s s $name $m $r $bytes);
         load_variant!("r_s" r s $name $m $r $bytes);
-        weft_if_int!($r, load_variant!("s_r" s r $name $m $r $bytes); load_variant!("r_r" r r $name $m $r $bytes););
+        weft_if_reg!($r, load_variant!("s_r" s r $name $m $r $bytes); load_variant!("r_r" r r $name $m $r $bytes););
         guarded_load_variant!("gs_s" s s $name $m $r);
         guarded_load_variant!("gr_s" r s $name $m $r);
-        weft_if_int!($r, guarded_load_variant!("gs_r" s r $name $m $r); guarded_load_variant!("gr_r" r r $name $m $r););
+        weft_if_reg!($r, guarded_load_variant!("gs_r" s r $name $m $r); guarded_load_variant!("gr_r" r r $name $m $r););
     )* };
 }
 for_each_load_op!(define_load);
 macro_rules! store_variant {
     ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let ea = operand!(a $a u32, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            (mem.add(ea as usize) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0) as $m);
+            (mem.add(ea as usize) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0, f0) as $m);
             next!()
         });
     };
 }
 macro_rules! guarded_store_variant {
     ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0) {
-            let ea = operand!(a $a u32, fp, t0) as usize + h!(OFFSET);
-            (mem.add(ea) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0) as $m);
+        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
+            let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
+            (mem.add(ea) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0, f0) as $m);
             next!()
         });
     };
@@ -299,18 +301,20 @@ macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         store_variant!("ss" s s $name $vt $m $bytes);
         store_variant!("rs" r s $name $vt $m $bytes);
-        weft_if_int!($vt, store_variant!("sr" s r $name $vt $m $bytes););
+        weft_if_reg!($vt, store_variant!("sr" s r $name $vt $m $bytes););
         guarded_store_variant!("gss" s s $name $vt $m);
         guarded_store_variant!("grs" r s $name $vt $m);
-        weft_if_int!($vt, guarded_store_variant!("gsr" s r $name $vt $m););
+        weft_if_reg!($vt, guarded_store_variant!("gsr" s r $name $vt $m););
     )* };
 }
 for_each_store_op!(define_store);
 
 /// Writes the cached register t0 (all 64 bits) to the slot `S1`.
-stencil!(spill(fp, ctx, mem, len, t0) { wr::<u64>(fp, h!(S1), t0); next!() });
-stencil!(br_if_r(fp, ctx, mem, len, t0) { if t0 as u32 != 0 { jump!() } next!() });
-stencil!(br_unless_r(fp, ctx, mem, len, t0) { if t0 as u32 == 0 { jump!() } next!() });
+stencil!(spill(fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), t0); next!() });
+/// Writes the cached f64 register f0 to the slot `S1`.
+stencil!(fspill(fp, ctx, mem, len, t0, f0) { wr::<f64>(fp, h!(S1), f0); next!() });
+stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
+stencil!(br_unless_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 == 0 { jump!() } next!() });
 
 stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (len >> 16) as u32); next!() });
 
@@ -520,7 +524,7 @@ unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
 stencil!(call(fp, ctx, mem, len) {
     // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
     // arguments are ignored (len is passed because rcx already holds it).
-    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0);
+    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0, 0.0);
     if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -529,7 +533,7 @@ stencil!(call(fp, ctx, mem, len) {
 stencil!(call_import(fp, ctx, mem, len) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -543,7 +547,7 @@ stencil!(call_indirect(fp, ctx, mem, len) {
     if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
     if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)

@@ -92,7 +92,7 @@ enum Loc {
     Local(u32),
     /// A constant not yet written anywhere (raw bits).
     Const(u64),
-    /// In the cached register t0 (integers only; at most one entry at a time).
+    /// In the cached register of its class: t0 for integers, f0 for f64 (at most one entry each).
     Reg,
 }
 
@@ -115,7 +115,8 @@ enum Dst {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
     Slot(u32),
-    Imm(u32),
+    /// Constant bits: `IMM` holds the low half, `IMM_HI` the high half.
+    Imm(u64),
     Reg,
 }
 
@@ -156,6 +157,8 @@ pub struct FuncTranslator {
     pending: Option<Producer>,
     /// The stack entry whose value is in t0.
     reg: Option<usize>,
+    /// The stack entry whose value is in f0.
+    freg: Option<usize>,
     guard_pages: bool,
 }
 
@@ -258,14 +261,28 @@ fn source_holes(a: Src, b: Option<Src>) -> Holes {
     }
     match b {
         Some(Src::Slot(off)) => h.s1 = off,
-        Some(Src::Imm(imm)) => h.imm = imm,
+        Some(Src::Imm(imm)) => {
+            h.imm = imm as u32;
+            h.imm_hi = (imm >> 32) as u32;
+        }
         _ => {}
     }
     h
 }
 
-fn is_int(t: ValType) -> bool {
-    matches!(t, ValType::I32 | ValType::I64)
+/// Which state register caches values of this type, if any.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RegClass {
+    Int,
+    Float,
+}
+
+fn reg_class(t: ValType) -> Option<RegClass> {
+    match t {
+        ValType::I32 | ValType::I64 => Some(RegClass::Int),
+        ValType::F64 => Some(RegClass::Float),
+        _ => None,
+    }
 }
 
 fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a wasmparser::MemArg)> {
@@ -312,6 +329,7 @@ impl FuncTranslator {
         self.lazy_floor = 0;
         self.pending = None;
         self.reg = None;
+        self.freg = None;
         let mut off = 0u32;
         for &p in ty.params.iter() {
             self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
@@ -399,8 +417,10 @@ impl FuncTranslator {
             }
             Loc::Const(_) => self.lazy_floor = self.lazy_floor.min(self.stack.len()),
             Loc::Reg => {
-                debug_assert!(self.reg.is_none(), "t0 holds one value at a time");
-                self.reg = Some(self.stack.len());
+                let index = self.stack.len();
+                let slot = self.reg_slot(ty);
+                debug_assert!(slot.is_none(), "a state register holds one value at a time");
+                *slot = Some(index);
                 self.lazy_floor = self.lazy_floor.min(self.stack.len());
             }
         }
@@ -414,11 +434,19 @@ impl FuncTranslator {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
         match o.loc {
             Loc::Local(x) => self.local_refs[x as usize] -= 1,
-            Loc::Reg => self.reg = None,
+            Loc::Reg => *self.reg_slot(o.ty) = None,
             _ => {}
         }
         self.lazy_floor = self.lazy_floor.min(self.stack.len());
         o
+    }
+
+    /// Which stack entry the register caching values of type `ty` holds.
+    fn reg_slot(&mut self, ty: ValType) -> &mut Option<usize> {
+        match reg_class(ty) {
+            Some(RegClass::Float) => &mut self.freg,
+            _ => &mut self.reg,
+        }
     }
 
     /// Pops an operand, first writing it into its own slot if it lives elsewhere.
@@ -443,22 +471,28 @@ impl FuncTranslator {
                     p.id = p.slot_variant;
                     return Ok(());
                 }
-                self.emit(buf, id::spill, Holes { s1: o.off, ..Default::default() })?;
-                Ok(())
+                self.emit_value_to(buf, o, o.off)
             }
             _ => self.emit_value_to(buf, o, o.off),
         }
     }
 
-    /// Frees t0: the entry cached there goes to its slot.
-    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
-        if let Some(i) = self.reg {
+    /// Frees the register of `class`: the entry cached there goes to its slot.
+    fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Error> {
+        let entry = if class == RegClass::Float { self.freg } else { self.reg };
+        if let Some(i) = entry {
             let o = self.stack[i];
             self.write_own_slot(buf, &o, i)?;
             self.stack[i].loc = Loc::Slot;
-            self.reg = None;
+            *self.reg_slot(o.ty) = None;
         }
         Ok(())
+    }
+
+    /// Frees both state registers (before calls and runtime helpers, which do not preserve them).
+    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        self.spill_class(buf, RegClass::Int)?;
+        self.spill_class(buf, RegClass::Float)
     }
 
     fn truncate_stack(&mut self, height: usize) {
@@ -508,18 +542,14 @@ impl FuncTranslator {
         }))
     }
 
-    /// The operand as a 32-bit stencil immediate, if it is a constant that fits (see `FromImm` in the
-    /// stencil source: i64 immediates are sign-extended, f64 ones widened from f32).
-    fn imm32(o: &Operand) -> Option<u32> {
+    /// The operand as a stencil immediate, if it is a constant that fits (see `FromImm` in the stencil
+    /// source: i64 immediates are 32 bits sign-extended, f64 ones carry all 64 bits).
+    fn imm32(o: &Operand) -> Option<u64> {
         let Loc::Const(bits) = o.loc else { return None };
         match o.ty {
-            ValType::I32 | ValType::F32 => Some(bits as u32),
-            ValType::I64 => i32::try_from(bits as i64).ok().map(|v| v as u32),
-            ValType::F64 => {
-                let v = f64::from_bits(bits);
-                let narrow = v as f32;
-                (!v.is_nan() && (narrow as f64).to_bits() == bits).then(|| narrow.to_bits())
-            }
+            ValType::I32 | ValType::F32 => Some(bits as u32 as u64),
+            ValType::I64 => i32::try_from(bits as i64).ok().map(|v| v as u32 as u64),
+            ValType::F64 => Some(bits),
             _ => None,
         }
     }
@@ -530,7 +560,8 @@ impl FuncTranslator {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
             Loc::Reg => {
-                self.emit(buf, id::spill, Holes { s1: dst, ..Default::default() })?;
+                let stencil = if reg_class(o.ty) == Some(RegClass::Float) { id::fspill } else { id::spill };
+                self.emit(buf, stencil, Holes { s1: dst, ..Default::default() })?;
                 Ok(())
             }
             Loc::Const(bits) => {
@@ -570,7 +601,7 @@ impl FuncTranslator {
             self.write_own_slot(buf, &o, i)?;
             match o.loc {
                 Loc::Local(x) => self.local_refs[x as usize] -= 1,
-                Loc::Reg => self.reg = None,
+                Loc::Reg => *self.reg_slot(o.ty) = None,
                 _ => {}
             }
             self.stack[i].loc = Loc::Slot;
@@ -616,7 +647,7 @@ impl FuncTranslator {
     #[allow(clippy::too_many_arguments)]
     fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
         let slot_variant = variant(v, a, b, false, guarded);
-        let reg_variant = if is_int(out) { variant(v, a, b, true, guarded) } else { NONE };
+        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, true, guarded) } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
@@ -631,8 +662,9 @@ impl FuncTranslator {
         let mut h = source_holes(a, b);
         h.offset = offset;
         if reg_variant != NONE {
-            // t0 is taken by this result: the value cached there (not an operand) goes to its slot.
-            self.spill_reg(buf)?;
+            // The register is taken by this result: the value cached there (not an operand) goes to
+            // its slot.
+            self.spill_class(buf, reg_class(out).expect("register result"))?;
             self.push_loc(out, Loc::Reg);
             self.emit_producer(buf, reg_variant, h, dst, slot_variant, fuse, self.stack.len())
         } else {
@@ -1121,11 +1153,11 @@ impl FuncTranslator {
                 }
             }
             // Bit-preserving conversions: the value already has the right bits, wherever it lives.
-            O::I32WrapI64 => self.retype(ValType::I32),
-            O::I32ReinterpretF32 => self.retype(ValType::I32),
-            O::I64ReinterpretF64 => self.retype(ValType::I64),
-            O::F32ReinterpretI32 => self.retype(ValType::F32),
-            O::F64ReinterpretI64 => self.retype(ValType::F64),
+            O::I32WrapI64 => self.retype(buf, ValType::I32)?,
+            O::I32ReinterpretF32 => self.retype(buf, ValType::I32)?,
+            O::I64ReinterpretF64 => self.retype(buf, ValType::I64)?,
+            O::F32ReinterpretI32 => self.retype(buf, ValType::F32)?,
+            O::F64ReinterpretI64 => self.retype(buf, ValType::F64)?,
             O::MemorySize { mem } => {
                 self.check_memory(mem)?;
                 let dst = self.push(ValType::I32);
@@ -1213,8 +1245,16 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn retype(&mut self, ty: ValType) {
-        self.stack.last_mut().expect("validated").ty = ty;
+    /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other
+    /// class (i64 <-> f64) goes through its slot.
+    fn retype(&mut self, buf: &mut CodeBuffer, ty: ValType) -> Result<(), Error> {
+        let i = self.stack.len() - 1;
+        let o = self.stack[i];
+        if o.loc == Loc::Reg && reg_class(o.ty) != reg_class(ty) {
+            self.materialize_entry(buf, i)?;
+        }
+        self.stack[i].ty = ty;
+        Ok(())
     }
 
     /// Pops call arguments (written into their slots); returns where the callee's frame starts.
