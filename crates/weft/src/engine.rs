@@ -94,15 +94,20 @@ impl Default for Engine {
     }
 }
 
-/// Stencils are compiled for x86-64-v2 (SSE4.1 rounding, SSE4.2, POPCNT, SSSE3, CX16).
+/// Stencils are compiled for x86-64-v2 (SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT). One `cpuid` leaf answers
+/// all of it; `is_x86_feature_detected!` would issue several, and under a hypervisor each one is a VM
+/// exit that shows in start-up time.
 fn check_cpu() -> Result<(), Error> {
-    let ok = std::is_x86_feature_detected!("sse4.1")
-        && std::is_x86_feature_detected!("sse4.2")
-        && std::is_x86_feature_detected!("ssse3")
-        && std::is_x86_feature_detected!("popcnt");
-    if ok {
+    let ecx = std::arch::x86_64::__cpuid(1).ecx;
+    const SSE3: u32 = 1 << 0;
+    const SSSE3: u32 = 1 << 9;
+    const SSE4_1: u32 = 1 << 19;
+    const SSE4_2: u32 = 1 << 20;
+    const POPCNT: u32 = 1 << 23;
+    let needed = SSE3 | SSSE3 | SSE4_1 | SSE4_2 | POPCNT;
+    if ecx & needed == needed {
         Ok(())
     } else {
-        Err(Error::Unsupported("this CPU lacks x86-64-v2 features (SSE4.1/4.2, SSSE3, POPCNT) that weft's code needs".into()))
+        Err(Error::Unsupported("this CPU lacks x86-64-v2 features (SSE3, SSSE3, SSE4.1/4.2, POPCNT) that weft's code needs".into()))
     }
 }

@@ -213,8 +213,16 @@ fn native_stack_left() -> usize {
 }
 
 fn native_stack_low() -> Option<usize> {
-    // SAFETY: plain pthread queries on the current thread with a zeroed attr that we destroy.
-    unsafe {
+    // pthread_getattr_np parses /proc/self/maps for the main thread: look it up once per thread.
+    thread_local! {
+        static LOW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    }
+    if let Some(low) = LOW.with(|l| l.get()) {
+        return Some(low);
+    }
+    let low = main_thread_stack_low().map(Some).unwrap_or_else(|| {
+        // SAFETY: plain pthread queries on the current thread with a zeroed attr that we destroy.
+        unsafe {
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
             return None;
@@ -223,7 +231,32 @@ fn native_stack_low() -> Option<usize> {
         let mut size = 0usize;
         let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
         libc::pthread_attr_destroy(&mut attr);
-        if rc != 0 { None } else { Some(addr as usize) }
+        (rc == 0).then_some(addr as usize)
+        }
+    })?;
+    LOW.with(|l| l.set(Some(low)));
+    Some(low)
+}
+
+/// The main thread's stack bound as glibc computes it (top of the initial stack minus RLIMIT_STACK),
+/// without parsing /proc/self/maps the way pthread_getattr_np does for the main thread.
+fn main_thread_stack_low() -> Option<usize> {
+    unsafe extern "C" {
+        static __libc_stack_end: *const libc::c_void;
+    }
+    // SAFETY: gettid/getpid have no preconditions; __libc_stack_end is a glibc variable set before
+    // main; getrlimit writes into the struct we pass.
+    unsafe {
+        if libc::gettid() != libc::getpid() {
+            return None;
+        }
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_STACK, &mut limit) != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+            return None;
+        }
+        let top = (__libc_stack_end as usize).next_multiple_of(crate::codemem::page_size());
+        // Keep a page of margin for the guard page glibc accounts for.
+        top.checked_sub(limit.rlim_cur as usize)?.checked_add(crate::codemem::page_size())
     }
 }
 
