@@ -265,6 +265,7 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
     // SAFETY: `ctx` is the HostFuncDyn<T> this trampoline was registered with, and its store is alive
     // (it owns the record). Compiled code holds no Rust references into the store while it runs.
     let host = unsafe { &*(ctx as *const HostFuncDyn<T>) };
+    // SAFETY: the record's store pointer is its owning store, alive and not otherwise borrowed here.
     let store = unsafe { &mut *host.store };
     let mut params = Vec::with_capacity(host.ty.params.len());
     let mut off = 0usize;

@@ -12,6 +12,9 @@ pub struct Store<T> {
     pub(crate) inner: Box<StoreInner<T>>,
 }
 
+// Boxed elements on purpose: compiled code holds raw pointers to them, which must survive the Vecs
+// growing.
+#[allow(clippy::vec_box)]
 pub(crate) struct StoreInner<T> {
     pub engine: Engine,
     pub data: T,
