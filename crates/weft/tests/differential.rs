@@ -1,0 +1,186 @@
+//! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0 scalar
+//! features, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
+//! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
+//! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
+//! by design). SIMD is left to the spec suite. `WEFT_DIFF_SEEDS=N` runs more seeds.
+
+use arbitrary::Unstructured;
+
+fn config() -> wasm_smith::Config {
+    let mut c = wasm_smith::Config::default();
+    c.exceptions_enabled = false;
+    c.gc_enabled = false;
+    c.tail_call_enabled = false;
+    c.memory64_enabled = false;
+    c.threads_enabled = false;
+    c.relaxed_simd_enabled = false;
+    c.simd_enabled = false;
+    c.custom_page_sizes_enabled = false;
+    c.wide_arithmetic_enabled = false;
+    c.shared_everything_threads_enabled = false;
+    c.custom_descriptors_enabled = false;
+    c.extended_const_enabled = false;
+    c.compact_imports_enabled = false;
+    c.multibyte_array_access_enabled = false;
+    c.acquire_release_atomics_enabled = false;
+    c.canonicalize_nans = true;
+    c.max_memories = 1;
+    c.max_imports = 0;
+    c.min_funcs = 3;
+    c.max_funcs = 24;
+    c.max_instructions = 400;
+    c.max_memory32_bytes = 16 << 16;
+    c.export_everything = true;
+    c
+}
+
+fn bytes(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
+}
+
+/// A comparable rendering of a value: bits for numbers, null-ness for references.
+#[derive(Debug, PartialEq)]
+enum Bits {
+    Num(u128),
+    Ref(bool),
+}
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Values(Vec<Bits>),
+    Trap,
+    /// Stack exhaustion: the engines legitimately differ here, so comparison stops.
+    Exhausted,
+}
+
+fn weft_run(wasm: &[u8]) -> Result<Option<Vec<(String, Outcome)>>, String> {
+    use weft::*;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
+    let mut store = Store::new(&engine, ());
+    let instance = match Instance::new(&mut store, &module, &[]) {
+        Ok(i) => i,
+        Err(Error::Trap { .. }) => return Ok(None),
+        Err(e) => return Err(format!("weft instantiation: {e}")),
+    };
+    let mut out = Vec::new();
+    for (name, ext) in instance.exports() {
+        let Extern::Func(f) = ext else { continue };
+        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| match t {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }).collect();
+        let outcome = match f.call(&mut store, &params) {
+            Ok(results) => Outcome::Values(results.iter().map(|v| match v {
+                Val::I32(x) => Bits::Num(*x as u32 as u128),
+                Val::I64(x) => Bits::Num(*x as u64 as u128),
+                Val::F32(x) => Bits::Num(*x as u128),
+                Val::F64(x) => Bits::Num(*x as u128),
+                Val::V128(x) => Bits::Num(*x),
+                Val::FuncRef(f) => Bits::Ref(f.is_some()),
+                Val::ExternRef(e) => Bits::Ref(e.is_some()),
+            }).collect()),
+            Err(Error::Trap { trap: Trap::StackExhausted, .. }) => Outcome::Exhausted,
+            Err(Error::Trap { .. }) => Outcome::Trap,
+            Err(e) => return Err(format!("weft call of `{name}`: {e}")),
+        };
+        out.push((name, outcome));
+    }
+    Ok(Some(out))
+}
+
+fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
+    use wasmi::*;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("wasmi accepts the module");
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::<()>::new(&engine);
+    let instance = linker.instantiate_and_start(&mut store, &module).ok()?;
+    let mut funcs: Vec<(String, Func)> = instance
+        .exports(&store)
+        .filter_map(|e| {
+            let name = e.name().to_string();
+            e.into_func().map(|f| (name, f))
+        })
+        .collect();
+    funcs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::new();
+    for (name, f) in funcs {
+        let ty = f.ty(&store);
+        let params: Vec<Val> = ty.params().iter().map(|&t| Val::default_for_ty(t)).collect();
+        let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for_ty(t)).collect();
+        let outcome = match f.call(&mut store, &params, &mut results) {
+            Ok(()) => Outcome::Values(results.iter().map(|v| match v {
+                Val::I32(x) => Bits::Num(*x as u32 as u128),
+                Val::I64(x) => Bits::Num(*x as u64 as u128),
+                Val::F32(x) => Bits::Num(x.to_bits() as u128),
+                Val::F64(x) => Bits::Num(x.to_bits() as u128),
+                Val::FuncRef(f) => Bits::Ref(!f.is_null()),
+                Val::ExternRef(e) => Bits::Ref(!e.is_null()),
+                other => panic!("unexpected wasmi value {other:?}"),
+            }).collect()),
+            Err(e) if e.to_string().contains("stack") => Outcome::Exhausted,
+            Err(_) => Outcome::Trap,
+        };
+        out.push((name, outcome));
+    }
+    Some(out)
+}
+
+#[test]
+fn weft_and_wasmi_agree_on_arbitrary_modules() {
+    let seeds: u64 = std::env::var("WEFT_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let (mut modules, mut calls) = (0, 0);
+    let mut failures = Vec::new();
+    for seed in 0..seeds {
+        let data = bytes(seed, 16 << 10);
+        let mut u = Unstructured::new(&data);
+        let Ok(mut smith) = wasm_smith::Module::new(config(), &mut u) else { continue };
+        if smith.ensure_termination(2_000).is_err() {
+            continue;
+        }
+        let wasm = smith.to_bytes();
+        let ours = match weft_run(&wasm) {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("seed {seed}: {e}"));
+                continue;
+            }
+        };
+        let theirs = wasmi_run(&wasm);
+        modules += 1;
+        match (ours, theirs) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                for ((name, x), (name_b, y)) in a.iter().zip(&b) {
+                    assert_eq!(name, name_b, "seed {seed}: export order");
+                    if *x == Outcome::Exhausted || *y == Outcome::Exhausted {
+                        break;
+                    }
+                    calls += 1;
+                    if x != y {
+                        failures.push(format!("seed {seed}: `{name}`: weft {x:?}, wasmi {y:?}"));
+                        break;
+                    }
+                }
+            }
+            (a, b) => failures.push(format!("seed {seed}: instantiation: weft {}, wasmi {}", a.is_some(), b.is_some())),
+        }
+    }
+    println!("{modules} modules, {calls} calls compared with wasmi");
+    assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(modules as u64 > seeds / 2 && calls as u64 > seeds / 2, "too few modules or calls compared");
+}
