@@ -56,9 +56,6 @@ impl<T> Caller<'_, T> {
     /// Calls `f` (e.g. back into the calling instance) from inside a host function.
     pub fn call(&mut self, f: Func, params: &[Val]) -> Result<Vec<Val>, Error> {
         let ty = self.store.engine.func_type(f.type_id() as u32);
-        if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
-            return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
-        }
         call_raw(self.store, f.0.as_ptr(), &ty, params)
     }
     /// Memory 0 of the caller together with the store's data (WASI needs both at once).
@@ -110,9 +107,6 @@ impl Func {
     /// Calls the function with `params`, returning its results or the trap that stopped it.
     pub fn call<T>(&self, store: &mut Store<T>, params: &[Val]) -> Result<Vec<Val>, Error> {
         let ty = self.ty(store);
-        if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
-            return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
-        }
         call_raw(&mut store.inner, self.0.as_ptr(), &ty, params)
     }
 }
@@ -125,6 +119,9 @@ const NATIVE_BYTES_PER_CALL: usize = 128;
 const VALUE_STACK_SLACK: usize = 64 << 10;
 
 pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &FuncType, params: &[Val]) -> Result<Vec<Val>, Error> {
+    if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
+        return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
+    }
     if store.stack.is_empty() {
         let slots = store.engine.config().value_stack_bytes / 16;
         store.stack = vec![0u128; slots.max(VALUE_STACK_SLACK / 8)];
