@@ -4,46 +4,14 @@
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
 //! by design). SIMD is left to the spec suite. `WEFT_DIFF_SEEDS=N` runs more seeds.
 
-use arbitrary::Unstructured;
+mod common;
 
 fn config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.tail_call_enabled = false;
-    c.memory64_enabled = false;
-    c.threads_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.simd_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.custom_descriptors_enabled = false;
-    c.extended_const_enabled = false;
-    c.compact_imports_enabled = false;
-    c.multibyte_array_access_enabled = false;
-    c.acquire_release_atomics_enabled = false;
+    let mut c = common::config();
+    // Deterministic results: every NaN canonical. SIMD is the spec suite's job here.
     c.canonicalize_nans = true;
-    c.max_memories = 1;
-    c.max_imports = 0;
-    c.min_funcs = 3;
-    c.max_funcs = 24;
-    c.max_instructions = 400;
-    c.max_memory32_bytes = 16 << 16;
-    c.export_everything = true;
+    c.simd_enabled = false;
     c
-}
-
-fn bytes(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-        })
-        .collect()
 }
 
 /// A comparable rendering of a value: bits for numbers, null-ness for references.
@@ -74,15 +42,7 @@ fn weft_run(wasm: &[u8]) -> Result<Option<Vec<(String, Outcome)>>, String> {
     let mut out = Vec::new();
     for (name, ext) in instance.exports() {
         let Extern::Func(f) = ext else { continue };
-        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| match t {
-            ValType::I32 => Val::I32(0),
-            ValType::I64 => Val::I64(0),
-            ValType::F32 => Val::F32(0),
-            ValType::F64 => Val::F64(0),
-            ValType::V128 => Val::V128(0),
-            ValType::FuncRef => Val::FuncRef(None),
-            ValType::ExternRef => Val::ExternRef(None),
-        }).collect();
+        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
         let outcome = match f.call(&mut store, &params) {
             Ok(results) => Outcome::Values(results.iter().map(|v| match v {
                 Val::I32(x) => Bits::Num(*x as u32 as u128),
@@ -146,13 +106,7 @@ fn weft_and_wasmi_agree_on_arbitrary_modules() {
     let (mut modules, mut calls) = (0, 0);
     let mut failures = Vec::new();
     for seed in 0..seeds {
-        let data = bytes(seed, 16 << 10);
-        let mut u = Unstructured::new(&data);
-        let Ok(mut smith) = wasm_smith::Module::new(config(), &mut u) else { continue };
-        if smith.ensure_termination(2_000).is_err() {
-            continue;
-        }
-        let wasm = smith.to_bytes();
+        let Some(wasm) = common::module(config(), seed, 0xD1B5_4A32_D192_ED03) else { continue };
         let ours = match weft_run(&wasm) {
             Ok(o) => o,
             Err(e) => {

@@ -3,73 +3,15 @@
 //! in results or a trap — never a panic, a crash or any other error. Seeds are fixed, so a failure names
 //! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more).
 
-use arbitrary::Unstructured;
+mod common;
+
 use weft::*;
-
-fn config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    // WebAssembly 2.0 only.
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.tail_call_enabled = false;
-    c.memory64_enabled = false;
-    c.threads_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.custom_descriptors_enabled = false;
-    c.extended_const_enabled = false;
-    c.compact_imports_enabled = false;
-    c.multibyte_array_access_enabled = false;
-    c.acquire_release_atomics_enabled = false;
-    c.simd_enabled = true;
-    c.max_memories = 1;
-    c.max_imports = 0;
-    c.min_funcs = 3;
-    c.max_funcs = 24;
-    c.max_instructions = 400;
-    c.max_memory32_bytes = 16 << 16;
-    c.export_everything = true;
-    c
-}
-
-/// xorshift64*: deterministic input bytes for wasm-smith.
-fn bytes(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-        })
-        .collect()
-}
-
-fn zero(t: ValType) -> Val {
-    match t {
-        ValType::I32 => Val::I32(0),
-        ValType::I64 => Val::I64(0),
-        ValType::F32 => Val::F32(0),
-        ValType::F64 => Val::F64(0),
-        ValType::V128 => Val::V128(0),
-        ValType::FuncRef => Val::FuncRef(None),
-        ValType::ExternRef => Val::ExternRef(None),
-    }
-}
 
 /// What one module did: per export call, its results or its trap (`None` if it never instantiated).
 type Outcomes = Option<Vec<Result<Vec<Val>, Trap>>>;
 
 fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
-    let data = bytes(seed, 16 << 10);
-    let mut u = Unstructured::new(&data);
-    let Ok(mut smith) = wasm_smith::Module::new(config(), &mut u) else { return Ok(None) };
-    if smith.ensure_termination(2_000).is_err() {
-        return Ok(None);
-    }
-    let wasm = smith.to_bytes();
+    let Some(wasm) = common::module(common::config(), seed, 0x9E37_79B9_7F4A_7C15) else { return Ok(None) };
     let module = Module::new(engine, &wasm).map_err(|e| format!("seed {seed}: valid module rejected: {e}"))?;
     stats[0] += 1;
     let mut store = Store::new(engine, ());
@@ -81,7 +23,7 @@ fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, S
     let mut outcomes = Vec::new();
     for (name, ext) in instance.exports() {
         let Extern::Func(f) = ext else { continue };
-        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| zero(t)).collect();
+        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
         stats[1] += 1;
         match f.call(&mut store, &params) {
             Ok(results) => outcomes.push(Ok(results)),

@@ -1,0 +1,62 @@
+//! Shared by the wasm-smith based tests (`smith.rs`, `differential.rs`): the generator configuration
+//! (WebAssembly 2.0 only, no imports, exports everything), deterministic input bytes, zero arguments.
+
+use arbitrary::Unstructured;
+
+pub fn config() -> wasm_smith::Config {
+    let mut c = wasm_smith::Config::default();
+    // WebAssembly 2.0 only.
+    c.exceptions_enabled = false;
+    c.gc_enabled = false;
+    c.tail_call_enabled = false;
+    c.memory64_enabled = false;
+    c.threads_enabled = false;
+    c.relaxed_simd_enabled = false;
+    c.custom_page_sizes_enabled = false;
+    c.wide_arithmetic_enabled = false;
+    c.shared_everything_threads_enabled = false;
+    c.custom_descriptors_enabled = false;
+    c.extended_const_enabled = false;
+    c.compact_imports_enabled = false;
+    c.multibyte_array_access_enabled = false;
+    c.acquire_release_atomics_enabled = false;
+    c.simd_enabled = true;
+    c.max_memories = 1;
+    c.max_imports = 0;
+    c.min_funcs = 3;
+    c.max_funcs = 24;
+    c.max_instructions = 400;
+    c.max_memory32_bytes = 16 << 16;
+    c.export_everything = true;
+    c
+}
+
+/// The module wasm-smith builds for `seed` (input bytes from xorshift64*, the seed scrambled by
+/// `multiplier`), with loops and calls bounded by fuel; `None` if the generator gave up.
+pub fn module(config: wasm_smith::Config, seed: u64, multiplier: u64) -> Option<Vec<u8>> {
+    let mut x = seed.wrapping_mul(multiplier) | 1;
+    let data: Vec<u8> = (0..16 << 10)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect();
+    let mut smith = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
+    smith.ensure_termination(2_000).ok()?;
+    Some(smith.to_bytes())
+}
+
+pub fn zero(t: weft::ValType) -> weft::Val {
+    use weft::{Val, ValType};
+    match t {
+        ValType::I32 => Val::I32(0),
+        ValType::I64 => Val::I64(0),
+        ValType::F32 => Val::F32(0),
+        ValType::F64 => Val::F64(0),
+        ValType::V128 => Val::V128(0),
+        ValType::FuncRef => Val::FuncRef(None),
+        ValType::ExternRef => Val::ExternRef(None),
+    }
+}
