@@ -100,18 +100,9 @@ pub struct Module {
 
 pub(crate) struct ModuleInner {
     pub engine: Engine,
-    pub types: Vec<FuncType>,
-    pub type_ids: Vec<u32>,
+    /// Types, functions, tables, memories and globals (imports first), as the translator saw them.
+    pub env: ModuleEnv,
     pub imports: Vec<Import>,
-    /// Type index of every function, imports first.
-    pub funcs: Vec<u32>,
-    pub num_imported_funcs: u32,
-    pub tables: Vec<TableType>,
-    pub num_imported_tables: u32,
-    pub memories: Vec<MemoryType>,
-    pub num_imported_memories: u32,
-    pub globals: Vec<GlobalType>,
-    pub num_imported_globals: u32,
     pub global_inits: Vec<ConstExpr>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
@@ -168,11 +159,11 @@ impl Module {
     }
 
     pub fn func_type(&self, func_index: u32) -> &FuncType {
-        &self.inner.types[self.inner.funcs[func_index as usize] as usize]
+        &self.inner.env.types[self.inner.env.funcs[func_index as usize] as usize]
     }
 
     pub fn type_at(&self, type_index: u32) -> &FuncType {
-        &self.inner.types[type_index as usize]
+        &self.inner.env.types[type_index as usize]
     }
 
     pub fn stats(&self) -> &CompileStats {
@@ -187,7 +178,7 @@ impl Module {
         starts.push(code.len() as u32);
         (0..m.func_offsets.len())
             .map(|i| {
-                let index = i as u32 + m.num_imported_funcs;
+                let index = i as u32 + m.env.num_imported_funcs;
                 let name = m.names.get(index as usize).cloned().flatten().unwrap_or_else(|| format!("func[{index}]"));
                 (name, &code[starts[i] as usize..starts[i + 1] as usize])
             })
@@ -283,17 +274,8 @@ impl<'e> Builder<'e> {
         names.resize(env.funcs.len(), None);
         Ok(ModuleInner {
             engine: self.engine.clone(),
-            type_ids: env.type_ids,
-            types: env.types,
+            env,
             imports: self.imports,
-            funcs: env.funcs,
-            num_imported_funcs: env.num_imported_funcs,
-            tables: env.tables,
-            num_imported_tables: env.num_imported_tables,
-            memories: env.memories,
-            num_imported_memories: env.num_imported_memories,
-            globals: env.globals,
-            num_imported_globals: env.num_imported_globals,
             global_inits: self.global_inits,
             exports: self.exports,
             start: self.start,

@@ -197,7 +197,7 @@ unsafe fn func_name<T>(f: *const VmFuncRef) -> Option<String> {
         let m = &inst.module.inner;
         let offset = (*f).code as usize - m.code.base() as usize;
         let i = m.func_offsets.binary_search(&(offset as u32)).ok()?;
-        let index = m.num_imported_funcs as usize + i;
+        let index = m.env.num_imported_funcs as usize + i;
         Some(m.names.get(index).cloned().flatten().unwrap_or_else(|| format!("func[{index}]")))
     }
 }

@@ -42,7 +42,7 @@ impl Instance {
         if imports.len() != m.imports.len() {
             return Err(Error::Link(format!("module needs {} imports, {} given", m.imports.len(), imports.len())));
         }
-        let mut funcs = Vec::with_capacity(m.funcs.len());
+        let mut funcs = Vec::with_capacity(m.env.funcs.len());
         let mut globals = Vec::new();
         let mut global_handles = Vec::new();
         let mut tables = Vec::new();
@@ -52,7 +52,7 @@ impl Instance {
             let what = || format!("{}::{}", import.module, import.name);
             match (&import.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
-                    if f.type_id() != m.type_ids[*t as usize] as u64 {
+                    if f.type_id() != m.env.type_ids[*t as usize] as u64 {
                         return Err(Error::Link(format!("{}: function type mismatch", what())));
                     }
                     // SAFETY: `f` belongs to this store.
@@ -117,30 +117,30 @@ impl Instance {
             store.inner.guard.code.push(code_range);
         }
         for (i, &off) in m.func_offsets.iter().enumerate() {
-            let index = m.num_imported_funcs as usize + i;
+            let index = m.env.num_imported_funcs as usize + i;
             // SAFETY: offsets produced by the compiler lie inside the code memory.
             let code = unsafe { code_base.add(off as usize) };
-            funcs.push(VmFuncRef { code, ctx: ctx as *mut u8, type_id: m.type_ids[m.funcs[index] as usize] as u64 });
+            funcs.push(VmFuncRef { code, ctx: ctx as *mut u8, type_id: m.env.type_ids[m.env.funcs[index] as usize] as u64 });
         }
         data.funcs = funcs.into_boxed_slice();
         data.vmctx.funcs = data.funcs.as_ptr();
 
         // Globals are initialized in order; an initializer may read earlier (imported) globals.
         for (i, init) in m.global_inits.iter().enumerate() {
-            let ty = m.globals[m.num_imported_globals as usize + i];
+            let ty = m.env.globals[m.env.num_imported_globals as usize + i];
             let value = eval_const(init, &globals, &data.funcs)?;
             let g = Global::new(store, ty, Val::from_bits(ty.content, value))?;
             // SAFETY: freshly created in this store.
             globals.push(unsafe { (*g.0.as_ptr()).cell.as_mut_ptr() } as *mut u8);
             global_handles.push(g.0);
         }
-        for t in &m.tables[m.num_imported_tables as usize..] {
+        for t in &m.env.tables[m.env.num_imported_tables as usize..] {
             let h = Table::new(store, *t, Val::null(t.elem).unwrap())?;
             // SAFETY: freshly created in this store.
             tables.push(unsafe { &mut (*h.0.as_ptr()).vm } as *mut VmTable);
             table_handles.push(h.0);
         }
-        for mt in &m.memories[m.num_imported_memories as usize..] {
+        for mt in &m.env.memories[m.env.num_imported_memories as usize..] {
             memories.push(Memory::new(store, *mt)?.0);
         }
         data.globals = globals.into_boxed_slice();
