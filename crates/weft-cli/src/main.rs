@@ -110,6 +110,9 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
             let version = if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 };
             let config = weft::Config { version, guard_pages: !explicit_bounds_checks, ..Default::default() };
+            if let Some(missing) = files.iter().find(|f| !f.is_file()) {
+                bail!("cannot read {}: no such file", missing.display());
+            }
             let mut total = weft_wast::Outcome::default();
             for file in &files {
                 let outcome = weft_wast::run_file(file, config.clone());
