@@ -3,7 +3,7 @@
 //!
 //! Conventions (see ARCHITECTURE.md, "Stencil ABI"):
 //! - state arrives in registers: `fp` (frame base, rdi), `ctx` (VmCtx, rsi), `mem`/`memlen` (memory 0,
-//!   rdx/rcx), `t0` (r8: a cached integer operand), `t1` (r9: reserved) and `f0` (xmm0: a cached f64
+//!   rdx/rcx), `t0` (r8: a cached integer operand), `t1` (r9: the pinned local, an i32 local kept in a register for the whole function) and `f0` (xmm0: a cached f64
 //!   operand);
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
@@ -88,6 +88,16 @@ macro_rules! stencil {
             macro_rules! next_clear {
                 ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0) };
             }
+            /// The pinned local (an i32 the compiler keeps in t1 for the whole function).
+            #[allow(unused_macros)]
+            macro_rules! pin {
+                () => { t1 };
+            }
+            /// Continue with a new value of the pinned local.
+            #[allow(unused_macros)]
+            macro_rules! next_pin {
+                ($v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0) }};
+            }
             #[allow(unused_macros)]
             macro_rules! jump {
                 () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0) };
@@ -138,9 +148,11 @@ unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
 macro_rules! operand {
     (a s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S0)) };
     (a r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
+    (a p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(), $f0) };
     (b s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S1)) };
     (b i $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32) };
     (b r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
+    (b p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(), $f0) };
 }
 
 /// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
@@ -165,10 +177,49 @@ macro_rules! binop_variant {
     (@call trap $e:expr) => { match $e { Ok(v) => v, Err(t) => return t } };
     (@deliver s $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => {{ wr::<$out>($fp, h!($hole), $v); next!() }};
     (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_state!(<$out as Reg>::to_state($v, $t0, $f0)) };
+    (@deliver p $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(<$out as Reg>::to_state($v, $t0, $f0).0) };
+}
+
+/// `if_i32!(T, tokens...)`: the tokens when `T` is a 32-bit integer, the type of the pinned local.
+macro_rules! if_i32 {
+    (i32, $($t:tt)*) => { $($t)* };
+    (u32, $($t:tt)*) => { $($t)* };
+    ($other:ident, $($t:tt)*) => {};
 }
 
 macro_rules! binop_variants {
     ($kind:ident $name:ident $in:ident $out:ident) => {
+        // Sources or result in the pinned local `p` (t1): 32-bit integer operators only.
+        if_i32!($in,
+            binop_variant!($kind "ps_s" p s s $name $in $out);
+            binop_variant!($kind "pi_s" p i s $name $in $out);
+            binop_variant!($kind "sp_s" s p s $name $in $out);
+            binop_variant!($kind "pr_s" p r s $name $in $out);
+            binop_variant!($kind "rp_s" r p s $name $in $out);
+            weft_if_reg!($out,
+                binop_variant!($kind "ps_r" p s r $name $in $out);
+                binop_variant!($kind "pi_r" p i r $name $in $out);
+                binop_variant!($kind "sp_r" s p r $name $in $out);
+                binop_variant!($kind "pr_r" p r r $name $in $out);
+                binop_variant!($kind "rp_r" r p r $name $in $out);
+            );
+            if_i32!($out,
+                binop_variant!($kind "ps_p" p s p $name $in $out);
+                binop_variant!($kind "pi_p" p i p $name $in $out);
+                binop_variant!($kind "sp_p" s p p $name $in $out);
+                binop_variant!($kind "pr_p" p r p $name $in $out);
+                binop_variant!($kind "rp_p" r p p $name $in $out);
+            );
+        );
+        if_i32!($out,
+            binop_variant!($kind "ss_p" s s p $name $in $out);
+            binop_variant!($kind "si_p" s i p $name $in $out);
+            weft_if_reg!($in,
+                binop_variant!($kind "sr_p" s r p $name $in $out);
+                binop_variant!($kind "rs_p" r s p $name $in $out);
+                binop_variant!($kind "ri_p" r i p $name $in $out);
+            );
+        );
         binop_variant!($kind "ss_s" s s s $name $in $out);
         binop_variant!($kind "si_s" s i s $name $in $out);
         weft_if_reg!($out, binop_variant!($kind "ss_r" s s r $name $in $out); binop_variant!($kind "si_r" s i r $name $in $out););
@@ -196,6 +247,15 @@ macro_rules! unop_variant {
 
 macro_rules! unop_variants {
     ($kind:ident $name:ident $in:ident $out:ident) => {
+        if_i32!($in,
+            unop_variant!($kind "p_s" p s $name $in $out);
+            weft_if_reg!($out, unop_variant!($kind "p_r" p r $name $in $out););
+            if_i32!($out, unop_variant!($kind "p_p" p p $name $in $out););
+        );
+        if_i32!($out,
+            unop_variant!($kind "s_p" s p $name $in $out);
+            weft_if_reg!($in, unop_variant!($kind "r_p" r p $name $in $out););
+        );
         unop_variant!($kind "s_s" s s $name $in $out);
         weft_if_reg!($out, unop_variant!($kind "s_r" s r $name $in $out););
         weft_if_reg!($in,
@@ -236,6 +296,18 @@ macro_rules! define_cmp_branches {
         cmp_branch_variant!("brunless_sr" s r false $name $in);
         cmp_branch_variant!("brunless_rs" r s false $name $in);
         cmp_branch_variant!("brunless_ri" r i false $name $in);
+        if_i32!($in,
+            cmp_branch_variant!("brif_ps" p s true $name $in);
+            cmp_branch_variant!("brif_pi" p i true $name $in);
+            cmp_branch_variant!("brif_pr" p r true $name $in);
+            cmp_branch_variant!("brif_sp" s p true $name $in);
+            cmp_branch_variant!("brif_rp" r p true $name $in);
+            cmp_branch_variant!("brunless_ps" p s false $name $in);
+            cmp_branch_variant!("brunless_pi" p i false $name $in);
+            cmp_branch_variant!("brunless_pr" p r false $name $in);
+            cmp_branch_variant!("brunless_sp" s p false $name $in);
+            cmp_branch_variant!("brunless_rp" r p false $name $in);
+        );
     )* };
 }
 for_each_fusable_compare!(define_cmp_branches);
@@ -275,6 +347,17 @@ macro_rules! define_load {
         guarded_load_variant!("gs_s" s s $name $m $r);
         guarded_load_variant!("gr_s" r s $name $m $r);
         weft_if_reg!($r, guarded_load_variant!("gs_r" s r $name $m $r); guarded_load_variant!("gr_r" r r $name $m $r););
+        load_variant!("p_s" p s $name $m $r $bytes);
+        guarded_load_variant!("gp_s" p s $name $m $r);
+        weft_if_reg!($r, load_variant!("p_r" p r $name $m $r $bytes); guarded_load_variant!("gp_r" p r $name $m $r););
+        if_i32!($r,
+            load_variant!("s_p" s p $name $m $r $bytes);
+            load_variant!("r_p" r p $name $m $r $bytes);
+            load_variant!("p_p" p p $name $m $r $bytes);
+            guarded_load_variant!("gs_p" s p $name $m $r);
+            guarded_load_variant!("gr_p" r p $name $m $r);
+            guarded_load_variant!("gp_p" p p $name $m $r);
+        );
     )* };
 }
 for_each_load_op!(define_load);
@@ -305,6 +388,15 @@ macro_rules! define_store {
         guarded_store_variant!("gss" s s $name $vt $m);
         guarded_store_variant!("grs" r s $name $vt $m);
         weft_if_reg!($vt, guarded_store_variant!("gsr" s r $name $vt $m););
+        store_variant!("ps" p s $name $vt $m $bytes);
+        guarded_store_variant!("gps" p s $name $vt $m);
+        weft_if_reg!($vt, store_variant!("pr" p r $name $vt $m $bytes); guarded_store_variant!("gpr" p r $name $vt $m););
+        if_i32!($vt,
+            store_variant!("sp" s p $name $vt $m $bytes);
+            store_variant!("rp" r p $name $vt $m $bytes);
+            guarded_store_variant!("gsp" s p $name $vt $m);
+            guarded_store_variant!("grp" r p $name $vt $m);
+        );
     )* };
 }
 for_each_store_op!(define_store);
@@ -313,6 +405,13 @@ for_each_store_op!(define_store);
 stencil!(spill(fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), t0); next!() });
 /// Writes the cached f64 register f0 to the slot `S1`.
 stencil!(fspill(fp, ctx, mem, len, t0, f0) { wr::<f64>(fp, h!(S1), f0); next!() });
+/// The pinned local (t1): loaded from its slot `S0`, set from t0 or the immediate `IMM`, saved to `S1`.
+stencil!(pin_from_s(fp, ctx, mem, len) { next_pin!(rd::<u32>(fp, h!(S0)) as u64) });
+stencil!(pin_from_r(fp, ctx, mem, len, t0) { next_pin!(t0 as u32 as u64) });
+stencil!(pin_from_i(fp, ctx, mem, len) { next_pin!(h!(IMM) as u32 as u64) });
+stencil!(pin_to_s(fp, ctx, mem, len) { wr::<u64>(fp, h!(S1), pin!() as u32 as u64); next!() });
+stencil!(br_if_p(fp, ctx, mem, len) { if pin!() as u32 != 0 { jump!() } next!() });
+stencil!(br_unless_p(fp, ctx, mem, len) { if pin!() as u32 == 0 { jump!() } next!() });
 stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
 stencil!(br_unless_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 == 0 { jump!() } next!() });
 

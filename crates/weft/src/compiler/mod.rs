@@ -8,6 +8,8 @@
 //! Two peepholes roll back the stencil just emitted: `local.set` retargets a producer's result straight
 //! into the local, and a compare followed by `br_if`/`if` becomes one compare-and-branch stencil.
 //! Branches move their values to the target's slots and jump; forward jumps wait on a `Label` chain.
+//! One i32 local per function, the most referenced, is *pinned* in register t1 instead of its slot
+//! (which is written only around calls, since callees do not preserve t1).
 //!
 //! *Architecture invariant*: work per operator is O(1) amortized (plus O(arity) for moves, bounded by
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
@@ -118,6 +120,16 @@ enum Src {
     /// Constant bits: `IMM` holds the low half, `IMM_HI` the high half.
     Imm(u64),
     Reg,
+    /// The pinned local, kept in t1.
+    Pin,
+}
+
+/// Where a stencil variant puts its result.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Out {
+    Slot,
+    Reg,
+    Pin,
 }
 
 /// The stencil that produced the operand on top of the stack, held back until anything else is
@@ -130,6 +142,8 @@ struct Producer {
     dst: Dst,
     /// The same operation with its result going to a slot (`id` itself unless it writes t0).
     slot_variant: u16,
+    /// The same operation with its result going to the pinned local (`NONE` if it has no such form).
+    pin_variant: u16,
     /// Stack height with the result pushed.
     height: usize,
     /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
@@ -159,6 +173,10 @@ pub struct FuncTranslator {
     reg: Option<usize>,
     /// The stack entry whose value is in f0.
     freg: Option<usize>,
+    /// The i32 local kept in t1 for the whole function (its slot is only up to date around calls).
+    pinned: Option<u32>,
+    /// References to each local in the body (to choose the pinned one).
+    local_uses: Vec<u32>,
     guard_pages: bool,
 }
 
@@ -209,32 +227,45 @@ fn commutative(op: &Operator) -> bool {
 
 /// The variant of an operator for the given sources and result (`NONE` if it has none); `guarded`
 /// picks a load's variant without bounds check.
-fn variant(v: &Variants, a: Src, b: Option<Src>, to_reg: bool, guarded: bool) -> u16 {
+fn variant(v: &Variants, a: Src, b: Option<Src>, out: Out, guarded: bool) -> u16 {
     use Src::*;
     if guarded {
-        return match (a, to_reg) {
-            (Slot(_), false) => v.gs_s,
-            (Slot(_), true) => v.gs_r,
-            (Reg, false) => v.gr_s,
-            (Reg, true) => v.gr_r,
+        return match (a, out) {
+            (Slot(_), Out::Slot) => v.gs_s,
+            (Slot(_), Out::Reg) => v.gs_r,
+            (Slot(_), Out::Pin) => v.gs_p,
+            (Reg, Out::Slot) => v.gr_s,
+            (Reg, Out::Reg) => v.gr_r,
+            (Reg, Out::Pin) => v.gr_p,
+            (Pin, Out::Slot) => v.gp_s,
+            (Pin, Out::Reg) => v.gp_r,
+            (Pin, Out::Pin) => v.gp_p,
             _ => NONE,
         };
     }
-    match (a, b, to_reg) {
-        (Slot(_), None, false) => v.s_s,
-        (Slot(_), None, true) => v.s_r,
-        (Reg, None, false) => v.r_s,
-        (Reg, None, true) => v.r_r,
-        (Slot(_), Some(Slot(_)), false) => v.ss_s,
-        (Slot(_), Some(Slot(_)), true) => v.ss_r,
-        (Slot(_), Some(Imm(_)), false) => v.si_s,
-        (Slot(_), Some(Imm(_)), true) => v.si_r,
-        (Slot(_), Some(Reg), false) => v.sr_s,
-        (Slot(_), Some(Reg), true) => v.sr_r,
-        (Reg, Some(Slot(_)), false) => v.rs_s,
-        (Reg, Some(Slot(_)), true) => v.rs_r,
-        (Reg, Some(Imm(_)), false) => v.ri_s,
-        (Reg, Some(Imm(_)), true) => v.ri_r,
+    macro_rules! by_out {
+        ($s:ident, $r:ident, $p:ident) => {
+            match out {
+                Out::Slot => v.$s,
+                Out::Reg => v.$r,
+                Out::Pin => v.$p,
+            }
+        };
+    }
+    match (a, b) {
+        (Slot(_), None) => by_out!(s_s, s_r, s_p),
+        (Reg, None) => by_out!(r_s, r_r, r_p),
+        (Pin, None) => by_out!(p_s, p_r, p_p),
+        (Slot(_), Some(Slot(_))) => by_out!(ss_s, ss_r, ss_p),
+        (Slot(_), Some(Imm(_))) => by_out!(si_s, si_r, si_p),
+        (Slot(_), Some(Reg)) => by_out!(sr_s, sr_r, sr_p),
+        (Slot(_), Some(Pin)) => by_out!(sp_s, sp_r, sp_p),
+        (Reg, Some(Slot(_))) => by_out!(rs_s, rs_r, rs_p),
+        (Reg, Some(Imm(_))) => by_out!(ri_s, ri_r, ri_p),
+        (Reg, Some(Pin)) => by_out!(rp_s, rp_r, rp_p),
+        (Pin, Some(Slot(_))) => by_out!(ps_s, ps_r, ps_p),
+        (Pin, Some(Imm(_))) => by_out!(pi_s, pi_r, pi_p),
+        (Pin, Some(Reg)) => by_out!(pr_s, pr_r, pr_p),
         _ => NONE,
     }
 }
@@ -248,6 +279,11 @@ fn fused_branches(v: &Variants, a: Src, b: Src) -> Option<(u16, u16)> {
         (Slot(_), Reg) => (v.brif_sr, v.brunless_sr),
         (Reg, Slot(_)) => (v.brif_rs, v.brunless_rs),
         (Reg, Imm(_)) => (v.brif_ri, v.brunless_ri),
+        (Pin, Slot(_)) => (v.brif_ps, v.brunless_ps),
+        (Pin, Imm(_)) => (v.brif_pi, v.brunless_pi),
+        (Pin, Reg) => (v.brif_pr, v.brunless_pr),
+        (Slot(_), Pin) => (v.brif_sp, v.brunless_sp),
+        (Reg, Pin) => (v.brif_rp, v.brunless_rp),
         _ => (NONE, NONE),
     };
     (pair.0 != NONE).then_some(pair)
@@ -350,6 +386,7 @@ impl FuncTranslator {
         self.guard_pages = env.guard_pages;
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
+        self.pinned = self.choose_pinned(body)?;
         // Results are written to the frame base on return, so the frame holds at least them; and a
         // callee's frame must start at least MIN_FRAME_BYTES up (it starts at the first argument).
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
@@ -364,6 +401,7 @@ impl FuncTranslator {
         } else {
             buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?;
         }
+        self.restore_pin(buf)?;
         self.frames.push(Control {
             kind: Kind::Block,
             sig: BlockSig::Func(env.funcs[func_index as usize]),
@@ -389,6 +427,66 @@ impl FuncTranslator {
         self.flush(buf)?;
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
+        Ok(())
+    }
+
+    /// Picks the i32 local with the most references (at least `MIN_PIN_USES`) to live in t1. The count
+    /// skims the body bytes for `local.get/set/tee` opcodes instead of decoding it: an immediate that
+    /// happens to look like one only skews the choice, never the code's meaning.
+    fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<Option<u32>, Error> {
+        const MIN_PIN_USES: u32 = 3;
+        let mut reader = body.get_binary_reader_for_operators()?;
+        let bytes = reader.read_bytes(reader.bytes_remaining())?;
+        self.local_uses.clear();
+        self.local_uses.resize(self.locals.len(), 0);
+        let mut i = 0;
+        while i < bytes.len() {
+            let op = bytes[i];
+            i += 1;
+            if (0x20..=0x22).contains(&op) {
+                let (mut index, mut shift) = (0u32, 0);
+                while i < bytes.len() && shift < 32 {
+                    let b = bytes[i];
+                    i += 1;
+                    index |= ((b & 0x7f) as u32) << shift;
+                    shift += 7;
+                    if b & 0x80 == 0 {
+                        break;
+                    }
+                }
+                if let Some(n) = self.local_uses.get_mut(index as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        let mut best: Option<u32> = None;
+        for (x, &n) in self.local_uses.iter().enumerate() {
+            if n >= MIN_PIN_USES && self.locals[x].ty == ValType::I32 && best.is_none_or(|b| n > self.local_uses[b as usize]) {
+                best = Some(x as u32);
+            }
+        }
+        Ok(best)
+    }
+
+    fn is_pinned(&self, o: &Operand) -> bool {
+        matches!(o.loc, Loc::Local(x) if Some(x) == self.pinned)
+    }
+
+    /// Writes the pinned local to its slot (before calls, which do not preserve t1).
+    fn save_pin(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        if let Some(x) = self.pinned {
+            let s1 = self.locals[x as usize].off;
+            self.emit(buf, id::pin_to_s, Holes { s1, ..Default::default() })?;
+        }
+        Ok(())
+    }
+
+    /// Loads the pinned local from its slot (on entry and after calls).
+    fn restore_pin(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        if let Some(x) = self.pinned {
+            let s0 = self.locals[x as usize].off;
+            self.emit(buf, id::pin_from_s, Holes { s0, ..Default::default() })?;
+        }
         Ok(())
     }
 
@@ -505,6 +603,7 @@ impl FuncTranslator {
     fn src(&self, o: &Operand) -> Option<u32> {
         match o.loc {
             Loc::Slot => Some(o.off),
+            Loc::Local(x) if Some(x) == self.pinned => None,
             Loc::Local(x) => Some(self.locals[x as usize].off),
             Loc::Const(_) | Loc::Reg => None,
         }
@@ -524,9 +623,13 @@ impl FuncTranslator {
     /// How a stencil reads popped operand `o`: from t0 if `reg_ok`, as an immediate if `imm_ok`, else
     /// from a slot (writing the value there first if it has none).
     /// `index` is where the operand stood on the stack (for the rollback of its producer).
-    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool) -> Result<Src, Error> {
+    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pin_ok: bool) -> Result<Src, Error> {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
+        }
+        // (A bit-cast may have retyped the pinned local's value: pinned forms read an i32.)
+        if pin_ok && o.ty == ValType::I32 && self.is_pinned(o) {
+            return Ok(Src::Pin);
         }
         if imm_ok {
             if let Some(imm) = Self::imm32(o) {
@@ -558,6 +661,10 @@ impl FuncTranslator {
     fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Error> {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
+            Loc::Local(x) if Some(x) == self.pinned => {
+                self.emit(buf, id::pin_to_s, Holes { s1: dst, ..Default::default() })?;
+                Ok(())
+            }
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
             Loc::Reg => {
                 let stencil = if reg_class(o.ty) == Some(RegClass::Float) { id::fspill } else { id::spill };
@@ -636,9 +743,9 @@ impl FuncTranslator {
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
         self.flush(buf)?;
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, height, fuse });
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, pin_variant, height, fuse });
         Ok(())
     }
 
@@ -646,8 +753,9 @@ impl FuncTranslator {
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
     fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
-        let slot_variant = variant(v, a, b, false, guarded);
-        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, true, guarded) } else { NONE };
+        let slot_variant = variant(v, a, b, Out::Slot, guarded);
+        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, Out::Reg, guarded) } else { NONE };
+        let pin_variant = if self.pinned.is_some() && out == ValType::I32 { variant(v, a, b, Out::Pin, guarded) } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
@@ -655,6 +763,7 @@ impl FuncTranslator {
                 // `i32.eqz; br_if` branches when the operand is zero.
                 Src::Slot(_) => Some((id::br_unless, id::br_if)),
                 Src::Reg => Some((id::br_unless_r, id::br_if_r)),
+                Src::Pin => Some((id::br_unless_p, id::br_if_p)),
                 Src::Imm(_) => None,
             },
             None => None,
@@ -666,14 +775,14 @@ impl FuncTranslator {
             // its slot.
             self.spill_class(buf, reg_class(out).expect("register result"))?;
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, fuse, self.stack.len())
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, pin_variant, fuse, self.stack.len())
         } else {
             let off = self.push(out);
             match dst {
                 Dst::S1 => h.s1 = off,
                 Dst::S2 => h.s2 = off,
             }
-            self.emit_producer(buf, slot_variant, h, dst, slot_variant, fuse, self.stack.len())
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, pin_variant, fuse, self.stack.len())
         }
     }
 
@@ -718,6 +827,10 @@ impl FuncTranslator {
         }
         if cond.loc == Loc::Reg {
             let stencil = if when_true { id::br_if_r } else { id::br_unless_r };
+            return self.emit_jump(buf, stencil, Holes::default(), label);
+        }
+        if self.is_pinned(cond) {
+            let stencil = if when_true { id::br_if_p } else { id::br_unless_p };
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
         let s0 = self.src_or_slot(buf, cond)?;
@@ -803,7 +916,7 @@ impl FuncTranslator {
 
     fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
         let a = self.pop_lazy();
-        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false)?;
+        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, v.p_s != NONE)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
@@ -816,8 +929,10 @@ impl FuncTranslator {
         // Register forms exist for integer inputs (`rs` implies `sr` and `ri`).
         let reg_ok = v.rs_s != NONE;
         let at = self.stack.len();
-        let a = self.source(buf, &a, at, reg_ok, false)?;
-        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true)?;
+        // Pinned forms exist for i32 inputs, with at most one operand pinned.
+        let pin_ok = v.ps_s != NONE;
+        let a = self.source(buf, &a, at, reg_ok, false, pin_ok)?;
+        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pin_ok && a != Src::Pin)?;
         self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
     }
 
@@ -833,13 +948,17 @@ impl FuncTranslator {
         if let Some(t) = result {
             self.push(t);
         }
+        self.save_pin(buf)?;
         self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() })?;
-        Ok(())
+        self.restore_pin(buf)
     }
 
     /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
     /// local (its producer was retargeted), so a tee must push a reference to the local.
     fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+        if Some(x) == self.pinned {
+            return self.set_pinned(buf, x, v);
+        }
         let local_off = self.locals[x as usize].off;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1) {
@@ -859,6 +978,28 @@ impl FuncTranslator {
         self.flush_local(buf, x)?;
         if v.loc != Loc::Local(x) {
             self.emit_value_to(buf, v, local_off)?;
+        }
+        Ok(false)
+    }
+
+    /// `set_local` for the pinned local: the value goes to t1.
+    fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+        if matches!(v.loc, Loc::Slot | Loc::Reg) {
+            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variant != NONE) {
+                // As in `set_local`: the producer writes t1 itself, after old readers are copied out.
+                self.pending = None;
+                self.flush_local(buf, x)?;
+                self.emit(buf, p.pin_variant, p.holes)?;
+                return Ok(true);
+            }
+        }
+        self.flush_local(buf, x)?;
+        match v.loc {
+            Loc::Local(y) if y == x => {}
+            Loc::Local(y) => _ = self.emit(buf, id::pin_from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() })?,
+            Loc::Slot => _ = self.emit(buf, id::pin_from_s, Holes { s0: v.off, ..Default::default() })?,
+            Loc::Reg => _ = self.emit(buf, id::pin_from_r, Holes::default())?,
+            Loc::Const(bits) => _ = self.emit(buf, id::pin_from_i, Holes { imm: bits as u32, ..Default::default() })?,
         }
         Ok(false)
     }
@@ -910,7 +1051,7 @@ impl FuncTranslator {
         if let Some((v, out, memarg)) = load_op(op) {
             let offset = self.memarg(memarg)?;
             let addr = self.pop_lazy();
-            let a = self.source(buf, &addr, self.stack.len(), true, false)?;
+            let a = self.source(buf, &addr, self.stack.len(), true, false, true)?;
             return self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset));
         }
         if let Some((v, memarg)) = store_op(op) {
@@ -918,14 +1059,22 @@ impl FuncTranslator {
             let value = self.pop_lazy();
             let addr = self.pop_lazy();
             let at = self.stack.len();
-            let a = self.source(buf, &addr, at, true, false)?;
-            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false)?;
+            let a = self.source(buf, &addr, at, true, false, true)?;
+            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, a != Src::Pin && v.sp != NONE)?;
             let stencil = match (a, val, self.guarded(offset)) {
+                (Src::Reg, Src::Pin, false) => v.rp,
                 (Src::Reg, _, false) => v.rs,
+                (Src::Pin, Src::Reg, false) => v.pr,
+                (Src::Pin, _, false) => v.ps,
                 (_, Src::Reg, false) => v.sr,
+                (_, Src::Pin, false) => v.sp,
                 (_, _, false) => v.ss,
+                (Src::Reg, Src::Pin, true) => v.grp,
                 (Src::Reg, _, true) => v.grs,
+                (Src::Pin, Src::Reg, true) => v.gpr,
+                (Src::Pin, _, true) => v.gps,
                 (_, Src::Reg, true) => v.gsr,
+                (_, Src::Pin, true) => v.gsp,
                 (_, _, true) => v.gss,
             };
             let mut h = source_holes(a, Some(val));
@@ -1081,6 +1230,7 @@ impl FuncTranslator {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
+                self.save_pin(buf)?;
                 if function_index < env.num_imported_funcs {
                     self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
                 } else {
@@ -1088,6 +1238,7 @@ impl FuncTranslator {
                     let h = Holes { s0: first, imm: function_index, ..Default::default() };
                     buf.emit(id::call, &h, None, Some(function_index))?;
                 }
+                self.restore_pin(buf)?;
                 self.push_results(ty);
             }
             O::CallIndirect { type_index, table_index } => {
@@ -1096,8 +1247,10 @@ impl FuncTranslator {
                 let ty = &env.types[type_index as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
+                self.save_pin(buf)?;
                 let h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 self.emit(buf, id::call_indirect, h)?;
+                self.restore_pin(buf)?;
                 self.push_results(ty);
             }
             O::Drop => {
