@@ -59,16 +59,123 @@ pub fn write(set: &StencilSet) -> String {
     for ns in namespaces.keys() {
         writeln!(out, "        pub {ns}: u16,").unwrap();
     }
-    out.push_str("    }\n\n    pub mod op {\n        use super::{Variants, NONE};\n");
+    out.push_str(TABLE_FIELDS);
+    out.push_str("    }\n");
+    out.push_str(TABLE_ACCESS);
+    out.push_str("\n    pub mod op {\n        use super::{Variants, NONE};\n");
     for (name, variants) in &ops {
         write!(out, "        pub const {name}: Variants = Variants {{").unwrap();
         for ns in namespaces.keys() {
             let id = variants.iter().find(|(n, _)| n == ns).map(|(_, i)| i.to_string()).unwrap_or_else(|| "NONE".into());
             write!(out, " {ns}: {id},").unwrap();
         }
+        let mut tables = Tables::default();
+        for &(ns, id) in variants {
+            tables.add(ns, id as u16);
+        }
+        write!(out, " ops: {:?}, stores: {:?}, branches: {:?}", tables.ops, tables.stores, tables.branches).unwrap();
         out.push_str(" };\n");
     }
     out.push_str("    }\n");
     out.push_str("}\n");
     out
+}
+
+// The variant tables: the same variants as the named fields, indexed by operand kinds so that the
+// compiler picks one with arithmetic instead of a match. `SRC` letters index sources, `OUT` letters results.
+const SRC: &str = "sirpq";
+const OUT: &str = "srpq";
+const NO_SRC: usize = 5;
+const NONE: u16 = u16::MAX;
+
+const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 288],\n        /// Stores by `store_index`.\n        pub stores: [u16; 50],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 50],\n";
+
+const TABLE_ACCESS: &str = r#"
+    /// Operand kinds of the variant tables: slot, immediate, t0/f0, pinned local p, pinned local q.
+    pub const SRC_SLOT: usize = 0;
+    pub const SRC_IMM: usize = 1;
+    pub const SRC_REG: usize = 2;
+    pub const SRC_P: usize = 3;
+    pub const SRC_Q: usize = 4;
+    /// No second operand (unops, loads).
+    pub const SRC_NONE: usize = 5;
+    /// Result kinds: slot, t0/f0, pinned local p, pinned local q.
+    pub const OUT_SLOT: usize = 0;
+    pub const OUT_REG: usize = 1;
+    pub const OUT_P: usize = 2;
+    pub const OUT_Q: usize = 3;
+
+    impl Variants {
+        /// The variant `[g]<a>[<b>]_<out>` (`NONE` if absent).
+        #[inline]
+        pub fn op(&self, guarded: bool, a: usize, b: usize, out: usize) -> u16 {
+            self.ops[((guarded as usize * 6 + a) * 6 + b) * 4 + out]
+        }
+        /// The store `[g]<address><value>`.
+        #[inline]
+        pub fn store(&self, guarded: bool, address: usize, value: usize) -> u16 {
+            self.stores[(guarded as usize * 5 + address) * 5 + value]
+        }
+        /// The compare-and-branch `brif_<a><b>` (or `brunless_<a><b>`).
+        #[inline]
+        pub fn branch(&self, when_true: bool, a: usize, b: usize) -> u16 {
+            self.branches[(!when_true as usize * 5 + a) * 5 + b]
+        }
+    }
+"#;
+
+struct Tables {
+    ops: Vec<u16>,
+    stores: Vec<u16>,
+    branches: Vec<u16>,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Tables { ops: vec![NONE; 288], stores: vec![NONE; 50], branches: vec![NONE; 50] }
+    }
+}
+
+impl Tables {
+    /// Files variant `ns` (a namespace such as `gs_r`, `sp`, `brif_pi`) under its operand kinds; other
+    /// namespaces (named helpers) are not in the tables.
+    fn add(&mut self, ns: &str, id: u16) {
+        let src = |c: char| SRC.find(c);
+        let out = |c: char| OUT.find(c);
+        if let Some((kind, ab)) = ns.split_once('_').filter(|(k, _)| *k == "brif" || *k == "brunless") {
+            let c: Vec<char> = ab.chars().collect();
+            if let [a, b] = c[..] {
+                if let (Some(a), Some(b)) = (src(a), src(b)) {
+                    self.branches[((kind == "brunless") as usize * 5 + a) * 5 + b] = id;
+                }
+            }
+            return;
+        }
+        let (guarded, rest) = match ns.strip_prefix('g') {
+            Some(rest) => (true, rest),
+            None => (false, ns),
+        };
+        let g = guarded as usize;
+        match rest.split_once('_') {
+            Some((sources, result)) => {
+                let c: Vec<char> = sources.chars().chain(result.chars()).collect();
+                let key = match c[..] {
+                    [a, d] => src(a).zip(out(d)).map(|(a, d)| (a, NO_SRC, d)),
+                    [a, b, d] => src(a).zip(src(b)).zip(out(d)).map(|((a, b), d)| (a, b, d)),
+                    _ => None,
+                };
+                if let Some((a, b, d)) = key {
+                    self.ops[((g * 6 + a) * 6 + b) * 4 + d] = id;
+                }
+            }
+            None => {
+                let c: Vec<char> = rest.chars().collect();
+                if let [a, v] = c[..] {
+                    if let (Some(a), Some(v)) = (src(a), src(v)) {
+                        self.stores[(g * 5 + a) * 5 + v] = id;
+                    }
+                }
+            }
+        }
+    }
 }

@@ -88,15 +88,19 @@ macro_rules! stencil {
             macro_rules! next_clear {
                 ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0) };
             }
-            /// The pinned local (an i32 the compiler keeps in t1 for the whole function).
+            /// The pinned locals: i32 locals the compiler keeps in registers for the whole function, `p`
+            /// in t1 and (with guard pages, where no stencil it is used with needs the memory length) `q`
+            /// in the memlen register.
             #[allow(unused_macros)]
             macro_rules! pin {
-                () => { t1 };
+                (p) => { t1 };
+                (q) => { $len };
             }
-            /// Continue with a new value of the pinned local.
+            /// Continue with a new value of pinned local `p` or `q`.
             #[allow(unused_macros)]
             macro_rules! next_pin {
-                ($v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0) }};
+                (p, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0) }};
+                (q, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, v, $t0, t1, $f0) }};
             }
             #[allow(unused_macros)]
             macro_rules! jump {
@@ -148,11 +152,13 @@ unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
 macro_rules! operand {
     (a s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S0)) };
     (a r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
-    (a p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(), $f0) };
+    (a p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(p), $f0) };
+    (a q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
     (b s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S1)) };
     (b i $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32) };
     (b r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
-    (b p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(), $f0) };
+    (b p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(p), $f0) };
+    (b q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
 }
 
 /// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
@@ -167,7 +173,7 @@ impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> f32 { f3
 impl FromImm for f64 { #[inline(always)] fn from_imm(lo: u32, hi: u32) -> f64 { f64::from_bits(lo as u64 | (hi as u64) << 32) } }
 
 macro_rules! binop_variant {
-    ($kind:ident $ns:literal $a:ident $b:ident $d:ident $name:ident $in:ident $out:ident) => {
+    ($kind:ident $ns:expr, $a:ident $b:ident $d:ident $name:ident $in:ident $out:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0, f0), operand!(b $b $in, fp, t0, f0)));
             binop_variant!(@deliver $d $out v, S2, fp, t0, f0)
@@ -177,67 +183,52 @@ macro_rules! binop_variant {
     (@call trap $e:expr) => { match $e { Ok(v) => v, Err(t) => return t } };
     (@deliver s $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => {{ wr::<$out>($fp, h!($hole), $v); next!() }};
     (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_state!(<$out as Reg>::to_state($v, $t0, $f0)) };
-    (@deliver p $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(<$out as Reg>::to_state($v, $t0, $f0).0) };
+    (@deliver p $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(p, <$out as Reg>::to_state($v, $t0, $f0).0) };
+    (@deliver q $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(q, <$out as Reg>::to_state($v, $t0, $f0).0) };
 }
 
-/// `if_i32!(T, tokens...)`: the tokens when `T` is a 32-bit integer, the type of the pinned local.
+/// `if_i32!(T, tokens...)`: the tokens when `T` is a 32-bit integer, the type of the pinned locals.
 macro_rules! if_i32 {
     (i32, $($t:tt)*) => { $($t)* };
     (u32, $($t:tt)*) => { $($t)* };
     ($other:ident, $($t:tt)*) => {};
 }
 
+/// `src_ok!(KIND T, tokens...)`: the tokens when an operand of type `T` may come from source `KIND`
+/// (`s` slot, `i` immediate, `r` t0/f0, `p`/`q` a pinned local). Also used for results (no `i`).
+macro_rules! src_ok {
+    (s $t:ident, $($x:tt)*) => { $($x)* };
+    (i $t:ident, $($x:tt)*) => { $($x)* };
+    (r $t:ident, $($x:tt)*) => { weft_if_reg!($t, $($x)*); };
+    (p $t:ident, $($x:tt)*) => { if_i32!($t, $($x)*); };
+    (q $t:ident, $($x:tt)*) => { if_i32!($t, $($x)*); };
+}
+
+/// `distinct!(A B, tokens...)`: two operands never come from the same register.
+macro_rules! distinct {
+    (r r, $($x:tt)*) => {};
+    (p p, $($x:tt)*) => {};
+    (q q, $($x:tt)*) => {};
+    ($a:ident $b:ident, $($x:tt)*) => { $($x)* };
+}
+
+/// Every binop variant `<a><b>_<d>`: a in {s r p q}, b in {s i r p q}, d in {s r p q}, where the types
+/// allow it.
 macro_rules! binop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => {
-        // Sources or result in the pinned local `p` (t1): 32-bit integer operators only.
-        if_i32!($in,
-            binop_variant!($kind "ps_s" p s s $name $in $out);
-            binop_variant!($kind "pi_s" p i s $name $in $out);
-            binop_variant!($kind "sp_s" s p s $name $in $out);
-            binop_variant!($kind "pr_s" p r s $name $in $out);
-            binop_variant!($kind "rp_s" r p s $name $in $out);
-            weft_if_reg!($out,
-                binop_variant!($kind "ps_r" p s r $name $in $out);
-                binop_variant!($kind "pi_r" p i r $name $in $out);
-                binop_variant!($kind "sp_r" s p r $name $in $out);
-                binop_variant!($kind "pr_r" p r r $name $in $out);
-                binop_variant!($kind "rp_r" r p r $name $in $out);
-            );
-            if_i32!($out,
-                binop_variant!($kind "ps_p" p s p $name $in $out);
-                binop_variant!($kind "pi_p" p i p $name $in $out);
-                binop_variant!($kind "sp_p" s p p $name $in $out);
-                binop_variant!($kind "pr_p" p r p $name $in $out);
-                binop_variant!($kind "rp_p" r p p $name $in $out);
-            );
-        );
-        if_i32!($out,
-            binop_variant!($kind "ss_p" s s p $name $in $out);
-            binop_variant!($kind "si_p" s i p $name $in $out);
-            weft_if_reg!($in,
-                binop_variant!($kind "sr_p" s r p $name $in $out);
-                binop_variant!($kind "rs_p" r s p $name $in $out);
-                binop_variant!($kind "ri_p" r i p $name $in $out);
-            );
-        );
-        binop_variant!($kind "ss_s" s s s $name $in $out);
-        binop_variant!($kind "si_s" s i s $name $in $out);
-        weft_if_reg!($out, binop_variant!($kind "ss_r" s s r $name $in $out); binop_variant!($kind "si_r" s i r $name $in $out););
-        weft_if_reg!($in,
-            binop_variant!($kind "sr_s" s r s $name $in $out);
-            binop_variant!($kind "rs_s" r s s $name $in $out);
-            binop_variant!($kind "ri_s" r i s $name $in $out);
-            weft_if_reg!($out,
-                binop_variant!($kind "sr_r" s r r $name $in $out);
-                binop_variant!($kind "rs_r" r s r $name $in $out);
-                binop_variant!($kind "ri_r" r i r $name $in $out);
-            );
-        );
-    };
+    ($kind:ident $name:ident $in:ident $out:ident) => { binop_variants!(@a $kind $name $in $out; s r p q); };
+    (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
+        src_ok!($a $in, binop_variants!(@b $kind $name $in $out $a; s i r p q););
+    )* };
+    (@b $kind:ident $name:ident $in:ident $out:ident $a:ident; $($b:ident)*) => { $(
+        distinct!($a $b, src_ok!($b $in, binop_variants!(@d $kind $name $in $out $a $b; s r p q);););
+    )* };
+    (@d $kind:ident $name:ident $in:ident $out:ident $a:ident $b:ident; $($d:ident)*) => { $(
+        src_ok!($d $out, binop_variant!($kind concat!(stringify!($a), stringify!($b), "_", stringify!($d)), $a $b $d $name $in $out););
+    )* };
 }
 
 macro_rules! unop_variant {
-    ($kind:ident $ns:literal $a:ident $d:ident $name:ident $in:ident $out:ident) => {
+    ($kind:ident $ns:expr, $a:ident $d:ident $name:ident $in:ident $out:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let v = binop_variant!(@call $kind semantics::$name(operand!(a $a $in, fp, t0, f0)));
             binop_variant!(@deliver $d $out v, S1, fp, t0, f0)
@@ -245,24 +236,15 @@ macro_rules! unop_variant {
     };
 }
 
+/// Every unop variant `<a>_<d>`, a and d in {s r p q}, where the types allow it.
 macro_rules! unop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => {
-        if_i32!($in,
-            unop_variant!($kind "p_s" p s $name $in $out);
-            weft_if_reg!($out, unop_variant!($kind "p_r" p r $name $in $out););
-            if_i32!($out, unop_variant!($kind "p_p" p p $name $in $out););
-        );
-        if_i32!($out,
-            unop_variant!($kind "s_p" s p $name $in $out);
-            weft_if_reg!($in, unop_variant!($kind "r_p" r p $name $in $out););
-        );
-        unop_variant!($kind "s_s" s s $name $in $out);
-        weft_if_reg!($out, unop_variant!($kind "s_r" s r $name $in $out););
-        weft_if_reg!($in,
-            unop_variant!($kind "r_s" r s $name $in $out);
-            weft_if_reg!($out, unop_variant!($kind "r_r" r r $name $in $out););
-        );
-    };
+    ($kind:ident $name:ident $in:ident $out:ident) => { unop_variants!(@a $kind $name $in $out; s r p q); };
+    (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
+        src_ok!($a $in, unop_variants!(@d $kind $name $in $out $a; s r p q););
+    )* };
+    (@d $kind:ident $name:ident $in:ident $out:ident $a:ident; $($d:ident)*) => { $(
+        src_ok!($d $out, unop_variant!($kind concat!(stringify!($a), "_", stringify!($d)), $a $d $name $in $out););
+    )* };
 }
 
 macro_rules! define_simple {
@@ -277,7 +259,7 @@ for_each_simple_op!(define_simple);
 /// Compare-and-branch: `<cmp>; br_if` (and `if`, which branches when false) as one stencil, named
 /// `brif_<sources>__<cmp>` / `brunless_<sources>__<cmp>`.
 macro_rules! cmp_branch_variant {
-    ($ns:literal $a:ident $b:ident $when:literal $name:ident $in:ident) => {
+    ($ns:expr, $a:ident $b:ident $when:literal $name:ident $in:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             if (semantics::$name(operand!(a $a $in, fp, t0, f0), operand!(b $b $in, fp, t0, f0)) != 0) == $when { jump!() }
             next!()
@@ -285,29 +267,15 @@ macro_rules! cmp_branch_variant {
     };
 }
 macro_rules! define_cmp_branches {
-    ($($variant:ident $name:ident $in:ident;)*) => { $(
-        cmp_branch_variant!("brif_ss" s s true $name $in);
-        cmp_branch_variant!("brif_si" s i true $name $in);
-        cmp_branch_variant!("brif_sr" s r true $name $in);
-        cmp_branch_variant!("brif_rs" r s true $name $in);
-        cmp_branch_variant!("brif_ri" r i true $name $in);
-        cmp_branch_variant!("brunless_ss" s s false $name $in);
-        cmp_branch_variant!("brunless_si" s i false $name $in);
-        cmp_branch_variant!("brunless_sr" s r false $name $in);
-        cmp_branch_variant!("brunless_rs" r s false $name $in);
-        cmp_branch_variant!("brunless_ri" r i false $name $in);
-        if_i32!($in,
-            cmp_branch_variant!("brif_ps" p s true $name $in);
-            cmp_branch_variant!("brif_pi" p i true $name $in);
-            cmp_branch_variant!("brif_pr" p r true $name $in);
-            cmp_branch_variant!("brif_sp" s p true $name $in);
-            cmp_branch_variant!("brif_rp" r p true $name $in);
-            cmp_branch_variant!("brunless_ps" p s false $name $in);
-            cmp_branch_variant!("brunless_pi" p i false $name $in);
-            cmp_branch_variant!("brunless_pr" p r false $name $in);
-            cmp_branch_variant!("brunless_sp" s p false $name $in);
-            cmp_branch_variant!("brunless_rp" r p false $name $in);
-        );
+    ($($variant:ident $name:ident $in:ident;)*) => { $( define_cmp_branches!(@a $name $in; s r p q); )* };
+    (@a $name:ident $in:ident; $($a:ident)*) => { $(
+        src_ok!($a $in, define_cmp_branches!(@b $name $in $a; s i r p q););
+    )* };
+    (@b $name:ident $in:ident $a:ident; $($b:ident)*) => { $(
+        distinct!($a $b, src_ok!($b $in,
+            cmp_branch_variant!(concat!("brif_", stringify!($a), stringify!($b)), $a $b true $name $in);
+            cmp_branch_variant!(concat!("brunless_", stringify!($a), stringify!($b)), $a $b false $name $in);
+        ););
     )* };
 }
 for_each_fusable_compare!(define_cmp_branches);
@@ -318,7 +286,7 @@ for_each_fusable_compare!(define_cmp_branches);
 // `<address><value>__<store>`; the address is `S0` or t0, a load's result `S1` or t0, a stored value
 // `S1` or t0.
 macro_rules! load_variant {
-    ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
+    ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
@@ -331,7 +299,7 @@ macro_rules! load_variant {
 /// address space that any u32 address + offset (< 2^31) faults, and the fault becomes a trap. They must
 /// not move `rsp` (checked by a test): the signal handler leaves them through a `ret`.
 macro_rules! guarded_load_variant {
-    ($ns:literal $a:ident $d:ident $name:ident $m:ident $r:ident) => {
+    ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
             let v = (mem.add(ea) as *const $m).read_unaligned() as $r;
@@ -339,30 +307,25 @@ macro_rules! guarded_load_variant {
         });
     };
 }
+/// Loads `<a>_<d>` (explicit checks: a, d in {s r p}; they read memlen, so never `q`) and `g<a>_<d>`
+/// (guarded: a, d in {s r p q}).
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
-        load_variant!("s_s" s s $name $m $r $bytes);
-        load_variant!("r_s" r s $name $m $r $bytes);
-        weft_if_reg!($r, load_variant!("s_r" s r $name $m $r $bytes); load_variant!("r_r" r r $name $m $r $bytes););
-        guarded_load_variant!("gs_s" s s $name $m $r);
-        guarded_load_variant!("gr_s" r s $name $m $r);
-        weft_if_reg!($r, guarded_load_variant!("gs_r" s r $name $m $r); guarded_load_variant!("gr_r" r r $name $m $r););
-        load_variant!("p_s" p s $name $m $r $bytes);
-        guarded_load_variant!("gp_s" p s $name $m $r);
-        weft_if_reg!($r, load_variant!("p_r" p r $name $m $r $bytes); guarded_load_variant!("gp_r" p r $name $m $r););
-        if_i32!($r,
-            load_variant!("s_p" s p $name $m $r $bytes);
-            load_variant!("r_p" r p $name $m $r $bytes);
-            load_variant!("p_p" p p $name $m $r $bytes);
-            guarded_load_variant!("gs_p" s p $name $m $r);
-            guarded_load_variant!("gr_p" r p $name $m $r);
-            guarded_load_variant!("gp_p" p p $name $m $r);
-        );
+        define_load!(@a $name $m $r $bytes; s r p);
+        define_load!(@ga $name $m $r; s r p q);
+    )* };
+    (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p); )* };
+    (@d $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
+        src_ok!($d $r, load_variant!(concat!(stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
+    )* };
+    (@ga $name:ident $m:ident $r:ident; $($a:ident)*) => { $( define_load!(@gd $name $m $r $a; s r p q); )* };
+    (@gd $name:ident $m:ident $r:ident $a:ident; $($d:ident)*) => { $(
+        src_ok!($d $r, guarded_load_variant!(concat!("g", stringify!($a), "_", stringify!($d)), $a $d $name $m $r););
     )* };
 }
 for_each_load_op!(define_load);
 macro_rules! store_variant {
-    ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
+    ($ns:expr, $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
@@ -372,7 +335,7 @@ macro_rules! store_variant {
     };
 }
 macro_rules! guarded_store_variant {
-    ($ns:literal $a:ident $v:ident $name:ident $vt:ident $m:ident) => {
+    ($ns:expr, $a:ident $v:ident $name:ident $vt:ident $m:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
             let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
             (mem.add(ea) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0, f0) as $m);
@@ -380,23 +343,19 @@ macro_rules! guarded_store_variant {
         });
     };
 }
+/// Stores `<a><v>` (explicit checks: address and value in {s r p}) and `g<a><v>` (guarded: {s r p q}).
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
-        store_variant!("ss" s s $name $vt $m $bytes);
-        store_variant!("rs" r s $name $vt $m $bytes);
-        weft_if_reg!($vt, store_variant!("sr" s r $name $vt $m $bytes););
-        guarded_store_variant!("gss" s s $name $vt $m);
-        guarded_store_variant!("grs" r s $name $vt $m);
-        weft_if_reg!($vt, guarded_store_variant!("gsr" s r $name $vt $m););
-        store_variant!("ps" p s $name $vt $m $bytes);
-        guarded_store_variant!("gps" p s $name $vt $m);
-        weft_if_reg!($vt, store_variant!("pr" p r $name $vt $m $bytes); guarded_store_variant!("gpr" p r $name $vt $m););
-        if_i32!($vt,
-            store_variant!("sp" s p $name $vt $m $bytes);
-            store_variant!("rp" r p $name $vt $m $bytes);
-            guarded_store_variant!("gsp" s p $name $vt $m);
-            guarded_store_variant!("grp" r p $name $vt $m);
-        );
+        define_store!(@a $name $vt $m $bytes; s r p);
+        define_store!(@ga $name $vt $m; s r p q);
+    )* };
+    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s r p); )* };
+    (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(
+        distinct!($a $v, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
+    )* };
+    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s r p q); )* };
+    (@gv $name:ident $vt:ident $m:ident $a:ident; $($v:ident)*) => { $(
+        distinct!($a $v, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
     )* };
 }
 for_each_store_op!(define_store);
@@ -405,17 +364,26 @@ for_each_store_op!(define_store);
 stencil!(spill(fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), t0); next!() });
 /// Writes the cached f64 register f0 to the slot `S1`.
 stencil!(fspill(fp, ctx, mem, len, t0, f0) { wr::<f64>(fp, h!(S1), f0); next!() });
-/// The pinned local (t1): loaded from its slot `S0`, set from t0 or the immediate `IMM`, saved to `S1`.
-stencil!(pin_from_s(fp, ctx, mem, len) { next_pin!(rd::<u32>(fp, h!(S0)) as u64) });
-stencil!(pin_from_r(fp, ctx, mem, len, t0) { next_pin!(t0 as u32 as u64) });
-stencil!(pin_from_i(fp, ctx, mem, len) { next_pin!(h!(IMM) as u32 as u64) });
-stencil!(pin_to_s(fp, ctx, mem, len) { wr::<u64>(fp, h!(S1), pin!() as u32 as u64); next!() });
-stencil!(br_if_p(fp, ctx, mem, len) { if pin!() as u32 != 0 { jump!() } next!() });
-stencil!(br_unless_p(fp, ctx, mem, len) { if pin!() as u32 == 0 { jump!() } next!() });
+/// The pinned locals `p` (t1) and `q` (memlen register): loaded from their slot `S0`, set from t0 or the
+/// immediate `IMM`, saved to `S1`; branches on their value.
+macro_rules! define_pin {
+    ($($k:ident)*) => { $(
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_s"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, rd::<u32>(fp, h!(S0)) as u64) });
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_r"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, t0 as u32 as u64) });
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_i"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, h!(IMM) as u32 as u64) });
+        stencil!(@anon concat!("pin_", stringify!($k), "__to_s"), (fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), pin!($k) as u32 as u64); next!() });
+        stencil!(@anon concat!("pin_", stringify!($k), "__br_if"), (fp, ctx, mem, len, t0, f0) { if pin!($k) as u32 != 0 { jump!() } next!() });
+        stencil!(@anon concat!("pin_", stringify!($k), "__br_unless"), (fp, ctx, mem, len, t0, f0) { if pin!($k) as u32 == 0 { jump!() } next!() });
+    )* };
+}
+define_pin!(p q);
+/// Reloads memlen (over pinned local `q`) before a stencil that checks bounds explicitly.
+stencil!(reload_len(fp, ctx, mem, len) { let (m, l) = memory(ctx); next!(m, l) });
 stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
 stencil!(br_unless_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 == 0 { jump!() } next!() });
 
-stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (len >> 16) as u32); next!() });
+// (Reads the length from the context: the memlen register may hold pinned local `q`.)
+stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (memory(ctx).1 >> 16) as u32); next!() });
 
 /// Calls runtime helper `IMM` with operands at `S0` and immediates `N`, `IMM_HI`; memory may move.
 stencil!(builtin(fp, ctx, mem, len) {

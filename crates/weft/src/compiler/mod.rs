@@ -120,17 +120,24 @@ enum Src {
     /// Constant bits: `IMM` holds the low half, `IMM_HI` the high half.
     Imm(u64),
     Reg,
-    /// The pinned local, kept in t1.
-    Pin,
+    /// Pinned local 0 (`p`, in t1) or 1 (`q`, in the memlen register).
+    Pin(u8),
 }
 
-/// Where a stencil variant puts its result.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Out {
-    Slot,
-    Reg,
-    Pin,
+impl Src {
+    /// The operand kind, as the variant tables index it.
+    fn kind(self) -> usize {
+        match self {
+            Src::Slot(_) => id::SRC_SLOT,
+            Src::Imm(_) => id::SRC_IMM,
+            Src::Reg => id::SRC_REG,
+            Src::Pin(k) => id::SRC_P + k as usize,
+        }
+    }
 }
+
+/// How many locals can be pinned (`p` in t1, `q` in the memlen register, with guard pages only).
+const PINS: usize = 2;
 
 /// The stencil that produced the operand on top of the stack, held back until anything else is
 /// emitted (or a label bound) so that a peephole can still choose a better form for it: write a local
@@ -142,8 +149,8 @@ struct Producer {
     dst: Dst,
     /// The same operation with its result going to a slot (`id` itself unless it writes t0).
     slot_variant: u16,
-    /// The same operation with its result going to the pinned local (`NONE` if it has no such form).
-    pin_variant: u16,
+    /// The same operation with its result going to each pinned local (`NONE` if it has no such form).
+    pin_variants: [u16; PINS],
     /// Stack height with the result pushed.
     height: usize,
     /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
@@ -173,8 +180,9 @@ pub struct FuncTranslator {
     reg: Option<usize>,
     /// The stack entry whose value is in f0.
     freg: Option<usize>,
-    /// The i32 local kept in t1 for the whole function (its slot is only up to date around calls).
-    pinned: Option<u32>,
+    /// The i32 locals kept in registers for the whole function (their slots are only up to date
+    /// around calls): `p` in t1, `q` in the memlen register.
+    pinned: [Option<u32>; PINS],
     /// References to each local in the body (to choose the pinned one).
     local_uses: Vec<u32>,
     guard_pages: bool,
@@ -225,68 +233,29 @@ fn commutative(op: &Operator) -> bool {
     )
 }
 
-/// The variant of an operator for the given sources and result (`NONE` if it has none); `guarded`
-/// picks a load's variant without bounds check.
-fn variant(v: &Variants, a: Src, b: Option<Src>, out: Out, guarded: bool) -> u16 {
-    use Src::*;
-    if guarded {
-        return match (a, out) {
-            (Slot(_), Out::Slot) => v.gs_s,
-            (Slot(_), Out::Reg) => v.gs_r,
-            (Slot(_), Out::Pin) => v.gs_p,
-            (Reg, Out::Slot) => v.gr_s,
-            (Reg, Out::Reg) => v.gr_r,
-            (Reg, Out::Pin) => v.gr_p,
-            (Pin, Out::Slot) => v.gp_s,
-            (Pin, Out::Reg) => v.gp_r,
-            (Pin, Out::Pin) => v.gp_p,
-            _ => NONE,
-        };
-    }
-    macro_rules! by_out {
-        ($s:ident, $r:ident, $p:ident) => {
-            match out {
-                Out::Slot => v.$s,
-                Out::Reg => v.$r,
-                Out::Pin => v.$p,
-            }
-        };
-    }
-    match (a, b) {
-        (Slot(_), None) => by_out!(s_s, s_r, s_p),
-        (Reg, None) => by_out!(r_s, r_r, r_p),
-        (Pin, None) => by_out!(p_s, p_r, p_p),
-        (Slot(_), Some(Slot(_))) => by_out!(ss_s, ss_r, ss_p),
-        (Slot(_), Some(Imm(_))) => by_out!(si_s, si_r, si_p),
-        (Slot(_), Some(Reg)) => by_out!(sr_s, sr_r, sr_p),
-        (Slot(_), Some(Pin)) => by_out!(sp_s, sp_r, sp_p),
-        (Reg, Some(Slot(_))) => by_out!(rs_s, rs_r, rs_p),
-        (Reg, Some(Imm(_))) => by_out!(ri_s, ri_r, ri_p),
-        (Reg, Some(Pin)) => by_out!(rp_s, rp_r, rp_p),
-        (Pin, Some(Slot(_))) => by_out!(ps_s, ps_r, ps_p),
-        (Pin, Some(Imm(_))) => by_out!(pi_s, pi_r, pi_p),
-        (Pin, Some(Reg)) => by_out!(pr_s, pr_r, pr_p),
-        _ => NONE,
-    }
+/// The variant of an operator for the given sources and result kind (`id::OUT_*`), `NONE` if it has
+/// none; `guarded` picks a memory access's variant without bounds check.
+fn variant(v: &Variants, a: Src, b: Option<Src>, out: usize, guarded: bool) -> u16 {
+    v.op(guarded, a.kind(), b.map_or(id::SRC_NONE, Src::kind), out)
 }
 
 /// Compare-and-branch stencils (branch if true, branch if false) for a compare with these sources.
 fn fused_branches(v: &Variants, a: Src, b: Src) -> Option<(u16, u16)> {
-    use Src::*;
-    let pair = match (a, b) {
-        (Slot(_), Slot(_)) => (v.brif_ss, v.brunless_ss),
-        (Slot(_), Imm(_)) => (v.brif_si, v.brunless_si),
-        (Slot(_), Reg) => (v.brif_sr, v.brunless_sr),
-        (Reg, Slot(_)) => (v.brif_rs, v.brunless_rs),
-        (Reg, Imm(_)) => (v.brif_ri, v.brunless_ri),
-        (Pin, Slot(_)) => (v.brif_ps, v.brunless_ps),
-        (Pin, Imm(_)) => (v.brif_pi, v.brunless_pi),
-        (Pin, Reg) => (v.brif_pr, v.brunless_pr),
-        (Slot(_), Pin) => (v.brif_sp, v.brunless_sp),
-        (Reg, Pin) => (v.brif_rp, v.brunless_rp),
-        _ => (NONE, NONE),
-    };
+    let pair = (v.branch(true, a.kind(), b.kind()), v.branch(false, a.kind(), b.kind()));
     (pair.0 != NONE).then_some(pair)
+}
+
+/// The bit of a pinned source in a `pins` mask (0 for other sources).
+fn pin_bit(s: Src) -> u8 {
+    match s {
+        Src::Pin(k) => 1 << k,
+        _ => 0,
+    }
+}
+
+/// The stencil of pinned-local helper `op` (`id::op::from_s`, `to_s`, `br_if`…) for pin `k`.
+fn pin_stencil(k: u8, op: &Variants) -> u16 {
+    if k == 0 { op.pin_p } else { op.pin_q }
 }
 
 /// Holes for sources `a` (and `b`).
@@ -401,7 +370,7 @@ impl FuncTranslator {
         } else {
             buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?;
         }
-        self.restore_pin(buf)?;
+        self.restore_pins(buf)?;
         self.frames.push(Control {
             kind: Kind::Block,
             sig: BlockSig::Func(env.funcs[func_index as usize]),
@@ -430,10 +399,10 @@ impl FuncTranslator {
         Ok(())
     }
 
-    /// Picks the i32 local with the most references (at least `MIN_PIN_USES`) to live in t1. The count
+    /// Picks the i32 locals with the most references (at least `MIN_PIN_USES`) to live in registers. The count
     /// skims the body bytes for `local.get/set/tee` opcodes instead of decoding it: an immediate that
     /// happens to look like one only skews the choice, never the code's meaning.
-    fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<Option<u32>, Error> {
+    fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<[Option<u32>; PINS], Error> {
         const MIN_PIN_USES: u32 = 3;
         let mut reader = body.get_binary_reader_for_operators()?;
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
@@ -459,33 +428,71 @@ impl FuncTranslator {
                 }
             }
         }
-        let mut best: Option<u32> = None;
+        // The two most referenced i32 locals; `q` needs the memlen register, free only with guard pages.
+        let mut best = [None::<u32>; PINS];
+        let uses = |x: Option<u32>| x.map_or(0, |x| self.local_uses[x as usize]);
         for (x, &n) in self.local_uses.iter().enumerate() {
-            if n >= MIN_PIN_USES && self.locals[x].ty == ValType::I32 && best.is_none_or(|b| n > self.local_uses[b as usize]) {
-                best = Some(x as u32);
+            if n < MIN_PIN_USES || self.locals[x].ty != ValType::I32 {
+                continue;
             }
+            if n > uses(best[0]) {
+                best[1] = best[0];
+                best[0] = Some(x as u32);
+            } else if n > uses(best[1]) {
+                best[1] = Some(x as u32);
+            }
+        }
+        if !self.guard_pages {
+            best[1] = None;
         }
         Ok(best)
     }
 
-    fn is_pinned(&self, o: &Operand) -> bool {
-        matches!(o.loc, Loc::Local(x) if Some(x) == self.pinned)
+    /// Which pinned local operand `o` reads, if any.
+    fn pin_of(&self, o: &Operand) -> Option<u8> {
+        match o.loc {
+            Loc::Local(x) => self.pin_index(x),
+            _ => None,
+        }
     }
 
-    /// Writes the pinned local to its slot (before calls, which do not preserve t1).
-    fn save_pin(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
-        if let Some(x) = self.pinned {
-            let s1 = self.locals[x as usize].off;
-            self.emit(buf, id::pin_to_s, Holes { s1, ..Default::default() })?;
+    fn pin_index(&self, x: u32) -> Option<u8> {
+        self.pinned.iter().position(|&p| p == Some(x)).map(|k| k as u8)
+    }
+
+    /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
+    fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        for k in 0..PINS {
+            if let Some(x) = self.pinned[k] {
+                let s1 = self.locals[x as usize].off;
+                self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() })?;
+            }
         }
         Ok(())
     }
 
-    /// Loads the pinned local from its slot (on entry and after calls).
-    fn restore_pin(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
-        if let Some(x) = self.pinned {
-            let s0 = self.locals[x as usize].off;
-            self.emit(buf, id::pin_from_s, Holes { s0, ..Default::default() })?;
+    /// Loads the pinned locals from their slots (on entry and after calls).
+    fn restore_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+        for k in 0..PINS {
+            if let Some(x) = self.pinned[k] {
+                let s0 = self.locals[x as usize].off;
+                self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Around a stencil that checks bounds explicitly (and so reads memlen), with `q` pinned in the
+    /// memlen register: `before` saves q and reloads memlen, `after` restores q.
+    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) -> Result<(), Error> {
+        if let Some(x) = self.pinned[1] {
+            let off = self.locals[x as usize].off;
+            if before {
+                self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() })?;
+                self.emit(buf, id::reload_len, Holes::default())?;
+            } else {
+                self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() })?;
+            }
         }
         Ok(())
     }
@@ -603,7 +610,7 @@ impl FuncTranslator {
     fn src(&self, o: &Operand) -> Option<u32> {
         match o.loc {
             Loc::Slot => Some(o.off),
-            Loc::Local(x) if Some(x) == self.pinned => None,
+            Loc::Local(x) if self.pin_index(x).is_some() => None,
             Loc::Local(x) => Some(self.locals[x as usize].off),
             Loc::Const(_) | Loc::Reg => None,
         }
@@ -623,13 +630,16 @@ impl FuncTranslator {
     /// How a stencil reads popped operand `o`: from t0 if `reg_ok`, as an immediate if `imm_ok`, else
     /// from a slot (writing the value there first if it has none).
     /// `index` is where the operand stood on the stack (for the rollback of its producer).
-    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pin_ok: bool) -> Result<Src, Error> {
+    /// `pins` has bit k set when the stencil has forms reading pinned local k.
+    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pins: u8) -> Result<Src, Error> {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
         }
-        // (A bit-cast may have retyped the pinned local's value: pinned forms read an i32.)
-        if pin_ok && o.ty == ValType::I32 && self.is_pinned(o) {
-            return Ok(Src::Pin);
+        // (A bit-cast may have retyped a pinned local's value: pinned forms read an i32.)
+        if let Some(k) = self.pin_of(o) {
+            if pins & (1 << k) != 0 && o.ty == ValType::I32 {
+                return Ok(Src::Pin(k));
+            }
         }
         if imm_ok {
             if let Some(imm) = Self::imm32(o) {
@@ -661,8 +671,9 @@ impl FuncTranslator {
     fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Error> {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
-            Loc::Local(x) if Some(x) == self.pinned => {
-                self.emit(buf, id::pin_to_s, Holes { s1: dst, ..Default::default() })?;
+            Loc::Local(x) if self.pin_index(x).is_some() => {
+                let k = self.pin_index(x).unwrap_or_default();
+                self.emit(buf, pin_stencil(k, &id::op::to_s), Holes { s1: dst, ..Default::default() })?;
                 Ok(())
             }
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
@@ -743,9 +754,9 @@ impl FuncTranslator {
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variants: [u16; PINS], fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
         self.flush(buf)?;
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, pin_variant, height, fuse });
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, pin_variants, height, fuse });
         Ok(())
     }
 
@@ -753,9 +764,16 @@ impl FuncTranslator {
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
     fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
-        let slot_variant = variant(v, a, b, Out::Slot, guarded);
-        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, Out::Reg, guarded) } else { NONE };
-        let pin_variant = if self.pinned.is_some() && out == ValType::I32 { variant(v, a, b, Out::Pin, guarded) } else { NONE };
+        let slot_variant = variant(v, a, b, id::OUT_SLOT, guarded);
+        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, id::OUT_REG, guarded) } else { NONE };
+        let mut pin_variants = [NONE; PINS];
+        if out == ValType::I32 {
+            for (k, pv) in pin_variants.iter_mut().enumerate() {
+                if self.pinned[k].is_some() {
+                    *pv = variant(v, a, b, id::OUT_P + k, guarded);
+                }
+            }
+        }
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
@@ -763,7 +781,7 @@ impl FuncTranslator {
                 // `i32.eqz; br_if` branches when the operand is zero.
                 Src::Slot(_) => Some((id::br_unless, id::br_if)),
                 Src::Reg => Some((id::br_unless_r, id::br_if_r)),
-                Src::Pin => Some((id::br_unless_p, id::br_if_p)),
+                Src::Pin(k) => Some((pin_stencil(k, &id::op::br_unless), pin_stencil(k, &id::op::br_if))),
                 Src::Imm(_) => None,
             },
             None => None,
@@ -775,14 +793,14 @@ impl FuncTranslator {
             // its slot.
             self.spill_class(buf, reg_class(out).expect("register result"))?;
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, pin_variant, fuse, self.stack.len())
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, pin_variants, fuse, self.stack.len())
         } else {
             let off = self.push(out);
             match dst {
                 Dst::S1 => h.s1 = off,
                 Dst::S2 => h.s2 = off,
             }
-            self.emit_producer(buf, slot_variant, h, dst, slot_variant, pin_variant, fuse, self.stack.len())
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, pin_variants, fuse, self.stack.len())
         }
     }
 
@@ -829,8 +847,8 @@ impl FuncTranslator {
             let stencil = if when_true { id::br_if_r } else { id::br_unless_r };
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
-        if self.is_pinned(cond) {
-            let stencil = if when_true { id::br_if_p } else { id::br_unless_p };
+        if let Some(k) = self.pin_of(cond) {
+            let stencil = pin_stencil(k, if when_true { &id::op::br_if } else { &id::op::br_unless });
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
         let s0 = self.src_or_slot(buf, cond)?;
@@ -916,7 +934,8 @@ impl FuncTranslator {
 
     fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
         let a = self.pop_lazy();
-        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, v.p_s != NONE)?;
+        let pins = if v.p_s != NONE { 0b11 } else { 0 };
+        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
@@ -929,10 +948,10 @@ impl FuncTranslator {
         // Register forms exist for integer inputs (`rs` implies `sr` and `ri`).
         let reg_ok = v.rs_s != NONE;
         let at = self.stack.len();
-        // Pinned forms exist for i32 inputs, with at most one operand pinned.
-        let pin_ok = v.ps_s != NONE;
-        let a = self.source(buf, &a, at, reg_ok, false, pin_ok)?;
-        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pin_ok && a != Src::Pin)?;
+        // Pinned forms exist for i32 inputs; the two operands never share a register.
+        let pins = if v.ps_s != NONE { 0b11 } else { 0 };
+        let a = self.source(buf, &a, at, reg_ok, false, pins)?;
+        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pins & !pin_bit(a))?;
         self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
     }
 
@@ -948,16 +967,16 @@ impl FuncTranslator {
         if let Some(t) = result {
             self.push(t);
         }
-        self.save_pin(buf)?;
+        self.save_pins(buf)?;
         self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() })?;
-        self.restore_pin(buf)
+        self.restore_pins(buf)
     }
 
     /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
     /// local (its producer was retargeted), so a tee must push a reference to the local.
     fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
-        if Some(x) == self.pinned {
-            return self.set_pinned(buf, x, v);
+        if let Some(k) = self.pin_index(x) {
+            return self.set_pinned(buf, x, k, v);
         }
         let local_off = self.locals[x as usize].off;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
@@ -982,25 +1001,32 @@ impl FuncTranslator {
         Ok(false)
     }
 
-    /// `set_local` for the pinned local: the value goes to t1.
-    fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+    /// `set_local` for pinned local `x` (pin `k`): the value goes to its register.
+    fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, k: u8, v: &Operand) -> Result<bool, Error> {
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
-            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variant != NONE) {
-                // As in `set_local`: the producer writes t1 itself, after old readers are copied out.
+            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variants[k as usize] != NONE) {
+                // As in `set_local`: the producer writes the register itself, after old readers are
+                // copied out.
                 self.pending = None;
                 self.flush_local(buf, x)?;
-                self.emit(buf, p.pin_variant, p.holes)?;
+                self.emit(buf, p.pin_variants[k as usize], p.holes)?;
                 return Ok(true);
             }
         }
         self.flush_local(buf, x)?;
-        match v.loc {
-            Loc::Local(y) if y == x => {}
-            Loc::Local(y) => _ = self.emit(buf, id::pin_from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() })?,
-            Loc::Slot => _ = self.emit(buf, id::pin_from_s, Holes { s0: v.off, ..Default::default() })?,
-            Loc::Reg => _ = self.emit(buf, id::pin_from_r, Holes::default())?,
-            Loc::Const(bits) => _ = self.emit(buf, id::pin_from_i, Holes { imm: bits as u32, ..Default::default() })?,
-        }
+        let (stencil, holes) = match v.loc {
+            Loc::Local(y) if y == x => return Ok(false),
+            Loc::Local(y) if self.pin_index(y).is_some() => {
+                // From the other pinned local: through the value's own slot (rare).
+                self.emit_value_to(buf, v, v.off)?;
+                (&id::op::from_s, Holes { s0: v.off, ..Default::default() })
+            }
+            Loc::Local(y) => (&id::op::from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() }),
+            Loc::Slot => (&id::op::from_s, Holes { s0: v.off, ..Default::default() }),
+            Loc::Reg => (&id::op::from_r, Holes::default()),
+            Loc::Const(bits) => (&id::op::from_i, Holes { imm: bits as u32, ..Default::default() }),
+        };
+        self.emit(buf, pin_stencil(k, stencil), holes)?;
         Ok(false)
     }
 
@@ -1051,35 +1077,37 @@ impl FuncTranslator {
         if let Some((v, out, memarg)) = load_op(op) {
             let offset = self.memarg(memarg)?;
             let addr = self.pop_lazy();
-            let a = self.source(buf, &addr, self.stack.len(), true, false, true)?;
-            return self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset));
+            let guarded = self.guarded(offset);
+            // Explicitly checked forms read memlen, which q may occupy: none reads q.
+            let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { 0b11 } else { 0b01 })?;
+            if guarded {
+                return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
+            }
+            self.memlen_needed(buf, true)?;
+            self.emit_op(buf, v, a, None, out, Dst::S1, offset, false)?;
+            return self.memlen_needed(buf, false);
         }
         if let Some((v, memarg)) = store_op(op) {
             let offset = self.memarg(memarg)?;
             let value = self.pop_lazy();
             let addr = self.pop_lazy();
             let at = self.stack.len();
-            let a = self.source(buf, &addr, at, true, false, true)?;
-            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, a != Src::Pin && v.sp != NONE)?;
-            let stencil = match (a, val, self.guarded(offset)) {
-                (Src::Reg, Src::Pin, false) => v.rp,
-                (Src::Reg, _, false) => v.rs,
-                (Src::Pin, Src::Reg, false) => v.pr,
-                (Src::Pin, _, false) => v.ps,
-                (_, Src::Reg, false) => v.sr,
-                (_, Src::Pin, false) => v.sp,
-                (_, _, false) => v.ss,
-                (Src::Reg, Src::Pin, true) => v.grp,
-                (Src::Reg, _, true) => v.grs,
-                (Src::Pin, Src::Reg, true) => v.gpr,
-                (Src::Pin, _, true) => v.gps,
-                (_, Src::Reg, true) => v.gsr,
-                (_, Src::Pin, true) => v.gsp,
-                (_, _, true) => v.gss,
-            };
+            let guarded = self.guarded(offset);
+            let pins = if guarded { 0b11 } else { 0b01 };
+            let a = self.source(buf, &addr, at, true, false, pins)?;
+            let value_pins = if v.sp != NONE { pins & !pin_bit(a) } else { 0 };
+            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, value_pins)?;
+            let stencil = v.store(guarded, a.kind(), val.kind());
+            debug_assert!(stencil != NONE, "every store has a form for its sources");
             let mut h = source_holes(a, Some(val));
             h.offset = offset;
+            if !guarded {
+                self.memlen_needed(buf, true)?;
+            }
             self.emit(buf, stencil, h)?;
+            if !guarded {
+                self.memlen_needed(buf, false)?;
+            }
             return Ok(());
         }
         match *op {
@@ -1230,7 +1258,7 @@ impl FuncTranslator {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_pin(buf)?;
+                self.save_pins(buf)?;
                 if function_index < env.num_imported_funcs {
                     self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
                 } else {
@@ -1238,7 +1266,7 @@ impl FuncTranslator {
                     let h = Holes { s0: first, imm: function_index, ..Default::default() };
                     buf.emit(id::call, &h, None, Some(function_index))?;
                 }
-                self.restore_pin(buf)?;
+                self.restore_pins(buf)?;
                 self.push_results(ty);
             }
             O::CallIndirect { type_index, table_index } => {
@@ -1247,10 +1275,10 @@ impl FuncTranslator {
                 let ty = &env.types[type_index as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_pin(buf)?;
+                self.save_pins(buf)?;
                 let h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 self.emit(buf, id::call_indirect, h)?;
-                self.restore_pin(buf)?;
+                self.restore_pins(buf)?;
                 self.push_results(ty);
             }
             O::Drop => {

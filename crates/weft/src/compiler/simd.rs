@@ -151,7 +151,10 @@ impl FuncTranslator {
             if let Some(t) = result {
                 self.push(t);
             }
+            // SIMD accesses check bounds explicitly, against memlen.
+            self.memlen_needed(buf, true)?;
             self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() })?;
+            self.memlen_needed(buf, false)?;
             return Ok(true);
         }
         Ok(false)
