@@ -183,6 +183,9 @@ pub struct FuncTranslator {
     /// The i32 locals kept in registers for the whole function (their slots are only up to date
     /// around calls): `p` in t1, `q` in the memlen register.
     pinned: [Option<u32>; PINS],
+    /// The pinned local may differ from its slot (written since the last save or load on every path
+    /// here), so a call must save it first.
+    pin_dirty: [bool; PINS],
     /// References to each local in the body (to choose the pinned one).
     local_uses: Vec<u32>,
     guard_pages: bool,
@@ -463,7 +466,8 @@ impl FuncTranslator {
     /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
     fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
         for k in 0..PINS {
-            if let Some(x) = self.pinned[k] {
+            if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
+                self.pin_dirty[k] = false;
                 let s1 = self.locals[x as usize].off;
                 self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() })?;
             }
@@ -476,6 +480,7 @@ impl FuncTranslator {
         for k in 0..PINS {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
+                self.pin_dirty[k] = false;
                 self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() })?;
             }
         }
@@ -488,6 +493,7 @@ impl FuncTranslator {
         if let Some(x) = self.pinned[1] {
             let off = self.locals[x as usize].off;
             if before {
+                self.pin_dirty[1] = false;
                 self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() })?;
                 self.emit(buf, id::reload_len, Holes::default())?;
             } else {
@@ -812,6 +818,8 @@ impl FuncTranslator {
 
     fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Error> {
         self.flush(buf)?;
+        // Other paths join here: they may have written the pinned locals.
+        self.pin_dirty = [true; PINS];
         buf.bind_here(label);
         Ok(())
     }
@@ -1003,6 +1011,7 @@ impl FuncTranslator {
 
     /// `set_local` for pinned local `x` (pin `k`): the value goes to its register.
     fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, k: u8, v: &Operand) -> Result<bool, Error> {
+        self.pin_dirty[k as usize] = true;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variants[k as usize] != NONE) {
                 // As in `set_local`: the producer writes the register itself, after old readers are
@@ -1122,6 +1131,7 @@ impl FuncTranslator {
                 self.materialize_all(buf)?;
                 let height = self.stack.len() - sig.params(env).len();
                 let label = if matches!(op, O::Loop { .. }) {
+                    self.pin_dirty = [true; PINS];
                     Label::at(self.pos(buf)?)
                 } else {
                     Label::new()
