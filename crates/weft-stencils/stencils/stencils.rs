@@ -557,14 +557,20 @@ stencil!(table_size(fp, ctx, mem, len) {
 stencil!(jump(fp, ctx, mem, len) { jump!() });
 stencil!(br_if(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) != 0 { jump!() } next!() });
 stencil!(br_unless(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) == 0 { jump!() } next!() });
-/// `br_table`: jump table `IMM` of the module has `N` targets plus the default.
-stencil!(br_table(fp, ctx, mem, len) {
-    let i = rd::<u32>(fp, h!(S0)) as usize;
-    let n = h!(N);
-    let table = *(*ctx).jump_tables.add(h!(IMM));
-    let target: Next = core::mem::transmute(*table.add(if i < n { i } else { n }));
-    jump!(target)
-});
+/// `br_table`: jump table `IMM` of the module has `N` targets plus the default; the index is in slot
+/// `S0` (`br_table`), t0 (`_r`) or a pinned local (`_p`, `_q`).
+macro_rules! define_br_table {
+    ($($ns:literal $k:ident;)*) => { $(
+        stencil!(@anon $ns, (fp, ctx, mem, len, t0, f0) {
+            let i = operand!(a $k u32, fp, t0, f0) as usize;
+            let n = h!(N);
+            let table = *(*ctx).jump_tables.add(h!(IMM));
+            let target: Next = core::mem::transmute(*table.add(if i < n { i } else { n }));
+            jump!(target)
+        });
+    )* };
+}
+define_br_table!("br_table" s; "br_table_r" r; "br_table_p" p; "br_table_q" q;);
 stencil!(trap(fp, ctx, mem, len) { return h!(IMM) as u64 });
 
 /// First stencil of every function, entered by a real `call`: checks that the frame (`S0` bytes) fits

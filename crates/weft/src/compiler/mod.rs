@@ -1234,11 +1234,17 @@ impl FuncTranslator {
             }
             O::BrTable { ref targets } => {
                 let index = self.pop_lazy();
-                let s0 = self.src_or_slot(buf, &index)?;
+                let (stencil, s0) = match self.source(buf, &index, self.stack.len(), true, false, 0b11)? {
+                    Src::Reg => (id::br_table_r, 0),
+                    Src::Pin(0) => (id::br_table_p, 0),
+                    Src::Pin(_) => (id::br_table_q, 0),
+                    Src::Slot(s0) => (id::br_table, s0),
+                    Src::Imm(_) => unreachable!("no immediate form was offered"),
+                };
                 // Numbered within the function; `assemble` makes the number module-wide.
                 let table = buf.jump_tables.len() as u32;
-                let at = self.emit(buf, id::br_table, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
-                for offset in CodeBuffer::hole_offsets(id::br_table, HoleKind::Imm) {
+                let at = self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
+                for offset in CodeBuffer::hole_offsets(stencil, HoleKind::Imm) {
                     buf.table_sites.push(at + offset);
                 }
                 self.pads.clear();
