@@ -161,6 +161,16 @@ macro_rules! operand {
     (b q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
 }
 
+/// A memory address operand (a u32) as a usize. Registers are used whole: an i32 in t0 or a pinned
+/// local is always zero-extended to 64 bits (every writer truncates; the compiler zero-extends t0 when
+/// an i64 there is wrapped to i32). Guard pages depend on it: the upper half must be zero.
+macro_rules! address {
+    (s, $fp:ident, $t0:ident) => { rd::<u32>($fp, h!(S0)) as usize };
+    (r, $fp:ident, $t0:ident) => { $t0 as usize };
+    (p, $fp:ident, $t0:ident) => { pin!(p) as usize };
+    (q, $fp:ident, $t0:ident) => { pin!(q) as usize };
+}
+
 /// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
 /// and `IMM_HI` (high): 64-bit integers are `IMM` sign-extended (the compiler only uses it when the
 /// constant fits), f64 uses both halves.
@@ -288,7 +298,7 @@ for_each_fusable_compare!(define_cmp_branches);
 macro_rules! load_variant {
     ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
+            let ea = address!($a, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
             let v = (mem.add(ea as usize) as *const $m).read_unaligned() as $r;
             binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
@@ -301,7 +311,7 @@ macro_rules! load_variant {
 macro_rules! guarded_load_variant {
     ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
+            let ea = address!($a, fp, t0) + h!(OFFSET);
             let v = (mem.add(ea) as *const $m).read_unaligned() as $r;
             binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
         });
@@ -327,7 +337,7 @@ for_each_load_op!(define_load);
 macro_rules! store_variant {
     ($ns:expr, $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = operand!(a $a u32, fp, t0, f0) as u64 + h!(OFFSET) as u32 as u64;
+            let ea = address!($a, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
             if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
             (mem.add(ea as usize) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0, f0) as $m);
             next!()
@@ -337,7 +347,7 @@ macro_rules! store_variant {
 macro_rules! guarded_store_variant {
     ($ns:expr, $a:ident $v:ident $name:ident $vt:ident $m:ident) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = operand!(a $a u32, fp, t0, f0) as usize + h!(OFFSET);
+            let ea = address!($a, fp, t0) + h!(OFFSET);
             (mem.add(ea) as *mut $m).write_unaligned(operand!(b $v $vt, fp, t0, f0) as $m);
             next!()
         });
@@ -360,6 +370,8 @@ macro_rules! define_store {
 }
 for_each_store_op!(define_store);
 
+/// Zero-extends the i32 in t0 (after an i64 there was wrapped to i32 in place; see `address!`).
+stencil!(zext_r(fp, ctx, mem, len, t0, f0) { next_state!((t0 as u32 as u64, f0)) });
 /// Writes the cached register t0 (all 64 bits) to the slot `S1`.
 stencil!(spill(fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), t0); next!() });
 /// Writes the cached f64 register f0 to the slot `S1`.

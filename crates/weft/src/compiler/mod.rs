@@ -1449,6 +1449,9 @@ impl FuncTranslator {
         let o = self.stack[i];
         if o.loc == Loc::Reg && reg_class(o.ty) != reg_class(ty) {
             self.materialize_entry(buf, i)?;
+        } else if o.loc == Loc::Reg && o.ty == ValType::I64 && ty == ValType::I32 {
+            // Stencils use an i32 in t0 as a 64-bit address: its upper half must be zero.
+            self.emit(buf, id::zext_r, Holes::default())?;
         }
         self.stack[i].ty = ty;
         Ok(())

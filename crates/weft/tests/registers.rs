@@ -1,0 +1,105 @@
+//! Values the compiler keeps in registers (the cached t0, the pinned locals p and q) keep their meaning
+//! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
+//! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. Each
+//! case runs with guard pages and with explicit bounds checks.
+
+use weft::*;
+
+fn engines() -> [Engine; 2] {
+    [
+        Engine::new(Config { guard_pages: true, ..Default::default() }).unwrap(),
+        Engine::new(Config { guard_pages: false, ..Default::default() }).unwrap(),
+    ]
+}
+
+/// Instantiates `wat` (no imports) and calls `name` with `args`.
+fn call(engine: &Engine, wat: &str, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+    let module = Module::new(engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    instance.get_func(name).unwrap().call(&mut store, args)
+}
+
+// Two heavily used i32 locals (pinned as p and q) live across calls to a function that pins its own.
+const ACROSS_CALLS: &str = r#"(module
+  (func $clobber (param i32) (result i32) (local i32 i32)
+    (local.set 1 (i32.mul (local.get 0) (i32.const 7)))
+    (local.set 2 (i32.add (local.get 1) (local.get 1)))
+    (local.set 1 (i32.xor (local.get 2) (local.get 1)))
+    (local.set 2 (i32.sub (local.get 1) (local.get 2)))
+    (i32.add (local.get 1) (local.get 2)))
+  (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $clobber (local.get $i))))
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"#;
+
+#[test]
+fn pinned_locals_survive_calls() {
+    // The same sum computed on the host.
+    let clobber = |x: i32| {
+        let a = x.wrapping_mul(7);
+        let b = a.wrapping_add(a);
+        let a = b ^ a;
+        let b = a.wrapping_sub(b);
+        a.wrapping_add(b)
+    };
+    let expected = (0..100).fold(0i32, |acc, i| acc.wrapping_add(clobber(i)).wrapping_add(i));
+    for engine in engines() {
+        assert_eq!(call(&engine, ACROSS_CALLS, "sum", &[Val::I32(100)]).unwrap(), vec![Val::I32(expected)]);
+    }
+}
+
+// Pinned locals used as addresses next to accesses that check bounds explicitly even with guard pages:
+// an offset of 2^31 or more, SIMD loads, memory.size and memory.grow.
+const EXPLICIT_ACCESSES: &str = r#"(module
+  (memory 1)
+  (data (i32.const 16) "\2a\00\00\00\07\00\00\00")
+  (func (export "f") (param $a i32) (param $b i32) (result i32) (local $x i32)
+    (local.set $x (i32.load (local.get $a)))
+    (local.set $x (i32.add (local.get $x) (i32.load (local.get $b))))
+    (local.set $x (i32.add (local.get $x) (i32x4.extract_lane 1 (v128.load (local.get $a)))))
+    (local.set $x (i32.add (local.get $x) (memory.size)))
+    (local.set $x (i32.add (local.get $x) (i32.load (local.get $a))))
+    (local.set $x (i32.add (local.get $x) (i32.load (local.get $b))))
+    (i32.add (local.get $x) (i32.add (local.get $a) (local.get $b))))
+  (func (export "far") (param $a i32) (result i32) (local $b i32)
+    (local.set $b (i32.add (local.get $a) (i32.const 4)))
+    (local.set $b (i32.add (local.get $b) (i32.load (local.get $b))))
+    (local.set $a (i32.add (local.get $a) (local.get $b)))
+    (i32.load offset=0x80000000 (local.get $a))))"#;
+
+#[test]
+fn pinned_locals_and_explicit_bounds_checks_share_the_memlen_register() {
+    for engine in engines() {
+        // 42 + 7 + 7 (lane 1 at 16) + 1 page + 42 + 7 + (16 + 20)
+        let r = call(&engine, EXPLICIT_ACCESSES, "f", &[Val::I32(16), Val::I32(20)]).unwrap();
+        assert_eq!(r, vec![Val::I32(42 + 7 + 7 + 1 + 42 + 7 + 36)]);
+        // The far access is out of bounds whatever the pinned registers hold.
+        let err = call(&engine, EXPLICIT_ACCESSES, "far", &[Val::I32(16)]).unwrap_err();
+        assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
+    }
+}
+
+// An i64 with a non-zero upper half, wrapped to i32 while cached in t0, then used as an address: stencils
+// use registers as 64-bit addresses, so the compiler must zero-extend it.
+const WRAPPED_ADDRESS: &str = r#"(module
+  (memory 1)
+  (data (i32.const 16) "\2a\00\00\00")
+  (func (export "f") (param i64) (result i32)
+    (i32.load (i32.wrap_i64 (i64.or (local.get 0) (i64.const 0x7fff00000000)))))
+  (func (export "g") (param i64) (result i32) (local i32)
+    (local.set 1 (i32.wrap_i64 (i64.or (local.get 0) (i64.const 0x7fff00000000))))
+    (i32.add (i32.load (local.get 1)) (i32.add (i32.load (local.get 1)) (i32.load (local.get 1))))))"#;
+
+#[test]
+fn a_wrapped_i64_in_a_register_is_a_32_bit_address() {
+    for engine in engines() {
+        assert_eq!(call(&engine, WRAPPED_ADDRESS, "f", &[Val::I64(16)]).unwrap(), vec![Val::I32(42)]);
+        assert_eq!(call(&engine, WRAPPED_ADDRESS, "g", &[Val::I64(16)]).unwrap(), vec![Val::I32(126)]);
+        let err = call(&engine, WRAPPED_ADDRESS, "f", &[Val::I64(65536)]).unwrap_err();
+        assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
+    }
+}
