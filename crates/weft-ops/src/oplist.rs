@@ -206,6 +206,12 @@ macro_rules! for_each_fusable_compare {
         I64LeU i64_le_u i64;
         I64GeS i64_ge_s i64;
         I64GeU i64_ge_u i64;
+        F64Eq f64_eq f64;
+        F64Ne f64_ne f64;
+        F64Lt f64_lt f64;
+        F64Gt f64_gt f64;
+        F64Le f64_le f64;
+        F64Ge f64_ge f64;
     } };
 }
 

@@ -83,43 +83,42 @@ pub fn write(set: &StencilSet) -> String {
 
 // The variant tables: the same variants as the named fields, indexed by operand kinds so that the
 // compiler picks one with arithmetic instead of a match. `SRC` letters index sources, `OUT` letters results.
-const SRC: &str = "sirpq";
-const OUT: &str = "srpq";
-const NO_SRC: usize = 5;
+const SRC: &str = "sirpqxy";
+const OUT: &str = "srpqxy";
+const NO_SRC: usize = 7;
 const NONE: u16 = u16::MAX;
 
-const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 288],\n        /// Stores by `store_index`.\n        pub stores: [u16; 50],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 50],\n";
+const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 768],\n        /// Stores by `store_index`.\n        pub stores: [u16; 98],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 98],\n";
 
 const TABLE_ACCESS: &str = r#"
-    /// Operand kinds of the variant tables: slot, immediate, t0/f0, pinned local p, pinned local q.
+    /// Operand kinds of the variant tables: slot, immediate, t0/f0, then the pinned locals p, q (i32),
+    /// x, y (f64).
     pub const SRC_SLOT: usize = 0;
     pub const SRC_IMM: usize = 1;
     pub const SRC_REG: usize = 2;
     pub const SRC_P: usize = 3;
-    pub const SRC_Q: usize = 4;
     /// No second operand (unops, loads).
-    pub const SRC_NONE: usize = 5;
-    /// Result kinds: slot, t0/f0, pinned local p, pinned local q.
+    pub const SRC_NONE: usize = 7;
+    /// Result kinds: slot, t0/f0, then the pinned locals p, q, x, y.
     pub const OUT_SLOT: usize = 0;
     pub const OUT_REG: usize = 1;
     pub const OUT_P: usize = 2;
-    pub const OUT_Q: usize = 3;
 
     impl Variants {
         /// The variant `[g]<a>[<b>]_<out>` (`NONE` if absent).
         #[inline]
         pub fn op(&self, guarded: bool, a: usize, b: usize, out: usize) -> u16 {
-            self.ops[((guarded as usize * 6 + a) * 6 + b) * 4 + out]
+            self.ops[((guarded as usize * 8 + a) * 8 + b) * 6 + out]
         }
         /// The store `[g]<address><value>`.
         #[inline]
         pub fn store(&self, guarded: bool, address: usize, value: usize) -> u16 {
-            self.stores[(guarded as usize * 5 + address) * 5 + value]
+            self.stores[(guarded as usize * 7 + address) * 7 + value]
         }
         /// The compare-and-branch `brif_<a><b>` (or `brunless_<a><b>`).
         #[inline]
         pub fn branch(&self, when_true: bool, a: usize, b: usize) -> u16 {
-            self.branches[(!when_true as usize * 5 + a) * 5 + b]
+            self.branches[(!when_true as usize * 7 + a) * 7 + b]
         }
     }
 "#;
@@ -132,7 +131,7 @@ struct Tables {
 
 impl Default for Tables {
     fn default() -> Self {
-        Tables { ops: vec![NONE; 288], stores: vec![NONE; 50], branches: vec![NONE; 50] }
+        Tables { ops: vec![NONE; 768], stores: vec![NONE; 98], branches: vec![NONE; 98] }
     }
 }
 
@@ -146,7 +145,7 @@ impl Tables {
             let c: Vec<char> = ab.chars().collect();
             if let [a, b] = c[..] {
                 if let (Some(a), Some(b)) = (src(a), src(b)) {
-                    self.branches[((kind == "brunless") as usize * 5 + a) * 5 + b] = id;
+                    self.branches[((kind == "brunless") as usize * 7 + a) * 7 + b] = id;
                 }
             }
             return;
@@ -165,14 +164,14 @@ impl Tables {
                     _ => None,
                 };
                 if let Some((a, b, d)) = key {
-                    self.ops[((g * 6 + a) * 6 + b) * 4 + d] = id;
+                    self.ops[((g * 8 + a) * 8 + b) * 6 + d] = id;
                 }
             }
             None => {
                 let c: Vec<char> = rest.chars().collect();
                 if let [a, v] = c[..] {
                     if let (Some(a), Some(v)) = (src(a), src(v)) {
-                        self.stores[(g * 5 + a) * 5 + v] = id;
+                        self.stores[(g * 7 + a) * 7 + v] = id;
                     }
                 }
             }

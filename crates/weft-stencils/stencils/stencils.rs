@@ -3,8 +3,9 @@
 //!
 //! Conventions (see ARCHITECTURE.md, "Stencil ABI"):
 //! - state arrives in registers: `fp` (frame base, rdi), `ctx` (VmCtx, rsi), `mem`/`memlen` (memory 0,
-//!   rdx/rcx), `t0` (r8: a cached integer operand), `t1` (r9: the pinned local, an i32 local kept in a register for the whole function) and `f0` (xmm0: a cached f64
-//!   operand);
+//!   rdx/rcx), `t0` (r8: a cached integer operand), `f0` (xmm0: a cached f64 operand), and the pinned
+//!   locals (kept in registers for a whole function): `p` in `t1` (r9), `q` in memlen (guard pages
+//!   only), `x`/`y` in `f1`/`f2` (xmm1/xmm2);
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
 //! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
@@ -28,7 +29,7 @@ mod oplist;
 use simd::V128;
 use vm::{VmCtx, VmFuncRef, VmMemory};
 
-type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64) -> u64;
+type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64) -> u64;
 
 unsafe extern "C" {
     static S0: u8;
@@ -38,9 +39,9 @@ unsafe extern "C" {
     static IMM_HI: u8;
     static N: u8;
     static OFFSET: u8;
-    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64) -> u64;
-    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64) -> u64;
-    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64) -> u64;
+    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
+    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64, g: f64, h: f64) -> u64;
 }
 
 /// The value of a hole. Declared `u8` so LLVM assumes no alignment; it does assume non-null, so no
@@ -70,42 +71,46 @@ macro_rules! stencil {
     (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident, $f0:ident) $body:block) => {
         #[unsafe(export_name = $export)]
         pub unsafe extern "C" fn $name(
-            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64, $f0: f64,
+            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64, $f0: f64, f1: f64, f2: f64,
         ) -> u64 {
             #[allow(unused_macros)]
             macro_rules! next {
-                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0) };
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1, $f0) };
+                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1, $f0, f1, f2) };
             }
             /// Continue with the cached registers set to `$state` (t0, f0).
             #[allow(unused_macros)]
             macro_rules! next_state {
-                ($state:expr) => {{ let (t, f) = $state; return CONTINUE($fp, $ctx, $mem, $len, t, t1, f) }};
+                ($state:expr) => {{ let (t, f) = $state; return CONTINUE($fp, $ctx, $mem, $len, t, t1, f, f1, f2) }};
             }
-            /// Continue after a call: the compiler keeps no value cached in registers across calls, so
-            /// they need not survive it (saves LLVM callee-saved registers).
+            /// Continue after a call: the compiler keeps no value cached in registers across calls (and
+            /// reloads pinned locals), so they need not survive it (saves LLVM callee-saved registers).
             #[allow(unused_macros)]
             macro_rules! next_clear {
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0, 0.0, 0.0) };
             }
-            /// The pinned locals: i32 locals the compiler keeps in registers for the whole function, `p`
-            /// in t1 and (with guard pages, where no stencil it is used with needs the memory length) `q`
-            /// in the memlen register.
+            /// The pinned locals, kept in registers for the whole function: i32 locals `p` in t1 and (with
+            /// guard pages, where no stencil it is used with needs the memory length) `q` in the memlen
+            /// register; f64 locals `x` and `y` in f1 and f2.
             #[allow(unused_macros)]
             macro_rules! pin {
                 (p) => { t1 };
                 (q) => { $len };
+                (x) => { f1 };
+                (y) => { f2 };
             }
-            /// Continue with a new value of pinned local `p` or `q`.
+            /// Continue with a new value of a pinned local.
             #[allow(unused_macros)]
             macro_rules! next_pin {
-                (p, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0) }};
-                (q, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, v, $t0, t1, $f0) }};
+                (p, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0, f1, f2) }};
+                (q, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, v, $t0, t1, $f0, f1, f2) }};
+                (x, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, v, f2) }};
+                (y, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, v) }};
             }
             #[allow(unused_macros)]
             macro_rules! jump {
-                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0) };
-                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1, $f0) };
+                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
+                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
             }
             #[allow(unused_unsafe, unused_variables)]
             unsafe { $body }
@@ -154,11 +159,15 @@ macro_rules! operand {
     (a r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
     (a p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(p), $f0) };
     (a q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
+    (a x $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(x)) };
+    (a y $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(y)) };
     (b s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S1)) };
     (b i $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32) };
     (b r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
     (b p $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(p), $f0) };
     (b q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
+    (b x $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(x)) };
+    (b y $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(y)) };
 }
 
 /// A memory address operand (a u32) as a usize. Registers are used whole: an i32 in t0 or a pinned
@@ -195,6 +204,8 @@ macro_rules! binop_variant {
     (@deliver r $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_state!(<$out as Reg>::to_state($v, $t0, $f0)) };
     (@deliver p $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(p, <$out as Reg>::to_state($v, $t0, $f0).0) };
     (@deliver q $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(q, <$out as Reg>::to_state($v, $t0, $f0).0) };
+    (@deliver x $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(x, <$out as Reg>::to_state($v, $t0, $f0).1) };
+    (@deliver y $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(y, <$out as Reg>::to_state($v, $t0, $f0).1) };
 }
 
 /// `if_i32!(T, tokens...)`: the tokens when `T` is a 32-bit integer, the type of the pinned locals.
@@ -204,33 +215,40 @@ macro_rules! if_i32 {
     ($other:ident, $($t:tt)*) => {};
 }
 
+/// `if_f64!(T, tokens...)`: the tokens when `T` is f64, the type of the pinned locals `x` and `y`.
+macro_rules! if_f64 {
+    (f64, $($t:tt)*) => { $($t)* };
+    ($other:ident, $($t:tt)*) => {};
+}
+
 /// `src_ok!(KIND T, tokens...)`: the tokens when an operand of type `T` may come from source `KIND`
-/// (`s` slot, `i` immediate, `r` t0/f0, `p`/`q` a pinned local). Also used for results (no `i`).
+/// (`s` slot, `i` immediate, `r` t0/f0, `p`/`q`/`x`/`y` a pinned local). Also used for results (no `i`).
 macro_rules! src_ok {
     (s $t:ident, $($x:tt)*) => { $($x)* };
     (i $t:ident, $($x:tt)*) => { $($x)* };
     (r $t:ident, $($x:tt)*) => { weft_if_reg!($t, $($x)*); };
     (p $t:ident, $($x:tt)*) => { if_i32!($t, $($x)*); };
     (q $t:ident, $($x:tt)*) => { if_i32!($t, $($x)*); };
+    (x $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
+    (y $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
 }
 
-/// `distinct!(A B, tokens...)`: two operands never come from the same register.
+/// `distinct!(A B, tokens...)`: two operands never both come from t0/f0 (it holds one stack entry); a
+/// pinned local may be both (`x * x`).
 macro_rules! distinct {
     (r r, $($x:tt)*) => {};
-    (p p, $($x:tt)*) => {};
-    (q q, $($x:tt)*) => {};
     ($a:ident $b:ident, $($x:tt)*) => { $($x)* };
 }
 
-/// Every binop variant `<a><b>_<d>`: a in {s r p q}, b in {s i r p q}, d in {s r p q}, where the types
-/// allow it.
+/// Every binop variant `<a><b>_<d>`: a in {s r p q x y}, b in {s i r p q x y}, d in {s r p q x y},
+/// where the types allow it.
 macro_rules! binop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => { binop_variants!(@a $kind $name $in $out; s r p q); };
+    ($kind:ident $name:ident $in:ident $out:ident) => { binop_variants!(@a $kind $name $in $out; s r p q x y); };
     (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, binop_variants!(@b $kind $name $in $out $a; s i r p q););
+        src_ok!($a $in, binop_variants!(@b $kind $name $in $out $a; s i r p q x y););
     )* };
     (@b $kind:ident $name:ident $in:ident $out:ident $a:ident; $($b:ident)*) => { $(
-        distinct!($a $b, src_ok!($b $in, binop_variants!(@d $kind $name $in $out $a $b; s r p q);););
+        distinct!($a $b, src_ok!($b $in, binop_variants!(@d $kind $name $in $out $a $b; s r p q x y);););
     )* };
     (@d $kind:ident $name:ident $in:ident $out:ident $a:ident $b:ident; $($d:ident)*) => { $(
         src_ok!($d $out, binop_variant!($kind concat!(stringify!($a), stringify!($b), "_", stringify!($d)), $a $b $d $name $in $out););
@@ -246,11 +264,11 @@ macro_rules! unop_variant {
     };
 }
 
-/// Every unop variant `<a>_<d>`, a and d in {s r p q}, where the types allow it.
+/// Every unop variant `<a>_<d>`, a and d in {s r p q x y}, where the types allow it.
 macro_rules! unop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => { unop_variants!(@a $kind $name $in $out; s r p q); };
+    ($kind:ident $name:ident $in:ident $out:ident) => { unop_variants!(@a $kind $name $in $out; s r p q x y); };
     (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, unop_variants!(@d $kind $name $in $out $a; s r p q););
+        src_ok!($a $in, unop_variants!(@d $kind $name $in $out $a; s r p q x y););
     )* };
     (@d $kind:ident $name:ident $in:ident $out:ident $a:ident; $($d:ident)*) => { $(
         src_ok!($d $out, unop_variant!($kind concat!(stringify!($a), "_", stringify!($d)), $a $d $name $in $out););
@@ -277,9 +295,9 @@ macro_rules! cmp_branch_variant {
     };
 }
 macro_rules! define_cmp_branches {
-    ($($variant:ident $name:ident $in:ident;)*) => { $( define_cmp_branches!(@a $name $in; s r p q); )* };
+    ($($variant:ident $name:ident $in:ident;)*) => { $( define_cmp_branches!(@a $name $in; s r p q x y); )* };
     (@a $name:ident $in:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, define_cmp_branches!(@b $name $in $a; s i r p q););
+        src_ok!($a $in, define_cmp_branches!(@b $name $in $a; s i r p q x y););
     )* };
     (@b $name:ident $in:ident $a:ident; $($b:ident)*) => { $(
         distinct!($a $b, src_ok!($b $in,
@@ -317,18 +335,18 @@ macro_rules! guarded_load_variant {
         });
     };
 }
-/// Loads `<a>_<d>` (explicit checks: a, d in {s r p}; they read memlen, so never `q`) and `g<a>_<d>`
-/// (guarded: a, d in {s r p q}).
+/// Loads `<a>_<d>` (explicit checks: a in {s r p}, d in {s r p x y}; they read memlen, so never `q`)
+/// and `g<a>_<d>` (guarded: a in {s r p q}, d in {s r p q x y}).
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         define_load!(@a $name $m $r $bytes; s r p);
         define_load!(@ga $name $m $r; s r p q);
     )* };
-    (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p); )* };
+    (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p x y); )* };
     (@d $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
         src_ok!($d $r, load_variant!(concat!(stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
     )* };
-    (@ga $name:ident $m:ident $r:ident; $($a:ident)*) => { $( define_load!(@gd $name $m $r $a; s r p q); )* };
+    (@ga $name:ident $m:ident $r:ident; $($a:ident)*) => { $( define_load!(@gd $name $m $r $a; s r p q x y); )* };
     (@gd $name:ident $m:ident $r:ident $a:ident; $($d:ident)*) => { $(
         src_ok!($d $r, guarded_load_variant!(concat!("g", stringify!($a), "_", stringify!($d)), $a $d $name $m $r););
     )* };
@@ -353,17 +371,18 @@ macro_rules! guarded_store_variant {
         });
     };
 }
-/// Stores `<a><v>` (explicit checks: address and value in {s r p}) and `g<a><v>` (guarded: {s r p q}).
+/// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s r p x y}) and `g<a><v>` (guarded:
+/// address in {s r p q}, value in {s r p q x y}).
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         define_store!(@a $name $vt $m $bytes; s r p);
         define_store!(@ga $name $vt $m; s r p q);
     )* };
-    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s r p); )* };
+    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s r p x y); )* };
     (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(
         distinct!($a $v, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
     )* };
-    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s r p q); )* };
+    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s r p q x y); )* };
     (@gv $name:ident $vt:ident $m:ident $a:ident; $($v:ident)*) => { $(
         distinct!($a $v, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
     )* };
@@ -389,6 +408,18 @@ macro_rules! define_pin {
     )* };
 }
 define_pin!(p q);
+/// The same for the f64 pinned locals `x` (f1) and `y` (f2); `IMM`/`IMM_HI` are the constant's halves.
+macro_rules! define_fpin {
+    ($($k:ident)*) => { $(
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_s"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, rd::<f64>(fp, h!(S0))) });
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_r"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, f0) });
+        stencil!(@anon concat!("pin_", stringify!($k), "__from_i"), (fp, ctx, mem, len, t0, f0) {
+            next_pin!($k, <f64 as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32))
+        });
+        stencil!(@anon concat!("pin_", stringify!($k), "__to_s"), (fp, ctx, mem, len, t0, f0) { wr::<f64>(fp, h!(S1), pin!($k)); next!() });
+    )* };
+}
+define_fpin!(x y);
 /// Reloads memlen (over pinned local `q`) before a stencil that checks bounds explicitly.
 stencil!(reload_len(fp, ctx, mem, len) { let (m, l) = memory(ctx); next!(m, l) });
 stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
@@ -609,7 +640,7 @@ unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
 stencil!(call(fp, ctx, mem, len) {
     // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
     // arguments are ignored (len is passed because rcx already holds it).
-    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0, 0.0);
+    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
     if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -618,7 +649,7 @@ stencil!(call(fp, ctx, mem, len) {
 stencil!(call_import(fp, ctx, mem, len) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
@@ -632,7 +663,7 @@ stencil!(call_indirect(fp, ctx, mem, len) {
     if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
     if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)

@@ -103,3 +103,37 @@ fn a_wrapped_i64_in_a_register_is_a_32_bit_address() {
         assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
     }
 }
+
+// Two f64 locals (pinned as x and y) squared in place (`x * x`: both operands the same register) and
+// kept across calls to a function that pins its own.
+const F64_ACROSS_CALLS: &str = r#"(module
+  (func $halve (param f64) (result f64) (local f64 f64)
+    (local.set 1 (f64.mul (local.get 0) (f64.const 0.25)))
+    (local.set 2 (f64.add (local.get 1) (local.get 1)))
+    (local.set 1 (f64.sub (local.get 2) (local.get 1)))
+    (f64.add (local.get 1) (local.get 1)))
+  (func (export "run") (param $n i32) (result f64) (local $a f64) (local $b f64)
+    (local.set $a (f64.const 1.5))
+    (loop $l
+      (local.set $b (f64.add (local.get $b) (f64.mul (local.get $a) (local.get $a))))
+      (local.set $a (f64.add (call $halve (local.get $a)) (f64.const 1)))
+      (local.set $b (f64.sub (local.get $b) (local.get $a)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f64.add (local.get $a) (local.get $b))))"#;
+
+#[test]
+fn pinned_f64_locals_survive_calls() {
+    let (mut a, mut b) = (1.5f64, 0.0f64);
+    for _ in 0..50 {
+        b += a * a;
+        let h = a * 0.25;
+        let h2 = h + h;
+        let h = h2 - h;
+        a = (h + h) + 1.0;
+        b -= a;
+    }
+    for engine in engines() {
+        let r = call(&engine, F64_ACROSS_CALLS, "run", &[Val::I32(50)]).unwrap();
+        assert_eq!(r, vec![Val::F64((a + b).to_bits())]);
+    }
+}

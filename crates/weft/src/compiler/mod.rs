@@ -8,8 +8,8 @@
 //! Two peepholes roll back the stencil just emitted: `local.set` retargets a producer's result straight
 //! into the local, and a compare followed by `br_if`/`if` becomes one compare-and-branch stencil.
 //! Branches move their values to the target's slots and jump; forward jumps wait on a `Label` chain.
-//! One i32 local per function, the most referenced, is *pinned* in register t1 instead of its slot
-//! (which is written only around calls, since callees do not preserve t1).
+//! The most referenced locals (two i32, two f64) are *pinned* in registers instead of their slots
+//! (which are written only around calls, since callees do not preserve those registers).
 //!
 //! *Architecture invariant*: work per operator is O(1) amortized (plus O(arity) for moves, bounded by
 //! one block-move stencil), with no per-operator heap allocation, so compile time is linear.
@@ -120,7 +120,8 @@ enum Src {
     /// Constant bits: `IMM` holds the low half, `IMM_HI` the high half.
     Imm(u64),
     Reg,
-    /// Pinned local 0 (`p`, in t1) or 1 (`q`, in the memlen register).
+    /// Pinned local k: 0 `p` (i32, in t1), 1 `q` (i32, in the memlen register), 2 `x` and 3 `y`
+    /// (f64, in f1 and f2).
     Pin(u8),
 }
 
@@ -136,8 +137,17 @@ impl Src {
     }
 }
 
-/// How many locals can be pinned (`p` in t1, `q` in the memlen register, with guard pages only).
-const PINS: usize = 2;
+/// How many locals can be pinned: `p` (t1) and `q` (the memlen register, with guard pages only) for
+/// i32 locals, `x` and `y` (f1, f2) for f64 locals.
+const PINS: usize = 4;
+/// `pins` masks (bit k: pinned local k) of the i32 and the f64 pins.
+const INT_PINS: u8 = 0b0011;
+const F64_PINS: u8 = 0b1100;
+
+/// The type a pinned local of pin `k` has.
+fn pin_type(k: u8) -> ValType {
+    if k < 2 { ValType::I32 } else { ValType::F64 }
+}
 
 /// The stencil that produced the operand on top of the stack, held back until anything else is
 /// emitted (or a label bound) so that a peephole can still choose a better form for it: write a local
@@ -248,17 +258,9 @@ fn fused_branches(v: &Variants, a: Src, b: Src) -> Option<(u16, u16)> {
     (pair.0 != NONE).then_some(pair)
 }
 
-/// The bit of a pinned source in a `pins` mask (0 for other sources).
-fn pin_bit(s: Src) -> u8 {
-    match s {
-        Src::Pin(k) => 1 << k,
-        _ => 0,
-    }
-}
-
 /// The stencil of pinned-local helper `op` (`id::op::from_s`, `to_s`, `br_if`…) for pin `k`.
 fn pin_stencil(k: u8, op: &Variants) -> u16 {
-    if k == 0 { op.pin_p } else { op.pin_q }
+    [op.pin_p, op.pin_q, op.pin_x, op.pin_y][k as usize]
 }
 
 /// Holes for sources `a` (and `b`).
@@ -431,18 +433,24 @@ impl FuncTranslator {
                 }
             }
         }
-        // The two most referenced i32 locals; `q` needs the memlen register, free only with guard pages.
+        // The two most referenced locals of each pinned type; `q` needs the memlen register, free
+        // only with guard pages.
         let mut best = [None::<u32>; PINS];
         let uses = |x: Option<u32>| x.map_or(0, |x| self.local_uses[x as usize]);
         for (x, &n) in self.local_uses.iter().enumerate() {
-            if n < MIN_PIN_USES || self.locals[x].ty != ValType::I32 {
+            let first = match self.locals[x].ty {
+                ValType::I32 => 0,
+                ValType::F64 => 2,
+                _ => continue,
+            };
+            if n < MIN_PIN_USES {
                 continue;
             }
-            if n > uses(best[0]) {
-                best[1] = best[0];
-                best[0] = Some(x as u32);
-            } else if n > uses(best[1]) {
-                best[1] = Some(x as u32);
+            if n > uses(best[first]) {
+                best[first + 1] = best[first];
+                best[first] = Some(x as u32);
+            } else if n > uses(best[first + 1]) {
+                best[first + 1] = Some(x as u32);
             }
         }
         if !self.guard_pages {
@@ -641,9 +649,9 @@ impl FuncTranslator {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
         }
-        // (A bit-cast may have retyped a pinned local's value: pinned forms read an i32.)
+        // (A bit-cast may have retyped a pinned local's value: pinned forms read the pin's type.)
         if let Some(k) = self.pin_of(o) {
-            if pins & (1 << k) != 0 && o.ty == ValType::I32 {
+            if pins & (1 << k) != 0 && o.ty == pin_type(k) {
                 return Ok(Src::Pin(k));
             }
         }
@@ -773,11 +781,9 @@ impl FuncTranslator {
         let slot_variant = variant(v, a, b, id::OUT_SLOT, guarded);
         let reg_variant = if reg_class(out).is_some() { variant(v, a, b, id::OUT_REG, guarded) } else { NONE };
         let mut pin_variants = [NONE; PINS];
-        if out == ValType::I32 {
-            for (k, pv) in pin_variants.iter_mut().enumerate() {
-                if self.pinned[k].is_some() {
-                    *pv = variant(v, a, b, id::OUT_P + k, guarded);
-                }
+        for (k, pv) in pin_variants.iter_mut().enumerate() {
+            if self.pinned[k].is_some() && pin_type(k as u8) == out {
+                *pv = variant(v, a, b, id::OUT_P + k, guarded);
             }
         }
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
@@ -855,7 +861,7 @@ impl FuncTranslator {
             let stencil = if when_true { id::br_if_r } else { id::br_unless_r };
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
-        if let Some(k) = self.pin_of(cond) {
+        if let Some(k) = self.pin_of(cond).filter(|&k| pin_type(k) == ValType::I32) {
             let stencil = pin_stencil(k, if when_true { &id::op::br_if } else { &id::op::br_unless });
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
@@ -942,7 +948,7 @@ impl FuncTranslator {
 
     fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
         let a = self.pop_lazy();
-        let pins = if v.p_s != NONE { 0b11 } else { 0 };
+        let pins = if v.p_s != NONE { INT_PINS } else { 0 } | if v.x_s != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
@@ -956,10 +962,10 @@ impl FuncTranslator {
         // Register forms exist for integer inputs (`rs` implies `sr` and `ri`).
         let reg_ok = v.rs_s != NONE;
         let at = self.stack.len();
-        // Pinned forms exist for i32 inputs; the two operands never share a register.
-        let pins = if v.ps_s != NONE { 0b11 } else { 0 };
+        // Pinned forms exist for i32 and f64 inputs (both operands may be the same pinned local).
+        let pins = if v.ps_s != NONE { INT_PINS } else { 0 } | if v.xs_s != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, at, reg_ok, false, pins)?;
-        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pins & !pin_bit(a))?;
+        let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pins)?;
         self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
     }
 
@@ -1033,7 +1039,7 @@ impl FuncTranslator {
             Loc::Local(y) => (&id::op::from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() }),
             Loc::Slot => (&id::op::from_s, Holes { s0: v.off, ..Default::default() }),
             Loc::Reg => (&id::op::from_r, Holes::default()),
-            Loc::Const(bits) => (&id::op::from_i, Holes { imm: bits as u32, ..Default::default() }),
+            Loc::Const(bits) => (&id::op::from_i, Holes { imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() }),
         };
         self.emit(buf, pin_stencil(k, stencil), holes)?;
         Ok(false)
@@ -1088,7 +1094,7 @@ impl FuncTranslator {
             let addr = self.pop_lazy();
             let guarded = self.guarded(offset);
             // Explicitly checked forms read memlen, which q may occupy: none reads q.
-            let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { 0b11 } else { 0b01 })?;
+            let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { INT_PINS } else { 0b0001 })?;
             if guarded {
                 return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
             }
@@ -1102,9 +1108,9 @@ impl FuncTranslator {
             let addr = self.pop_lazy();
             let at = self.stack.len();
             let guarded = self.guarded(offset);
-            let pins = if guarded { 0b11 } else { 0b01 };
+            let pins = if guarded { INT_PINS } else { 0b0001 };
             let a = self.source(buf, &addr, at, true, false, pins)?;
-            let value_pins = if v.sp != NONE { pins & !pin_bit(a) } else { 0 };
+            let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
             let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, value_pins)?;
             let stencil = v.store(guarded, a.kind(), val.kind());
             debug_assert!(stencil != NONE, "every store has a form for its sources");
@@ -1234,7 +1240,7 @@ impl FuncTranslator {
             }
             O::BrTable { ref targets } => {
                 let index = self.pop_lazy();
-                let (stencil, s0) = match self.source(buf, &index, self.stack.len(), true, false, 0b11)? {
+                let (stencil, s0) = match self.source(buf, &index, self.stack.len(), true, false, INT_PINS)? {
                     Src::Reg => (id::br_table_r, 0),
                     Src::Pin(0) => (id::br_table_p, 0),
                     Src::Pin(_) => (id::br_table_q, 0),
