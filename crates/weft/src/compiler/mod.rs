@@ -651,7 +651,8 @@ impl FuncTranslator {
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
-            None if std::ptr::eq(v, &id::op::i32_eqz) => match a {
+            // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
+            None if v.s_s == id::op::i32_eqz.s_s => match a {
                 // `i32.eqz; br_if` branches when the operand is zero.
                 Src::Slot(_) => Some((id::br_unless, id::br_if)),
                 Src::Reg => Some((id::br_unless_r, id::br_if_r)),
