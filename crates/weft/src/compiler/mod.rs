@@ -15,6 +15,7 @@
 pub mod assemble;
 pub mod emit;
 mod simd;
+mod visit;
 
 use crate::types::*;
 use crate::Error;
@@ -179,6 +180,7 @@ enum Shape {
 }
 
 /// The simple-op table from the shared op list: operator -> (shape, stencil variants, result type).
+#[inline(always)]
 fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     macro_rules! shape {
         (unop) => { Shape::Unop };
@@ -198,6 +200,7 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
 }
 
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
+#[inline(always)]
 fn commutative(op: &Operator) -> bool {
     use Operator as O;
     matches!(
@@ -285,6 +288,7 @@ fn reg_class(t: ValType) -> Option<RegClass> {
     }
 }
 
+#[inline(always)]
 fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => {
@@ -297,6 +301,7 @@ fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a 
     weft_ops::for_each_load_op!(table)
 }
 
+#[inline(always)]
 fn store_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => {
@@ -372,18 +377,11 @@ impl FuncTranslator {
             else_label: Label::new(),
         });
 
-        use Operator as O;
         let mut reader = body.get_operators_reader()?;
+        let mut visitor = visit::OperatorVisitor { translator: self, env, buf, validator: fv, strict_v2, offset: 0 };
         while !reader.eof() {
-            let (op, offset) = reader.read_with_offset()?;
-            fv.op(offset, &op)?;
-            // 2.0's memory.size/grow take a reserved 0x00 byte, not a LEB index (wasmparser reads a LEB).
-            if let (Some(bytes), O::MemorySize { .. } | O::MemoryGrow { .. }) = (strict_v2, &op) {
-                if bytes.get(offset as usize + 1) != Some(&0) {
-                    return Err(Error::Invalid("zero byte expected".into()));
-                }
-            }
-            self.operator(env, buf, &op)?;
+            visitor.offset = reader.original_position();
+            reader.visit_operator(&mut visitor)??;
         }
         reader.finish()?;
         self.flush(buf)?;
@@ -864,41 +862,18 @@ impl FuncTranslator {
         Ok(false)
     }
 
-    fn operator(
-        &mut self,
-        env: &ModuleEnv,
-        buf: &mut CodeBuffer,
-        op: &Operator<'_>,
-    ) -> Result<(), Error> {
+    /// Translates one operator. Inlined into each of the visitor's per-operator methods, where `op` is a
+    /// known variant: the table lookups below then fold away, and only the matching path remains.
+    #[inline(always)]
+    pub(super) fn operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Error> {
         use Operator as O;
-        if self.dead {
-            match op {
-                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
-                    self.dead_depth += 1;
-                    return Ok(());
-                }
-                O::Else if self.dead_depth == 0 => {}
-                O::End if self.dead_depth == 0 => {}
-                O::End => {
-                    self.dead_depth -= 1;
-                    return Ok(());
-                }
-                _ => return Ok(()),
-            }
+        if self.dead && self.skip_dead(op) {
+            return Ok(());
         }
-        // x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to
-        // free up; a shift left by a constant is a multiply by an immediate instead.
         if let (O::I32Shl | O::I64Shl, Some(top)) = (op, self.stack.last()) {
             if let Loc::Const(k) = top.loc {
-                let is_64 = matches!(op, O::I64Shl);
-                let k = k & if is_64 { 63 } else { 31 };
-                // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
-                if !is_64 || k <= 30 {
-                    let ty = top.ty;
-                    self.pop_lazy();
-                    self.push_loc(ty, Loc::Const(1u64 << k));
-                    let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
-                    return self.binop(buf, v, out, false);
+                if self.shl_by_const(buf, matches!(op, O::I64Shl), k)? {
+                    return Ok(());
                 }
             }
         }
@@ -909,31 +884,79 @@ impl FuncTranslator {
             };
         }
         if let Some((v, out, memarg)) = load_op(op) {
-            let offset = self.memarg(memarg)?;
-            let addr = self.pop_lazy();
-            let a = self.source(buf, &addr, self.stack.len(), true, false)?;
-            return self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset));
+            return self.load(buf, v, out, memarg);
         }
         if let Some((v, memarg)) = store_op(op) {
-            let offset = self.memarg(memarg)?;
-            let value = self.pop_lazy();
-            let addr = self.pop_lazy();
-            let at = self.stack.len();
-            let a = self.source(buf, &addr, at, true, false)?;
-            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false)?;
-            let stencil = match (a, val, self.guarded(offset)) {
-                (Src::Reg, _, false) => v.rs,
-                (_, Src::Reg, false) => v.sr,
-                (_, _, false) => v.ss,
-                (Src::Reg, _, true) => v.grs,
-                (_, Src::Reg, true) => v.gsr,
-                (_, _, true) => v.gss,
-            };
-            let mut h = source_holes(a, Some(val));
-            h.offset = offset;
-            self.emit(buf, stencil, h)?;
-            return Ok(());
+            return self.store(buf, v, memarg);
         }
+        self.other_operator(env, buf, op)
+    }
+
+    /// In dead code: whether `op` is skipped (everything but the `else`/`end` that ends it).
+    fn skip_dead(&mut self, op: &Operator<'_>) -> bool {
+        use Operator as O;
+        match op {
+            O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                self.dead_depth += 1;
+                true
+            }
+            O::Else | O::End if self.dead_depth == 0 => false,
+            O::End => {
+                self.dead_depth -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to free
+    /// up; a shift left by constant `k` is a multiply by an immediate instead. Returns whether it was.
+    fn shl_by_const(&mut self, buf: &mut CodeBuffer, is_64: bool, k: u64) -> Result<bool, Error> {
+        let k = k & if is_64 { 63 } else { 31 };
+        // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
+        if is_64 && k > 30 {
+            return Ok(false);
+        }
+        let ty = self.stack.last().expect("a shift has operands").ty;
+        self.pop_lazy();
+        self.push_loc(ty, Loc::Const(1u64 << k));
+        let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
+        self.binop(buf, v, out, false)?;
+        Ok(true)
+    }
+
+    fn load(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Error> {
+        let offset = self.memarg(memarg)?;
+        let addr = self.pop_lazy();
+        let a = self.source(buf, &addr, self.stack.len(), true, false)?;
+        self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset))
+    }
+
+    fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Error> {
+        let offset = self.memarg(memarg)?;
+        let value = self.pop_lazy();
+        let addr = self.pop_lazy();
+        let at = self.stack.len();
+        let a = self.source(buf, &addr, at, true, false)?;
+        let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false)?;
+        let stencil = match (a, val, self.guarded(offset)) {
+            (Src::Reg, _, false) => v.rs,
+            (_, Src::Reg, false) => v.sr,
+            (_, _, false) => v.ss,
+            (Src::Reg, _, true) => v.grs,
+            (_, Src::Reg, true) => v.gsr,
+            (_, _, true) => v.gss,
+        };
+        let mut h = source_holes(a, Some(val));
+        h.offset = offset;
+        self.emit(buf, stencil, h)?;
+        Ok(())
+    }
+
+    /// Control flow, variables, constants, calls and the rest: the operators without a table entry.
+    #[inline(never)]
+    fn other_operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Error> {
+        use Operator as O;
         match *op {
             O::Nop => {}
             O::Unreachable => {
