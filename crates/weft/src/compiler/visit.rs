@@ -8,6 +8,7 @@
 use super::emit::CodeBuffer;
 use super::{FuncTranslator, ModuleEnv};
 use crate::Error;
+use std::mem::ManuallyDrop;
 use wasmparser::{FuncValidator, Operator, ValidatorResources, VisitOperator, VisitSimdOperator};
 
 pub(super) struct OperatorVisitor<'t> {
@@ -42,7 +43,14 @@ macro_rules! define_visit {
             #[allow(clippy::clone_on_copy)]
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
                 self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?)?;
-                self.translate(&Operator::$op $({ $($arg),* })?)
+                // The translator only borrows the operator. Dropping it would call the enum's drop glue
+                // (it does not know the variant): drop only the variants that own memory.
+                let op = ManuallyDrop::new(Operator::$op $({ $($arg),* })?);
+                let result = self.translate(&op);
+                if false $($(|| std::mem::needs_drop::<$argty>())*)? {
+                    drop(ManuallyDrop::into_inner(op));
+                }
+                result
             }
         )*
     };
