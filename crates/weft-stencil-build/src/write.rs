@@ -165,7 +165,10 @@ fn write_copy_and_patch(out: &mut String, set: &StencilSet) {
         let checks: Vec<String> = values
             .iter()
             .map(|(h, field)| {
-                let value = format!("v.{field} as i64 + {}", h.addend);
+                let value = match h.addend {
+                    0 => format!("v.{field} as i64"),
+                    addend => format!("v.{field} as i64 + {addend}"),
+                };
                 match h.reloc {
                     Reloc::Abs32 => format!("put_abs32(c, {}, {value})", h.offset),
                     Reloc::Abs32S => format!("put_abs32s(c, {}, {value})", h.offset),
