@@ -526,7 +526,7 @@ type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, was
 fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<u32>), Error> {
     let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
         let mut fv = func.into_validator(Default::default());
-        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict)?;
+        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict).map_err(|e| *e)?;
         Ok(buf.take_function())
     };
     if threads <= 1 {

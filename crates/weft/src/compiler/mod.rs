@@ -314,6 +314,8 @@ fn store_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, &'a wasmpars
     weft_ops::for_each_store_op!(table)
 }
 
+// Errors are `Box<Error>` throughout the translator: a result then fits one register, where the
+// unboxed `Error` (56 bytes) made every `?` in the per-operator helpers go through memory.
 impl FuncTranslator {
     #[allow(clippy::too_many_arguments)]
     pub fn translate(
@@ -324,7 +326,7 @@ impl FuncTranslator {
         body: &FunctionBody<'_>,
         fv: &mut FuncValidator<ValidatorResources>,
         strict_v2: Option<&[u8]>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Box<Error>> {
         let ty = &env.types[env.funcs[func_index as usize] as usize];
         self.locals.clear();
         self.stack.clear();
@@ -448,7 +450,7 @@ impl FuncTranslator {
     }
 
     /// Pops an operand, first writing it into its own slot if it lives elsewhere.
-    fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Error> {
+    fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Box<Error>> {
         let o = self.pop_lazy();
         self.write_own_slot(buf, &o, self.stack.len())?;
         Ok(Operand { loc: Loc::Slot, ..o })
@@ -456,7 +458,7 @@ impl FuncTranslator {
 
     /// Writes operand `o` (at stack index `index`, possibly just popped) into its own slot. A value in
     /// t0 that the last stencil produced is re-produced into the slot instead of being spilled.
-    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Error> {
+    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Box<Error>> {
         match o.loc {
             Loc::Slot => Ok(()),
             Loc::Reg => {
@@ -476,7 +478,7 @@ impl FuncTranslator {
     }
 
     /// Frees the register of `class`: the entry cached there goes to its slot.
-    fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Error> {
+    fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Box<Error>> {
         let entry = if class == RegClass::Float { self.freg } else { self.reg };
         if let Some(i) = entry {
             let o = self.stack[i];
@@ -488,7 +490,7 @@ impl FuncTranslator {
     }
 
     /// Frees both state registers (before calls and runtime helpers, which do not preserve them).
-    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         self.spill_class(buf, RegClass::Int)?;
         self.spill_class(buf, RegClass::Float)
     }
@@ -509,7 +511,7 @@ impl FuncTranslator {
     }
 
     /// A readable frame offset for a popped operand, writing a constant into its slot if needed.
-    fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Error> {
+    fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Box<Error>> {
         match self.src(o) {
             Some(off) => Ok(off),
             None => {
@@ -522,7 +524,7 @@ impl FuncTranslator {
     /// How a stencil reads popped operand `o`: from t0 if `reg_ok`, as an immediate if `imm_ok`, else
     /// from a slot (writing the value there first if it has none).
     /// `index` is where the operand stood on the stack (for the rollback of its producer).
-    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool) -> Result<Src, Error> {
+    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool) -> Result<Src, Box<Error>> {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
         }
@@ -553,7 +555,7 @@ impl FuncTranslator {
     }
 
     /// Writes the operand's value to frame offset `dst` without changing the compiler's view of it.
-    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Error> {
+    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Box<Error>> {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
@@ -577,7 +579,7 @@ impl FuncTranslator {
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
-    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         for i in self.lazy_floor..self.stack.len() {
             self.materialize_entry(buf, i)?;
         }
@@ -586,14 +588,14 @@ impl FuncTranslator {
     }
 
     /// Writes the top `n` entries into their slots.
-    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Error> {
+    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Box<Error>> {
         for i in self.stack.len() - n..self.stack.len() {
             self.materialize_entry(buf, i)?;
         }
         Ok(())
     }
 
-    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Error> {
+    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
         let o = self.stack[i];
         if o.loc != Loc::Slot {
             self.write_own_slot(buf, &o, i)?;
@@ -608,7 +610,7 @@ impl FuncTranslator {
     }
 
     /// Before local `x` is written: no lazy entry may still read it.
-    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Error> {
+    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Box<Error>> {
         if self.local_refs[x as usize] > 0 {
             // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
             self.materialize_all(buf)?;
@@ -620,21 +622,21 @@ impl FuncTranslator {
 
     /// Emits the held-back producer, if any. Everything that appends to or looks at the buffer goes
     /// through this first, so stencils keep their order.
-    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending.take() {
             buf.emit(p.id, &p.holes, None, None)?;
         }
         Ok(())
     }
 
-    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Error> {
+    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
         Ok(buf.emit(stencil, &h, None, None)?)
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, height, fuse });
         Ok(())
@@ -643,7 +645,7 @@ impl FuncTranslator {
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
-    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
+    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
         let slot_variant = variant(v, a, b, false, guarded);
         let reg_variant = if reg_class(out).is_some() { variant(v, a, b, true, guarded) } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
@@ -676,25 +678,25 @@ impl FuncTranslator {
         }
     }
 
-    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Error> {
+    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         buf.emit(stencil, &h, Some(label), None)?;
         Ok(())
     }
 
-    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Error> {
+    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         buf.bind_here(label);
         Ok(())
     }
 
     /// The current end of the code, after any held-back producer.
-    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Error> {
+    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
         Ok(buf.pos())
     }
 
-    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Error> {
+    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Box<Error>> {
         if src != dst {
             let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
             self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() })?;
@@ -704,7 +706,7 @@ impl FuncTranslator {
 
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
-    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Error> {
+    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending {
             if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
                 if p.height == self.stack.len() + 1 {
@@ -728,7 +730,7 @@ impl FuncTranslator {
     /// the compiler's view of the stack (the moves may run on one path only). `dst` must not be above
     /// the first operand's slot. With `dst_may_hit_locals` (returns), values still in locals are first
     /// copied to their own slots, so an earlier move cannot overwrite a local a later one reads.
-    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Error> {
+    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Box<Error>> {
         if n == 0 {
             return Ok(());
         }
@@ -770,7 +772,7 @@ impl FuncTranslator {
     }
 
     /// Moves branch values into place and jumps to the label `depth` frames out.
-    fn emit_br(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, depth: u32) -> Result<(), Error> {
+    fn emit_br(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, depth: u32) -> Result<(), Box<Error>> {
         let (i, n) = self.label_arity(env, depth);
         if i == 0 {
             return self.emit_return(env, buf);
@@ -783,14 +785,14 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         let n = self.frames[0].sig.results(env).len();
         self.emit_move(buf, n, 0, true)?;
         self.emit(buf, id::ret, Holes::default())?;
         Ok(())
     }
 
-    fn block_sig(&self, bt: wasmparser::BlockType) -> Result<BlockSig, Error> {
+    fn block_sig(&self, bt: wasmparser::BlockType) -> Result<BlockSig, Box<Error>> {
         Ok(match bt {
             wasmparser::BlockType::Empty => BlockSig::Empty,
             wasmparser::BlockType::Type(t) => BlockSig::One(ValType::from_wasmparser(t)?),
@@ -800,13 +802,13 @@ impl FuncTranslator {
 
     // ---- operators -------------------------------------------------------------------------------
 
-    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
+    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Box<Error>> {
         let a = self.pop_lazy();
         let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
-    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Error> {
+    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
@@ -822,7 +824,7 @@ impl FuncTranslator {
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
-    fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Error> {
+    fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Box<Error>> {
         self.materialize_top(buf, pops)?;
         self.spill_reg(buf)?;
         let mut first = self.top();
@@ -838,7 +840,7 @@ impl FuncTranslator {
 
     /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
     /// local (its producer was retargeted), so a tee must push a reference to the local.
-    fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+    fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Box<Error>> {
         let local_off = self.locals[x as usize].off;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1) {
@@ -865,7 +867,7 @@ impl FuncTranslator {
     /// Translates one operator. Inlined into each of the visitor's per-operator methods, where `op` is a
     /// known variant: the table lookups below then fold away, and only the matching path remains.
     #[inline(always)]
-    pub(super) fn operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Error> {
+    pub(super) fn operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
         use Operator as O;
         if self.dead && self.skip_dead(op) {
             return Ok(());
@@ -911,7 +913,7 @@ impl FuncTranslator {
 
     /// x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to free
     /// up; a shift left by constant `k` is a multiply by an immediate instead. Returns whether it was.
-    fn shl_by_const(&mut self, buf: &mut CodeBuffer, is_64: bool, k: u64) -> Result<bool, Error> {
+    fn shl_by_const(&mut self, buf: &mut CodeBuffer, is_64: bool, k: u64) -> Result<bool, Box<Error>> {
         let k = k & if is_64 { 63 } else { 31 };
         // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
         if is_64 && k > 30 {
@@ -925,14 +927,14 @@ impl FuncTranslator {
         Ok(true)
     }
 
-    fn load(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Error> {
+    fn load(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
         let offset = self.memarg(memarg)?;
         let addr = self.pop_lazy();
         let a = self.source(buf, &addr, self.stack.len(), true, false)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, offset, self.guarded(offset))
     }
 
-    fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Error> {
+    fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
         let offset = self.memarg(memarg)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
@@ -955,7 +957,7 @@ impl FuncTranslator {
 
     /// Control flow, variables, constants, calls and the rest: the operators without a table entry.
     #[inline(never)]
-    fn other_operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Error> {
+    fn other_operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
         use Operator as O;
         match *op {
             O::Nop => {}
@@ -1241,7 +1243,7 @@ impl FuncTranslator {
             // SIMD operators are looked up last: they are rare in most code.
             ref other => {
                 if !self.simd_operator(buf, other)? {
-                    return Err(Error::Unsupported(format!("operator {other:?}")));
+                    return Err(Error::Unsupported(format!("operator {other:?}")).into());
                 }
             }
         }
@@ -1254,24 +1256,24 @@ impl FuncTranslator {
         self.guard_pages && offset <= i32::MAX as u32
     }
 
-    fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Error> {
+    fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Box<Error>> {
         match m.target {
             wasmparser::MemArgTarget::Memory(mem) => self.check_memory(mem)?,
-            _ => return Err(Error::Unsupported("GC array memory arguments".into())),
+            _ => return Err(Error::Unsupported("GC array memory arguments".into()).into()),
         }
-        u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()))
+        u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()).into())
     }
 
-    fn check_memory(&self, mem: u32) -> Result<(), Error> {
+    fn check_memory(&self, mem: u32) -> Result<(), Box<Error>> {
         if mem != 0 {
-            return Err(Error::Unsupported("multiple memories".into()));
+            return Err(Error::Unsupported("multiple memories".into()).into());
         }
         Ok(())
     }
 
     /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other
     /// class (i64 <-> f64) goes through its slot.
-    fn retype(&mut self, buf: &mut CodeBuffer, ty: ValType) -> Result<(), Error> {
+    fn retype(&mut self, buf: &mut CodeBuffer, ty: ValType) -> Result<(), Box<Error>> {
         let i = self.stack.len() - 1;
         let o = self.stack[i];
         if o.loc == Loc::Reg && reg_class(o.ty) != reg_class(ty) {
@@ -1282,7 +1284,7 @@ impl FuncTranslator {
     }
 
     /// Pops call arguments (written into their slots); returns where the callee's frame starts.
-    fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Error> {
+    fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Box<Error>> {
         self.materialize_top(buf, n)?;
         let mut first = self.top();
         for _ in 0..n {

@@ -24,11 +24,11 @@ pub(super) struct OperatorVisitor<'t> {
 
 impl OperatorVisitor<'_> {
     #[inline(always)]
-    fn translate(&mut self, op: &Operator<'_>) -> Result<(), Error> {
+    fn translate(&mut self, op: &Operator<'_>) -> Result<(), Box<Error>> {
         // 2.0's memory.size/grow take a reserved 0x00 byte, not a LEB index (wasmparser reads a LEB).
         if let (Some(bytes), Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) = (self.strict_v2, op) {
             if bytes.get(self.offset as usize + 1) != Some(&0) {
-                return Err(Error::Invalid("zero byte expected".into()));
+                return Err(Error::Invalid("zero byte expected".into()).into());
             }
         }
         self.translator.operator(self.env, self.buf, op)
@@ -65,7 +65,7 @@ macro_rules! define_visit_simd_operator {
 }
 
 impl<'a> VisitOperator<'a> for OperatorVisitor<'_> {
-    type Output = Result<(), Error>;
+    type Output = Result<(), Box<Error>>;
 
     fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = Self::Output>> {
         Some(self)
