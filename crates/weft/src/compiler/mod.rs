@@ -394,6 +394,7 @@ impl FuncTranslator {
 
     // ---- operand stack ---------------------------------------------------------------------------
 
+    #[inline]
     fn top(&self) -> u32 {
         self.stack.last().map(|o| o.off + o.ty.slot_bytes()).unwrap_or(self.stack_base)
     }
@@ -403,10 +404,12 @@ impl FuncTranslator {
     }
 
     /// Pushes a value that a stencil is about to write into its slot; returns the slot.
+    #[inline]
     fn push(&mut self, ty: ValType) -> u32 {
         self.push_loc(ty, Loc::Slot)
     }
 
+    #[inline]
     fn push_loc(&mut self, ty: ValType, loc: Loc) -> u32 {
         let off = self.top();
         match loc {
@@ -430,6 +433,7 @@ impl FuncTranslator {
     }
 
     /// Pops an operand wherever it lives.
+    #[inline]
     fn pop_lazy(&mut self) -> Operand {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
         match o.loc {
