@@ -41,7 +41,10 @@ pub fn write(set: &StencilSet) -> String {
         }
         writeln!(out, "    ] }},").unwrap();
     }
-    out.push_str("];\n\n/// Stencil indices into `STENCILS`, by stencil name; `<ns>__<name>` variants as `<ns>::<name>`.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
+    out.push_str("];\n\n");
+    write_fixups(&mut out, set);
+    write_copy_and_patch(&mut out, set);
+    out.push_str("/// Stencil indices into `STENCILS`, by stencil name; `<ns>__<name>` variants as `<ns>::<name>`.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
     let mut namespaces: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
     let mut ops: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
     for (i, s) in set.stencils.iter().enumerate() {
@@ -177,4 +180,110 @@ impl Tables {
             }
         }
     }
+}
+
+fn kind_name(kind: HoleKind) -> &'static str {
+    match kind {
+        HoleKind::Continue => "Continue",
+        HoleKind::Target => "Target",
+        HoleKind::Callee => "Callee",
+        HoleKind::S0 => "S0",
+        HoleKind::S1 => "S1",
+        HoleKind::S2 => "S2",
+        HoleKind::Imm => "Imm",
+        HoleKind::ImmHi => "ImmHi",
+        HoleKind::N => "N",
+        HoleKind::Offset => "Offset",
+        HoleKind::Data => "Data",
+    }
+}
+
+fn reloc_name(reloc: Reloc) -> &'static str {
+    match reloc {
+        Reloc::Abs32 => "Abs32",
+        Reloc::Abs32S => "Abs32S",
+        Reloc::Rel32 => "Rel32",
+    }
+}
+
+/// The `Holes` field a value hole takes its value from (`None` for the other kinds).
+fn value_field(kind: HoleKind) -> Option<&'static str> {
+    Some(match kind {
+        HoleKind::S0 => "s0",
+        HoleKind::S1 => "s1",
+        HoleKind::S2 => "s2",
+        HoleKind::Imm => "imm",
+        HoleKind::ImmHi => "imm_hi",
+        HoleKind::N => "n",
+        HoleKind::Offset => "offset",
+        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data => return None,
+    })
+}
+
+/// `FIXUPS[id]`: the holes of stencil `id` that `copy_and_patch` leaves to the code buffer (branch
+/// targets, callees, read-only data), so emitting a stencil without any costs no scan of its holes.
+fn write_fixups(out: &mut String, set: &StencilSet) {
+    out.push_str("/// Per stencil, the holes `copy_and_patch` leaves to the caller: `TARGET`, `CALLEE` and data.\n");
+    writeln!(out, "pub static FIXUPS: [&[Hole]; {}] = [", set.stencils.len()).unwrap();
+    for s in &set.stencils {
+        out.push_str("    &[");
+        for h in s.holes.iter().filter(|h| value_field(h.kind).is_none() && h.kind != HoleKind::Continue) {
+            write!(
+                out,
+                "Hole {{ offset: {}, kind: HoleKind::{}, reloc: Reloc::{}, addend: {} }}, ",
+                h.offset,
+                kind_name(h.kind),
+                reloc_name(h.reloc),
+                h.addend
+            )
+            .unwrap();
+        }
+        out.push_str("],\n");
+    }
+    out.push_str("];\n\n");
+}
+
+/// `copy_and_patch`: one straight-line arm per stencil instead of a loop over its holes. `CONTINUE`
+/// holes are constants (the distance to the stencil's end), so they are resolved here, in the bytes.
+fn write_copy_and_patch(out: &mut String, set: &StencilSet) {
+    out.push_str(
+        "/// Appends stencil `id` to `code` with its value holes (`S0`..`OFFSET`) filled from `v` and its \
+         `CONTINUE` holes\n/// resolved. Returns false if a value does not fit its hole. `FIXUPS[id]` \
+         is left to the caller.\n#[inline]\npub fn copy_and_patch(id: u16, code: &mut Vec<u8>, v: &Holes) \
+         -> bool {\n    let start = code.len();\n    match id {\n",
+    );
+    for (i, s) in set.stencils.iter().enumerate() {
+        let mut bytes = s.code.clone();
+        for h in s.holes.iter().filter(|h| h.kind == HoleKind::Continue) {
+            assert_eq!(h.reloc, Reloc::Rel32, "stencil `{}`: CONTINUE must be rel32", s.name);
+            let rel = bytes.len() as i64 + h.addend - h.offset as i64;
+            let rel = i32::try_from(rel).expect("a stencil is far smaller than 2 GiB");
+            bytes[h.offset as usize..h.offset as usize + 4].copy_from_slice(&rel.to_le_bytes());
+        }
+        let values: Vec<_> = s.holes.iter().filter_map(|h| value_field(h.kind).map(|f| (h, f))).collect();
+        writeln!(out, "        {i} => {{").unwrap();
+        writeln!(out, "            code.extend_from_slice(&{bytes:?});").unwrap();
+        if values.is_empty() {
+            out.push_str("            true\n        }\n");
+            continue;
+        }
+        writeln!(out, "            let c: &mut [u8; {}] = (&mut code[start..]).try_into().unwrap();", bytes.len()).unwrap();
+        let checks: Vec<String> = values
+            .iter()
+            .map(|(h, field)| {
+                let value = match h.addend {
+                    0 => format!("v.{field} as i64"),
+                    addend => format!("v.{field} as i64 + {addend}"),
+                };
+                match h.reloc {
+                    Reloc::Abs32 => format!("put_abs32(c, {}, {value})", h.offset),
+                    Reloc::Abs32S => format!("put_abs32s(c, {}, {value})", h.offset),
+                    Reloc::Rel32 => format!("put_abs32s(c, {}, {value} - (start as i64 + {}))", h.offset, h.offset),
+                }
+            })
+            .collect();
+        writeln!(out, "            {}", checks.join(" & ")).unwrap();
+        out.push_str("        }\n");
+    }
+    out.push_str("        _ => panic!(\"no stencil {id}\"),\n    }\n}\n\n");
 }

@@ -42,6 +42,32 @@ pub struct Stencil {
     pub holes: &'static [Hole],
 }
 
+/// Values for a stencil's value holes.
+#[derive(Clone, Copy, Default)]
+pub struct Holes {
+    pub s0: u32,
+    pub s1: u32,
+    pub s2: u32,
+    pub imm: u32,
+    pub imm_hi: u32,
+    pub n: u32,
+    pub offset: u32,
+}
+
+/// Writes `value` at `c[at..at + 4]`; whether it fits an unsigned 32-bit hole.
+#[inline(always)]
+fn put_abs32(c: &mut [u8], at: usize, value: i64) -> bool {
+    c[at..at + 4].copy_from_slice(&(value as u32).to_le_bytes());
+    value as u32 as i64 == value
+}
+
+/// Writes `value` at `c[at..at + 4]`; whether it fits a signed 32-bit hole.
+#[inline(always)]
+fn put_abs32s(c: &mut [u8], at: usize, value: i64) -> bool {
+    c[at..at + 4].copy_from_slice(&(value as i32).to_le_bytes());
+    value as i32 as i64 == value
+}
+
 include!(concat!(env!("OUT_DIR"), "/stencils_generated.rs"));
 
 /// Looks a stencil up by name (for tests and tools; the compiler uses `id::*`).

@@ -53,3 +53,16 @@ impl From<crate::compiler::emit::PatchError> for Error {
         Error::Compile(e.to_string())
     }
 }
+
+// The translator passes `Box<Error>` (one register) through its many small functions; `?` converts.
+impl From<wasmparser::BinaryReaderError> for Box<Error> {
+    fn from(e: wasmparser::BinaryReaderError) -> Box<Error> {
+        Box::new(e.into())
+    }
+}
+
+impl From<crate::compiler::emit::PatchError> for Box<Error> {
+    fn from(e: crate::compiler::emit::PatchError) -> Box<Error> {
+        Box::new(e.into())
+    }
+}

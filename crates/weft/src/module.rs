@@ -8,7 +8,7 @@ use crate::types::*;
 use crate::{Engine, Error};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmparser::{Parser, Payload, Validator};
+use wasmparser::{FuncValidatorAllocations, Parser, Payload, Validator};
 
 #[derive(Clone, Debug)]
 pub enum ImportKind {
@@ -524,15 +524,18 @@ type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, was
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
 /// by function order) do not depend on the thread count.
 fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<u32>), Error> {
-    let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
-        let mut fv = func.into_validator(Default::default());
-        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict)?;
+    // Each thread reuses one translator, code buffer and validator allocations for all its bodies.
+    let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, allocs: &mut FuncValidatorAllocations, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
+        let mut fv = func.into_validator(std::mem::take(allocs));
+        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict).map_err(|e| *e)?;
+        *allocs = fv.into_allocations();
         Ok(buf.take_function())
     };
     if threads <= 1 {
         let mut translator = FuncTranslator::default();
         let mut buf = CodeBuffer::new();
-        let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, i, b)).collect::<Result<_, _>>()?;
+        let mut allocs = FuncValidatorAllocations::default();
+        let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, &mut allocs, i, b)).collect::<Result<_, _>>()?;
         return Ok((funcs, buf.counts));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -545,12 +548,13 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
                 scope.spawn(|| {
                     let mut translator = FuncTranslator::default();
                     let mut buf = CodeBuffer::new();
+                    let mut allocs = FuncValidatorAllocations::default();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(slot) = slots.get(i) else { break };
                         let body = slot.lock().unwrap().take().expect("each body is taken once");
-                        done.push((i, compile_one(&mut translator, &mut buf, i, body)));
+                        done.push((i, compile_one(&mut translator, &mut buf, &mut allocs, i, body)));
                     }
                     (done, buf.counts)
                 })

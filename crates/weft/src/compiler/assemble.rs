@@ -33,12 +33,14 @@ pub fn assemble(funcs: Vec<FuncCode>, num_imported: u32, counts: &mut [u32]) -> 
     }
     let mut jump_tables = Vec::new();
     let code = CodeMemory::build(end as usize, |code| {
-        // int3 padding between pieces: never executed.
-        code.fill(0xCC);
         code[..weft_stencils::DATA.len()].copy_from_slice(&weft_stencils::DATA);
+        pad(code, weft_stencils::DATA.len(), oob_landing);
         code[oob_landing as usize..oob_landing as usize + landing.code.len()].copy_from_slice(&landing.code);
+        let mut filled = oob_landing as usize + landing.code.len();
         for (f, &base) in funcs.iter().zip(&func_offsets) {
+            pad(code, filled, base);
             code[base as usize..base as usize + f.code.len()].copy_from_slice(&f.code);
+            filled = base as usize + f.code.len();
             for &(site, addend) in &f.data_sites {
                 let at = base + site;
                 write32(code, at, (addend - at as i64) as i32 as u32);
@@ -61,6 +63,12 @@ pub fn assemble(funcs: Vec<FuncCode>, num_imported: u32, counts: &mut [u32]) -> 
     })
     .map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
     Ok(Image { code, func_offsets, jump_tables, oob_landing })
+}
+
+/// int3 padding between pieces (never executed). Only the gaps are written: filling the whole image
+/// first would write every byte twice.
+fn pad(code: &mut [u8], from: usize, to: u32) {
+    code[from..to as usize].fill(0xCC);
 }
 
 fn align(offset: u32) -> u32 {

@@ -6,21 +6,10 @@
 //! (calls, the shared read-only data, the module-wide `br_table` numbering) is recorded as a fixup and
 //! resolved when `assemble` lays the functions out.
 
-use weft_stencils::{HoleKind, Reloc, STENCILS};
+pub use weft_stencils::Holes;
+use weft_stencils::{HoleKind, Reloc, FIXUPS, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
-
-/// Values for a stencil's value holes.
-#[derive(Clone, Copy, Default)]
-pub struct Holes {
-    pub s0: u32,
-    pub s1: u32,
-    pub s2: u32,
-    pub imm: u32,
-    pub imm_hi: u32,
-    pub n: u32,
-    pub offset: u32,
-}
 
 /// A branch target: resolved (position known) or a chain of sites waiting for it.
 #[derive(Clone, Copy, Debug)]
@@ -111,14 +100,34 @@ impl CodeBuffer {
     /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and recording
     /// the call hole as a call of function `callee`. Returns the stencil's start.
     pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> Result<u32, PatchError> {
-        let stencil = &STENCILS[id as usize];
         self.counts[id as usize] += 1;
-        let start = self.code.len();
-        self.code.extend_from_slice(stencil.code);
-        let end = self.code.len() as u32;
+        let start = self.code.len() as u32;
+        if !weft_stencils::copy_and_patch(id, &mut self.code, h) {
+            return Err(Self::patch_error(id, start, h));
+        }
         let mut target = target;
+        for hole in FIXUPS[id as usize] {
+            let site = start + hole.offset;
+            match hole.kind {
+                HoleKind::Data => self.data_sites.push((site, hole.addend)),
+                HoleKind::Target => {
+                    let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
+                    self.link(site, label);
+                }
+                HoleKind::Callee => {
+                    self.call_sites.push((site, callee.expect("stencil with a CALLEE hole emitted without a callee")));
+                }
+                _ => unreachable!("copy_and_patch fills value and CONTINUE holes"),
+            }
+        }
+        Ok(start)
+    }
+
+    /// The error for the first value hole of stencil `id` (emitted at `start`) that `h` does not fit.
+    #[cold]
+    fn patch_error(id: u16, start: u32, h: &Holes) -> PatchError {
+        let stencil = &STENCILS[id as usize];
         for hole in stencil.holes {
-            let site = start as u32 + hole.offset;
             let value: i64 = match hole.kind {
                 HoleKind::S0 => h.s0 as i64,
                 HoleKind::S1 => h.s1 as i64,
@@ -127,24 +136,13 @@ impl CodeBuffer {
                 HoleKind::ImmHi => h.imm_hi as i64,
                 HoleKind::N => h.n as i64,
                 HoleKind::Offset => h.offset as i64,
-                HoleKind::Data => {
-                    self.data_sites.push((site, hole.addend));
-                    continue;
-                }
-                HoleKind::Continue => end as i64,
-                HoleKind::Target => {
-                    let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
-                    self.link(site, label);
-                    continue;
-                }
-                HoleKind::Callee => {
-                    self.call_sites.push((site, callee.expect("stencil with a CALLEE hole emitted without a callee")));
-                    continue;
-                }
+                _ => continue,
             };
-            self.patch(stencil.name, site, hole.reloc, value + hole.addend)?;
+            if let Err(e) = encode(stencil.name, start + hole.offset, hole.reloc, value + hole.addend) {
+                return e;
+            }
         }
-        Ok(start as u32)
+        unreachable!("copy_and_patch reported a value that fits every hole")
     }
 
     /// Re-patches value hole `kind` of the stencil emitted at `start` (e.g. a frame size known only at
@@ -158,13 +156,8 @@ impl CodeBuffer {
     }
 
     fn patch(&mut self, stencil: &'static str, site: u32, reloc: Reloc, value: i64) -> Result<(), PatchError> {
-        let site_us = site as usize;
-        let bytes: [u8; 4] = match reloc {
-            Reloc::Abs32 => u32::try_from(value).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
-            Reloc::Abs32S => i32::try_from(value).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
-            Reloc::Rel32 => i32::try_from(value - site as i64).map_err(|_| PatchError { stencil, value, reloc })?.to_le_bytes(),
-        };
-        self.code[site_us..site_us + 4].copy_from_slice(&bytes);
+        let bytes = encode(stencil, site, reloc, value)?;
+        self.code[site as usize..site as usize + 4].copy_from_slice(&bytes);
         Ok(())
     }
 
@@ -201,4 +194,14 @@ impl CodeBuffer {
         let pos = self.pos();
         self.bind(label, pos);
     }
+}
+
+/// The 4 bytes hole `reloc` at `site` holds for `value`, if it fits.
+fn encode(stencil: &'static str, site: u32, reloc: Reloc, value: i64) -> Result<[u8; 4], PatchError> {
+    let error = || PatchError { stencil, value, reloc };
+    Ok(match reloc {
+        Reloc::Abs32 => u32::try_from(value).map_err(|_| error())?.to_le_bytes(),
+        Reloc::Abs32S => i32::try_from(value).map_err(|_| error())?.to_le_bytes(),
+        Reloc::Rel32 => i32::try_from(value - site as i64).map_err(|_| error())?.to_le_bytes(),
+    })
 }

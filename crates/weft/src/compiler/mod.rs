@@ -17,6 +17,7 @@
 pub mod assemble;
 pub mod emit;
 mod simd;
+mod visit;
 
 use crate::types::*;
 use crate::Error;
@@ -218,6 +219,7 @@ enum Shape {
 }
 
 /// The simple-op table from the shared op list: operator -> (shape, stencil variants, result type).
+#[inline(always)]
 fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     macro_rules! shape {
         (unop) => { Shape::Unop };
@@ -237,6 +239,7 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
 }
 
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
+#[inline(always)]
 fn commutative(op: &Operator) -> bool {
     use Operator as O;
     matches!(
@@ -295,6 +298,7 @@ fn reg_class(t: ValType) -> Option<RegClass> {
     }
 }
 
+#[inline(always)]
 fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => {
@@ -307,6 +311,7 @@ fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a 
     weft_ops::for_each_load_op!(table)
 }
 
+#[inline(always)]
 fn store_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, &'a wasmparser::MemArg)> {
     macro_rules! table {
         ($($variant:ident $name:ident $v:ident => $m:ident $bytes:literal;)*) => {
@@ -319,6 +324,8 @@ fn store_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, &'a wasmpars
     weft_ops::for_each_store_op!(table)
 }
 
+// Errors are `Box<Error>` throughout the translator: a result then fits one register, where the
+// unboxed `Error` (56 bytes) made every `?` in the per-operator helpers go through memory.
 impl FuncTranslator {
     #[allow(clippy::too_many_arguments)]
     pub fn translate(
@@ -329,7 +336,7 @@ impl FuncTranslator {
         body: &FunctionBody<'_>,
         fv: &mut FuncValidator<ValidatorResources>,
         strict_v2: Option<&[u8]>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Box<Error>> {
         let ty = &env.types[env.funcs[func_index as usize] as usize];
         self.locals.clear();
         self.stack.clear();
@@ -384,18 +391,11 @@ impl FuncTranslator {
             else_label: Label::new(),
         });
 
-        use Operator as O;
         let mut reader = body.get_operators_reader()?;
+        let mut visitor = visit::OperatorVisitor { translator: self, env, buf, validator: fv, strict_v2, offset: 0 };
         while !reader.eof() {
-            let (op, offset) = reader.read_with_offset()?;
-            fv.op(offset, &op)?;
-            // 2.0's memory.size/grow take a reserved 0x00 byte, not a LEB index (wasmparser reads a LEB).
-            if let (Some(bytes), O::MemorySize { .. } | O::MemoryGrow { .. }) = (strict_v2, &op) {
-                if bytes.get(offset as usize + 1) != Some(&0) {
-                    return Err(Error::Invalid("zero byte expected".into()));
-                }
-            }
-            self.operator(env, buf, &op)?;
+            visitor.offset = reader.original_position();
+            reader.visit_operator(&mut visitor)??;
         }
         reader.finish()?;
         self.flush(buf)?;
@@ -407,7 +407,7 @@ impl FuncTranslator {
     /// Picks the i32 locals with the most references (at least `MIN_PIN_USES`) to live in registers. The count
     /// skims the body bytes for `local.get/set/tee` opcodes instead of decoding it: an immediate that
     /// happens to look like one only skews the choice, never the code's meaning.
-    fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<[Option<u32>; PINS], Error> {
+    fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<[Option<u32>; PINS], Box<Error>> {
         const MIN_PIN_USES: u32 = 3;
         let mut reader = body.get_binary_reader_for_operators()?;
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
@@ -472,7 +472,7 @@ impl FuncTranslator {
     }
 
     /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
-    fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         for k in 0..PINS {
             if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
                 self.pin_dirty[k] = false;
@@ -484,7 +484,7 @@ impl FuncTranslator {
     }
 
     /// Loads the pinned locals from their slots (on entry and after calls).
-    fn restore_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn restore_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         for k in 0..PINS {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
@@ -497,7 +497,7 @@ impl FuncTranslator {
 
     /// Around a stencil that checks bounds explicitly (and so reads memlen), with `q` pinned in the
     /// memlen register: `before` saves q and reloads memlen, `after` restores q.
-    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) -> Result<(), Error> {
+    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) -> Result<(), Box<Error>> {
         if let Some(x) = self.pinned[1] {
             let off = self.locals[x as usize].off;
             if before {
@@ -513,6 +513,7 @@ impl FuncTranslator {
 
     // ---- operand stack ---------------------------------------------------------------------------
 
+    #[inline]
     fn top(&self) -> u32 {
         self.stack.last().map(|o| o.off + o.ty.slot_bytes()).unwrap_or(self.stack_base)
     }
@@ -522,10 +523,12 @@ impl FuncTranslator {
     }
 
     /// Pushes a value that a stencil is about to write into its slot; returns the slot.
+    #[inline]
     fn push(&mut self, ty: ValType) -> u32 {
         self.push_loc(ty, Loc::Slot)
     }
 
+    #[inline]
     fn push_loc(&mut self, ty: ValType, loc: Loc) -> u32 {
         let off = self.top();
         match loc {
@@ -549,6 +552,7 @@ impl FuncTranslator {
     }
 
     /// Pops an operand wherever it lives.
+    #[inline]
     fn pop_lazy(&mut self) -> Operand {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
         match o.loc {
@@ -569,7 +573,7 @@ impl FuncTranslator {
     }
 
     /// Pops an operand, first writing it into its own slot if it lives elsewhere.
-    fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Error> {
+    fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Box<Error>> {
         let o = self.pop_lazy();
         self.write_own_slot(buf, &o, self.stack.len())?;
         Ok(Operand { loc: Loc::Slot, ..o })
@@ -577,7 +581,7 @@ impl FuncTranslator {
 
     /// Writes operand `o` (at stack index `index`, possibly just popped) into its own slot. A value in
     /// t0 that the last stencil produced is re-produced into the slot instead of being spilled.
-    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Error> {
+    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Box<Error>> {
         match o.loc {
             Loc::Slot => Ok(()),
             Loc::Reg => {
@@ -597,7 +601,7 @@ impl FuncTranslator {
     }
 
     /// Frees the register of `class`: the entry cached there goes to its slot.
-    fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Error> {
+    fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Box<Error>> {
         let entry = if class == RegClass::Float { self.freg } else { self.reg };
         if let Some(i) = entry {
             let o = self.stack[i];
@@ -609,7 +613,7 @@ impl FuncTranslator {
     }
 
     /// Frees both state registers (before calls and runtime helpers, which do not preserve them).
-    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn spill_reg(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         self.spill_class(buf, RegClass::Int)?;
         self.spill_class(buf, RegClass::Float)
     }
@@ -631,7 +635,7 @@ impl FuncTranslator {
     }
 
     /// A readable frame offset for a popped operand, writing a constant into its slot if needed.
-    fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Error> {
+    fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Box<Error>> {
         match self.src(o) {
             Some(off) => Ok(off),
             None => {
@@ -645,7 +649,7 @@ impl FuncTranslator {
     /// from a slot (writing the value there first if it has none).
     /// `index` is where the operand stood on the stack (for the rollback of its producer).
     /// `pins` has bit k set when the stencil has forms reading pinned local k.
-    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pins: u8) -> Result<Src, Error> {
+    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pins: u8) -> Result<Src, Box<Error>> {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
         }
@@ -682,7 +686,7 @@ impl FuncTranslator {
     }
 
     /// Writes the operand's value to frame offset `dst` without changing the compiler's view of it.
-    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Error> {
+    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Box<Error>> {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) if self.pin_index(x).is_some() => {
@@ -711,7 +715,7 @@ impl FuncTranslator {
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
-    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         for i in self.lazy_floor..self.stack.len() {
             self.materialize_entry(buf, i)?;
         }
@@ -720,14 +724,14 @@ impl FuncTranslator {
     }
 
     /// Writes the top `n` entries into their slots.
-    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Error> {
+    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Box<Error>> {
         for i in self.stack.len() - n..self.stack.len() {
             self.materialize_entry(buf, i)?;
         }
         Ok(())
     }
 
-    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Error> {
+    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
         let o = self.stack[i];
         if o.loc != Loc::Slot {
             self.write_own_slot(buf, &o, i)?;
@@ -742,7 +746,7 @@ impl FuncTranslator {
     }
 
     /// Before local `x` is written: no lazy entry may still read it.
-    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Error> {
+    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Box<Error>> {
         if self.local_refs[x as usize] > 0 {
             // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
             self.materialize_all(buf)?;
@@ -754,21 +758,21 @@ impl FuncTranslator {
 
     /// Emits the held-back producer, if any. Everything that appends to or looks at the buffer goes
     /// through this first, so stencils keep their order.
-    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending.take() {
             buf.emit(p.id, &p.holes, None, None)?;
         }
         Ok(())
     }
 
-    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Error> {
+    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
         Ok(buf.emit(stencil, &h, None, None)?)
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variants: [u16; PINS], fuse: Option<(u16, u16)>, height: usize) -> Result<(), Error> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variants: [u16; PINS], fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, pin_variants, height, fuse });
         Ok(())
@@ -777,7 +781,7 @@ impl FuncTranslator {
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
-    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Error> {
+    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
         let slot_variant = variant(v, a, b, id::OUT_SLOT, guarded);
         let reg_variant = if reg_class(out).is_some() { variant(v, a, b, id::OUT_REG, guarded) } else { NONE };
         let mut pin_variants = [NONE; PINS];
@@ -789,7 +793,8 @@ impl FuncTranslator {
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
-            None if std::ptr::eq(v, &id::op::i32_eqz) => match a {
+            // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
+            None if v.s_s == id::op::i32_eqz.s_s => match a {
                 // `i32.eqz; br_if` branches when the operand is zero.
                 Src::Slot(_) => Some((id::br_unless, id::br_if)),
                 Src::Reg => Some((id::br_unless_r, id::br_if_r)),
@@ -816,13 +821,13 @@ impl FuncTranslator {
         }
     }
 
-    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Error> {
+    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         buf.emit(stencil, &h, Some(label), None)?;
         Ok(())
     }
 
-    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Error> {
+    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Box<Error>> {
         self.flush(buf)?;
         // Other paths join here: they may have written the pinned locals.
         self.pin_dirty = [true; PINS];
@@ -831,12 +836,12 @@ impl FuncTranslator {
     }
 
     /// The current end of the code, after any held-back producer.
-    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Error> {
+    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
         Ok(buf.pos())
     }
 
-    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Error> {
+    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Box<Error>> {
         if src != dst {
             let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
             self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() })?;
@@ -846,7 +851,7 @@ impl FuncTranslator {
 
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
-    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Error> {
+    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending {
             if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
                 if p.height == self.stack.len() + 1 {
@@ -874,7 +879,7 @@ impl FuncTranslator {
     /// the compiler's view of the stack (the moves may run on one path only). `dst` must not be above
     /// the first operand's slot. With `dst_may_hit_locals` (returns), values still in locals are first
     /// copied to their own slots, so an earlier move cannot overwrite a local a later one reads.
-    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Error> {
+    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Box<Error>> {
         if n == 0 {
             return Ok(());
         }
@@ -916,7 +921,7 @@ impl FuncTranslator {
     }
 
     /// Moves branch values into place and jumps to the label `depth` frames out.
-    fn emit_br(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, depth: u32) -> Result<(), Error> {
+    fn emit_br(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, depth: u32) -> Result<(), Box<Error>> {
         let (i, n) = self.label_arity(env, depth);
         if i == 0 {
             return self.emit_return(env, buf);
@@ -929,14 +934,14 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Error> {
+    fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         let n = self.frames[0].sig.results(env).len();
         self.emit_move(buf, n, 0, true)?;
         self.emit(buf, id::ret, Holes::default())?;
         Ok(())
     }
 
-    fn block_sig(&self, bt: wasmparser::BlockType) -> Result<BlockSig, Error> {
+    fn block_sig(&self, bt: wasmparser::BlockType) -> Result<BlockSig, Box<Error>> {
         Ok(match bt {
             wasmparser::BlockType::Empty => BlockSig::Empty,
             wasmparser::BlockType::Type(t) => BlockSig::One(ValType::from_wasmparser(t)?),
@@ -946,14 +951,14 @@ impl FuncTranslator {
 
     // ---- operators -------------------------------------------------------------------------------
 
-    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Error> {
+    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Box<Error>> {
         let a = self.pop_lazy();
         let pins = if v.p_s != NONE { INT_PINS } else { 0 } | if v.x_s != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
-    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Error> {
+    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
@@ -971,7 +976,7 @@ impl FuncTranslator {
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
-    fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Error> {
+    fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Box<Error>> {
         self.materialize_top(buf, pops)?;
         self.spill_reg(buf)?;
         let mut first = self.top();
@@ -988,7 +993,7 @@ impl FuncTranslator {
 
     /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
     /// local (its producer was retargeted), so a tee must push a reference to the local.
-    fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Error> {
+    fn set_local(&mut self, buf: &mut CodeBuffer, x: u32, v: &Operand) -> Result<bool, Box<Error>> {
         if let Some(k) = self.pin_index(x) {
             return self.set_pinned(buf, x, k, v);
         }
@@ -1016,7 +1021,7 @@ impl FuncTranslator {
     }
 
     /// `set_local` for pinned local `x` (pin `k`): the value goes to its register.
-    fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, k: u8, v: &Operand) -> Result<bool, Error> {
+    fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, k: u8, v: &Operand) -> Result<bool, Box<Error>> {
         self.pin_dirty[k as usize] = true;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variants[k as usize] != NONE) {
@@ -1045,41 +1050,18 @@ impl FuncTranslator {
         Ok(false)
     }
 
-    fn operator(
-        &mut self,
-        env: &ModuleEnv,
-        buf: &mut CodeBuffer,
-        op: &Operator<'_>,
-    ) -> Result<(), Error> {
+    /// Translates one operator. Inlined into each of the visitor's per-operator methods, where `op` is a
+    /// known variant: the table lookups below then fold away, and only the matching path remains.
+    #[inline(always)]
+    pub(super) fn operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
         use Operator as O;
-        if self.dead {
-            match op {
-                O::Block { .. } | O::Loop { .. } | O::If { .. } => {
-                    self.dead_depth += 1;
-                    return Ok(());
-                }
-                O::Else if self.dead_depth == 0 => {}
-                O::End if self.dead_depth == 0 => {}
-                O::End => {
-                    self.dead_depth -= 1;
-                    return Ok(());
-                }
-                _ => return Ok(()),
-            }
+        if self.dead && self.skip_dead(op) {
+            return Ok(());
         }
-        // x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to
-        // free up; a shift left by a constant is a multiply by an immediate instead.
         if let (O::I32Shl | O::I64Shl, Some(top)) = (op, self.stack.last()) {
             if let Loc::Const(k) = top.loc {
-                let is_64 = matches!(op, O::I64Shl);
-                let k = k & if is_64 { 63 } else { 31 };
-                // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
-                if !is_64 || k <= 30 {
-                    let ty = top.ty;
-                    self.pop_lazy();
-                    self.push_loc(ty, Loc::Const(1u64 << k));
-                    let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
-                    return self.binop(buf, v, out, false);
+                if self.shl_by_const(buf, matches!(op, O::I64Shl), k)? {
+                    return Ok(());
                 }
             }
         }
@@ -1090,41 +1072,89 @@ impl FuncTranslator {
             };
         }
         if let Some((v, out, memarg)) = load_op(op) {
-            let offset = self.memarg(memarg)?;
-            let addr = self.pop_lazy();
-            let guarded = self.guarded(offset);
-            // Explicitly checked forms read memlen, which q may occupy: none reads q.
-            let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { INT_PINS } else { 0b0001 })?;
-            if guarded {
-                return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
-            }
-            self.memlen_needed(buf, true)?;
-            self.emit_op(buf, v, a, None, out, Dst::S1, offset, false)?;
-            return self.memlen_needed(buf, false);
+            return self.load(buf, v, out, memarg);
         }
         if let Some((v, memarg)) = store_op(op) {
-            let offset = self.memarg(memarg)?;
-            let value = self.pop_lazy();
-            let addr = self.pop_lazy();
-            let at = self.stack.len();
-            let guarded = self.guarded(offset);
-            let pins = if guarded { INT_PINS } else { 0b0001 };
-            let a = self.source(buf, &addr, at, true, false, pins)?;
-            let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
-            let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, value_pins)?;
-            let stencil = v.store(guarded, a.kind(), val.kind());
-            debug_assert!(stencil != NONE, "every store has a form for its sources");
-            let mut h = source_holes(a, Some(val));
-            h.offset = offset;
-            if !guarded {
-                self.memlen_needed(buf, true)?;
-            }
-            self.emit(buf, stencil, h)?;
-            if !guarded {
-                self.memlen_needed(buf, false)?;
-            }
-            return Ok(());
+            return self.store(buf, v, memarg);
         }
+        self.other_operator(env, buf, op)
+    }
+
+    /// In dead code: whether `op` is skipped (everything but the `else`/`end` that ends it).
+    fn skip_dead(&mut self, op: &Operator<'_>) -> bool {
+        use Operator as O;
+        match op {
+            O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+                self.dead_depth += 1;
+                true
+            }
+            O::Else | O::End if self.dead_depth == 0 => false,
+            O::End => {
+                self.dead_depth -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to free
+    /// up; a shift left by constant `k` is a multiply by an immediate instead. Returns whether it was.
+    fn shl_by_const(&mut self, buf: &mut CodeBuffer, is_64: bool, k: u64) -> Result<bool, Box<Error>> {
+        let k = k & if is_64 { 63 } else { 31 };
+        // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
+        if is_64 && k > 30 {
+            return Ok(false);
+        }
+        let ty = self.stack.last().expect("a shift has operands").ty;
+        self.pop_lazy();
+        self.push_loc(ty, Loc::Const(1u64 << k));
+        let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
+        self.binop(buf, v, out, false)?;
+        Ok(true)
+    }
+
+    fn load(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+        let offset = self.memarg(memarg)?;
+        let addr = self.pop_lazy();
+        let guarded = self.guarded(offset);
+        // Explicitly checked forms read memlen, which q may occupy: none reads q.
+        let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { INT_PINS } else { 0b0001 })?;
+        if guarded {
+            return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
+        }
+        self.memlen_needed(buf, true)?;
+        self.emit_op(buf, v, a, None, out, Dst::S1, offset, false)?;
+        self.memlen_needed(buf, false)
+    }
+
+    fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+        let offset = self.memarg(memarg)?;
+        let value = self.pop_lazy();
+        let addr = self.pop_lazy();
+        let at = self.stack.len();
+        let guarded = self.guarded(offset);
+        let pins = if guarded { INT_PINS } else { 0b0001 };
+        let a = self.source(buf, &addr, at, true, false, pins)?;
+        let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
+        let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, value_pins)?;
+        let stencil = v.store(guarded, a.kind(), val.kind());
+        debug_assert!(stencil != NONE, "every store has a form for its sources");
+        let mut h = source_holes(a, Some(val));
+        h.offset = offset;
+        if !guarded {
+            self.memlen_needed(buf, true)?;
+        }
+        self.emit(buf, stencil, h)?;
+        if !guarded {
+            self.memlen_needed(buf, false)?;
+        }
+        Ok(())
+    }
+
+    /// Control flow, variables, constants, calls and the rest: the operators without a table entry.
+    #[inline(never)]
+    fn other_operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
+        use Operator as O;
         match *op {
             O::Nop => {}
             O::Unreachable => {
@@ -1420,7 +1450,7 @@ impl FuncTranslator {
             // SIMD operators are looked up last: they are rare in most code.
             ref other => {
                 if !self.simd_operator(buf, other)? {
-                    return Err(Error::Unsupported(format!("operator {other:?}")));
+                    return Err(Error::Unsupported(format!("operator {other:?}")).into());
                 }
             }
         }
@@ -1433,24 +1463,24 @@ impl FuncTranslator {
         self.guard_pages && offset <= i32::MAX as u32
     }
 
-    fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Error> {
+    fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Box<Error>> {
         match m.target {
             wasmparser::MemArgTarget::Memory(mem) => self.check_memory(mem)?,
-            _ => return Err(Error::Unsupported("GC array memory arguments".into())),
+            _ => return Err(Error::Unsupported("GC array memory arguments".into()).into()),
         }
-        u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()))
+        u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()).into())
     }
 
-    fn check_memory(&self, mem: u32) -> Result<(), Error> {
+    fn check_memory(&self, mem: u32) -> Result<(), Box<Error>> {
         if mem != 0 {
-            return Err(Error::Unsupported("multiple memories".into()));
+            return Err(Error::Unsupported("multiple memories".into()).into());
         }
         Ok(())
     }
 
     /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other
     /// class (i64 <-> f64) goes through its slot.
-    fn retype(&mut self, buf: &mut CodeBuffer, ty: ValType) -> Result<(), Error> {
+    fn retype(&mut self, buf: &mut CodeBuffer, ty: ValType) -> Result<(), Box<Error>> {
         let i = self.stack.len() - 1;
         let o = self.stack[i];
         if o.loc == Loc::Reg && reg_class(o.ty) != reg_class(ty) {
@@ -1464,7 +1494,7 @@ impl FuncTranslator {
     }
 
     /// Pops call arguments (written into their slots); returns where the callee's frame starts.
-    fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Error> {
+    fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Box<Error>> {
         self.materialize_top(buf, n)?;
         let mut first = self.top();
         for _ in 0..n {

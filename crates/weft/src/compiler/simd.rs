@@ -117,7 +117,7 @@ fn lane_of(op: &Operator) -> u32 {
 
 impl FuncTranslator {
     /// Translates `op` if it is a SIMD operator (other than `v128.const`); returns whether it was.
-    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<bool, Error> {
+    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<bool, Box<Error>> {
         if let Some((shape, stencil)) = simd_op(op) {
             let pops = match shape {
                 VShape::Unop | VShape::Test | VShape::Splat => 1,
