@@ -182,10 +182,36 @@ macro_rules! for_each_store_op {
     } };
 }
 
-/// Comparisons that a following `br_if`/`if` fuses with: `Variant name InputType;`.
+/// Shifts by the constants most frequent in real code, specialized on the amount (x86 shifts by a
+/// variable amount need it in cl; a constant one is a single instruction): `name op amount;`. Each is a
+/// unop of i32 (`weft_ops::semantics::<name>`, generated from the list).
+#[macro_export]
+macro_rules! for_each_const_shift {
+    ($m:ident) => { $m! {
+        i32_shl_1 shl 1;
+        i32_shl_2 shl 2;
+        i32_shl_3 shl 3;
+        i32_shl_4 shl 4;
+        i32_shr_u_2 shr_u 2;
+        i32_shr_u_3 shr_u 3;
+        i32_shr_u_4 shr_u 4;
+        i32_shr_u_5 shr_u 5;
+        i32_shr_u_7 shr_u 7;
+        i32_shr_u_8 shr_u 8;
+        i32_shr_u_16 shr_u 16;
+        i32_shr_u_24 shr_u 24;
+        i32_shr_s_16 shr_s 16;
+        i32_shr_s_24 shr_s 24;
+        i32_shr_s_31 shr_s 31;
+    } };
+}
+
+/// Comparisons (and `i32.and`, a bit test) that a following `br_if`/`if` fuses with:
+/// `Variant name InputType;`.
 #[macro_export]
 macro_rules! for_each_fusable_compare {
     ($m:ident) => { $m! {
+        I32And i32_and i32;
         I32Eq i32_eq i32;
         I32Ne i32_ne i32;
         I32LtS i32_lt_s i32;

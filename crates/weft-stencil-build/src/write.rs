@@ -111,7 +111,12 @@ const TABLE_ACCESS: &str = r#"
         /// The variant `[g]<a>[<b>]_<out>` (`NONE` if absent).
         #[inline]
         pub fn op(&self, guarded: bool, a: usize, b: usize, out: usize) -> u16 {
-            self.ops[((guarded as usize * 8 + a) * 8 + b) * 6 + out]
+            self.ops[Self::op_index(guarded, a, b, out)]
+        }
+        /// Where `op` looks; the result kinds of one source combination are consecutive.
+        #[inline]
+        pub fn op_index(guarded: bool, a: usize, b: usize, out: usize) -> usize {
+            ((guarded as usize * 8 + a) * 8 + b) * 6 + out
         }
         /// The store `[g]<address><value>`.
         #[inline]

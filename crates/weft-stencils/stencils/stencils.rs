@@ -283,6 +283,10 @@ macro_rules! define_simple {
     (@ binop_trap $name:ident $in:ident $out:ident) => { binop_variants!(trap $name $in $out); };
 }
 for_each_simple_op!(define_simple);
+macro_rules! define_const_shifts {
+    ($($name:ident $op:ident $k:literal;)*) => { $( unop_variants!(plain $name i32 i32); )* };
+}
+for_each_const_shift!(define_const_shifts);
 
 /// Compare-and-branch: `<cmp>; br_if` (and `if`, which branches when false) as one stencil, named
 /// `brif_<sources>__<cmp>` / `brunless_<sources>__<cmp>`.

@@ -160,8 +160,10 @@ struct Producer {
     dst: Dst,
     /// The same operation with its result going to a slot (`id` itself unless it writes t0).
     slot_variant: u16,
-    /// The same operation with its result going to each pinned local (`NONE` if it has no such form).
-    pin_variants: [u16; PINS],
+    /// The operator's variants and the table index of its variant with these sources and a slot
+    /// result (the other result kinds follow it), to find the form writing a pinned local.
+    variants: &'static Variants,
+    table_index: usize,
     /// Stack height with the result pushed.
     height: usize,
     /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
@@ -247,12 +249,6 @@ fn commutative(op: &Operator) -> bool {
         O::I32Add | O::I32Mul | O::I32And | O::I32Or | O::I32Xor | O::I32Eq | O::I32Ne
             | O::I64Add | O::I64Mul | O::I64And | O::I64Or | O::I64Xor | O::I64Eq | O::I64Ne
     )
-}
-
-/// The variant of an operator for the given sources and result kind (`id::OUT_*`), `NONE` if it has
-/// none; `guarded` picks a memory access's variant without bounds check.
-fn variant(v: &Variants, a: Src, b: Option<Src>, out: usize, guarded: bool) -> u16 {
-    v.op(guarded, a.kind(), b.map_or(id::SRC_NONE, Src::kind), out)
 }
 
 /// Compare-and-branch stencils (branch if true, branch if false) for a compare with these sources.
@@ -772,24 +768,19 @@ impl FuncTranslator {
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, pin_variants: [u16; PINS], fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
         self.flush(buf)?;
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, pin_variants, height, fuse });
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, fuse });
         Ok(())
     }
 
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
-    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
-        let slot_variant = variant(v, a, b, id::OUT_SLOT, guarded);
-        let reg_variant = if reg_class(out).is_some() { variant(v, a, b, id::OUT_REG, guarded) } else { NONE };
-        let mut pin_variants = [NONE; PINS];
-        for (k, pv) in pin_variants.iter_mut().enumerate() {
-            if self.pinned[k].is_some() && pin_type(k as u8) == out {
-                *pv = variant(v, a, b, id::OUT_P + k, guarded);
-            }
-        }
+    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &'static Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
+        let index = Variants::op_index(guarded, a.kind(), b.map_or(id::SRC_NONE, Src::kind), id::OUT_SLOT);
+        let slot_variant = v.ops[index];
+        let reg_variant = if reg_class(out).is_some() { v.ops[index + id::OUT_REG] } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let fuse = match b {
             Some(b) => fused_branches(v, a, b),
@@ -810,14 +801,14 @@ impl FuncTranslator {
             // its slot.
             self.spill_class(buf, reg_class(out).expect("register result"))?;
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, pin_variants, fuse, self.stack.len())
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())
         } else {
             let off = self.push(out);
             match dst {
                 Dst::S1 => h.s1 = off,
                 Dst::S2 => h.s2 = off,
             }
-            self.emit_producer(buf, slot_variant, h, dst, slot_variant, pin_variants, fuse, self.stack.len())
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())
         }
     }
 
@@ -951,14 +942,14 @@ impl FuncTranslator {
 
     // ---- operators -------------------------------------------------------------------------------
 
-    fn unop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType) -> Result<(), Box<Error>> {
+    fn unop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType) -> Result<(), Box<Error>> {
         let a = self.pop_lazy();
         let pins = if v.p_s != NONE { INT_PINS } else { 0 } | if v.x_s != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
-    fn binop(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
+    fn binop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
@@ -1024,12 +1015,13 @@ impl FuncTranslator {
     fn set_pinned(&mut self, buf: &mut CodeBuffer, x: u32, k: u8, v: &Operand) -> Result<bool, Box<Error>> {
         self.pin_dirty[k as usize] = true;
         if matches!(v.loc, Loc::Slot | Loc::Reg) {
-            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && p.pin_variants[k as usize] != NONE) {
+            let pin_variant = |p: &Producer| p.variants.ops[p.table_index + id::OUT_P + k as usize];
+            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && pin_variant(p) != NONE) {
                 // As in `set_local`: the producer writes the register itself, after old readers are
                 // copied out.
                 self.pending = None;
                 self.flush_local(buf, x)?;
-                self.emit(buf, p.pin_variants[k as usize], p.holes)?;
+                self.emit(buf, pin_variant(&p), p.holes)?;
                 return Ok(true);
             }
         }
@@ -1058,9 +1050,9 @@ impl FuncTranslator {
         if self.dead && self.skip_dead(op) {
             return Ok(());
         }
-        if let (O::I32Shl | O::I64Shl, Some(top)) = (op, self.stack.last()) {
+        if let (O::I32Shl | O::I64Shl | O::I32ShrU | O::I32ShrS, Some(top)) = (op, self.stack.last()) {
             if let Loc::Const(k) = top.loc {
-                if self.shl_by_const(buf, matches!(op, O::I64Shl), k)? {
+                if self.shift_by_const(buf, op, k)? {
                     return Ok(());
                 }
             }
@@ -1098,8 +1090,31 @@ impl FuncTranslator {
     }
 
     /// x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to free
-    /// up; a shift left by constant `k` is a multiply by an immediate instead. Returns whether it was.
-    fn shl_by_const(&mut self, buf: &mut CodeBuffer, is_64: bool, k: u64) -> Result<bool, Box<Error>> {
+    /// up. A shift by a frequent constant has a stencil specialized on the amount; any other shift left
+    /// by constant `k` is a multiply by an immediate instead. Returns whether `op` was one of those.
+    fn shift_by_const(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>, k: u64) -> Result<bool, Box<Error>> {
+        use Operator as O;
+        macro_rules! table {
+            ($($name:ident $kind:ident $amount:literal;)*) => {
+                match (op, k & 31) {
+                    $((table!(@op $kind), $amount) => Some(&id::op::$name),)*
+                    _ => None,
+                }
+            };
+            (@op shl) => { O::I32Shl };
+            (@op shr_u) => { O::I32ShrU };
+            (@op shr_s) => { O::I32ShrS };
+        }
+        if let Some(v) = weft_ops::for_each_const_shift!(table) {
+            self.pop_lazy();
+            self.unop(buf, v, ValType::I32)?;
+            return Ok(true);
+        }
+        let is_64 = match op {
+            O::I32Shl => false,
+            O::I64Shl => true,
+            _ => return Ok(false),
+        };
         let k = k & if is_64 { 63 } else { 31 };
         // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
         if is_64 && k > 30 {
@@ -1113,7 +1128,7 @@ impl FuncTranslator {
         Ok(true)
     }
 
-    fn load(&mut self, buf: &mut CodeBuffer, v: &Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+    fn load(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
         let offset = self.memarg(memarg)?;
         let addr = self.pop_lazy();
         let guarded = self.guarded(offset);
