@@ -554,6 +554,22 @@ stencil!(zero_block(fp, ctx, mem, len) {
     while i < n { core::ptr::write_volatile(dst.add(i), 0); i += 1; }
     next!()
 });
+/// `select` into a register: operands at `S0`/`S1` (both loaded, so the choice is a cmov), the
+/// condition in t0 (`_r`) or at `S2` (`_s`); the result goes to t0 (i32 zero-extended, i64) or f0.
+macro_rules! define_select_to_register {
+    ($($name:literal $t:ident $cond:ident;)*) => { $(
+        stencil!(@anon $name, (fp, ctx, mem, len, t0, f0) {
+            let (a, b) = (rd::<$t>(fp, h!(S0)), rd::<$t>(fp, h!(S1)));
+            let c = define_select_to_register!(@cond $cond fp t0);
+            next_state!(<$t as Reg>::to_state(if c != 0 { a } else { b }, t0, f0))
+        });
+    )* };
+    (@cond r $fp:ident $t0:ident) => { $t0 as u32 };
+    (@cond s $fp:ident $t0:ident) => { rd::<u32>($fp, h!(S2)) };
+}
+define_select_to_register!(
+    "select32_r" u32 r; "select32_s" u32 s; "select64_r" u64 r; "select64_s" u64 s; "fselect_r" f64 r; "fselect_s" f64 s;
+);
 stencil!(select64(fp, ctx, mem, len) {
     let s = h!(S0);
     if rd::<u32>(fp, s + 16) == 0 { wr::<u64>(fp, s, rd::<u64>(fp, s + 8)) }

@@ -1351,6 +1351,7 @@ impl FuncTranslator {
             O::Drop => {
                 self.pop_lazy();
             }
+            O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } if self.select_to_register(buf)? => {}
             O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
                 self.pop(buf)?;
                 self.pop(buf)?;
@@ -1470,6 +1471,44 @@ impl FuncTranslator {
             }
         }
         Ok(())
+    }
+
+    /// `select` of i32, i64 or f64 values into t0/f0 with a conditional move (no branch to mispredict,
+    /// no slot writes): the operands are read from their slots or locals, the condition from t0 or a
+    /// slot. Returns false (nothing done) for other types.
+    fn select_to_register(&mut self, buf: &mut CodeBuffer) -> Result<bool, Box<Error>> {
+        let n = self.stack.len();
+        let ty = self.stack[n - 2].ty;
+        if !matches!(ty, ValType::I32 | ValType::I64 | ValType::F64) {
+            return Ok(false);
+        }
+        let c = self.pop_lazy();
+        let b = self.pop_lazy();
+        let a = self.pop_lazy();
+        let at = self.stack.len();
+        let Src::Slot(s0) = self.source(buf, &a, at, false, false, 0)? else { unreachable!("slot requested") };
+        let Src::Slot(s1) = self.source(buf, &b, at + 1, false, false, 0)? else { unreachable!("slot requested") };
+        let cond_in_reg = c.loc == Loc::Reg;
+        let s2 = if cond_in_reg {
+            0
+        } else {
+            let Src::Slot(s2) = self.source(buf, &c, at + 2, false, false, 0)? else { unreachable!("slot requested") };
+            s2
+        };
+        let class = if ty == ValType::F64 { RegClass::Float } else { RegClass::Int };
+        // The result's register must be free (t0 is, when it held the condition: popped above).
+        self.spill_class(buf, class)?;
+        self.push_loc(ty, Loc::Reg);
+        let stencil = match (ty, cond_in_reg) {
+            (ValType::I32, true) => id::select32_r,
+            (ValType::I32, false) => id::select32_s,
+            (ValType::I64, true) => id::select64_r,
+            (ValType::I64, false) => id::select64_s,
+            (_, true) => id::fselect_r,
+            (_, false) => id::fselect_s,
+        };
+        self.emit(buf, stencil, Holes { s0, s1, s2, ..Default::default() })?;
+        Ok(true)
     }
 
     /// Whether an access with this offset may rely on guard pages (the guarded stencils take the
