@@ -182,9 +182,10 @@ macro_rules! for_each_store_op {
     } };
 }
 
-/// Shifts by the constants most frequent in real code, specialized on the amount (x86 shifts by a
-/// variable amount need it in cl; a constant one is a single instruction): `name op amount;`. Each is a
-/// unop of i32 (`weft_ops::semantics::<name>`, generated from the list).
+/// i32 shifts by a constant, specialized on the amount (x86 shifts by a variable amount need it in cl;
+/// a constant one is a single instruction): every right shift, and left shifts by 1-4 (larger ones are
+/// multiplies by an immediate). `name op amount;`; each is a unop of i32
+/// (`weft_ops::semantics::<name>`, generated from the list).
 #[macro_export]
 macro_rules! for_each_const_shift {
     ($m:ident) => { $m! {
@@ -192,16 +193,67 @@ macro_rules! for_each_const_shift {
         i32_shl_2 shl 2;
         i32_shl_3 shl 3;
         i32_shl_4 shl 4;
+        i32_shr_u_1 shr_u 1;
         i32_shr_u_2 shr_u 2;
         i32_shr_u_3 shr_u 3;
         i32_shr_u_4 shr_u 4;
         i32_shr_u_5 shr_u 5;
+        i32_shr_u_6 shr_u 6;
         i32_shr_u_7 shr_u 7;
         i32_shr_u_8 shr_u 8;
+        i32_shr_u_9 shr_u 9;
+        i32_shr_u_10 shr_u 10;
+        i32_shr_u_11 shr_u 11;
+        i32_shr_u_12 shr_u 12;
+        i32_shr_u_13 shr_u 13;
+        i32_shr_u_14 shr_u 14;
+        i32_shr_u_15 shr_u 15;
         i32_shr_u_16 shr_u 16;
+        i32_shr_u_17 shr_u 17;
+        i32_shr_u_18 shr_u 18;
+        i32_shr_u_19 shr_u 19;
+        i32_shr_u_20 shr_u 20;
+        i32_shr_u_21 shr_u 21;
+        i32_shr_u_22 shr_u 22;
+        i32_shr_u_23 shr_u 23;
         i32_shr_u_24 shr_u 24;
+        i32_shr_u_25 shr_u 25;
+        i32_shr_u_26 shr_u 26;
+        i32_shr_u_27 shr_u 27;
+        i32_shr_u_28 shr_u 28;
+        i32_shr_u_29 shr_u 29;
+        i32_shr_u_30 shr_u 30;
+        i32_shr_u_31 shr_u 31;
+        i32_shr_s_1 shr_s 1;
+        i32_shr_s_2 shr_s 2;
+        i32_shr_s_3 shr_s 3;
+        i32_shr_s_4 shr_s 4;
+        i32_shr_s_5 shr_s 5;
+        i32_shr_s_6 shr_s 6;
+        i32_shr_s_7 shr_s 7;
+        i32_shr_s_8 shr_s 8;
+        i32_shr_s_9 shr_s 9;
+        i32_shr_s_10 shr_s 10;
+        i32_shr_s_11 shr_s 11;
+        i32_shr_s_12 shr_s 12;
+        i32_shr_s_13 shr_s 13;
+        i32_shr_s_14 shr_s 14;
+        i32_shr_s_15 shr_s 15;
         i32_shr_s_16 shr_s 16;
+        i32_shr_s_17 shr_s 17;
+        i32_shr_s_18 shr_s 18;
+        i32_shr_s_19 shr_s 19;
+        i32_shr_s_20 shr_s 20;
+        i32_shr_s_21 shr_s 21;
+        i32_shr_s_22 shr_s 22;
+        i32_shr_s_23 shr_s 23;
         i32_shr_s_24 shr_s 24;
+        i32_shr_s_25 shr_s 25;
+        i32_shr_s_26 shr_s 26;
+        i32_shr_s_27 shr_s 27;
+        i32_shr_s_28 shr_s 28;
+        i32_shr_s_29 shr_s 29;
+        i32_shr_s_30 shr_s 30;
         i32_shr_s_31 shr_s 31;
     } };
 }
