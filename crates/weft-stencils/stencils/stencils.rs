@@ -657,25 +657,25 @@ unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
 }
 
 /// Direct call of function `IMM` of this module; its frame starts at `S0` (its params are already there).
-stencil!(call(fp, ctx, mem, len) {
+stencil!(call(fp, ctx, mem, len, t0, f0) {
     // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
-    // arguments are ignored (len is passed because rcx already holds it).
-    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
+    // arguments are ignored, so they are passed as they are (no instruction to clear them).
+    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
     if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
 });
 /// Call of function `IMM` through the instance's function array (imports).
-stencil!(call_import(fp, ctx, mem, len) {
+stencil!(call_import(fp, ctx, mem, len, t0, f0) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
 });
 /// `call_indirect`: element at index slot `S1` of table `IMM` must have signature id `IMM_HI`.
-stencil!(call_indirect(fp, ctx, mem, len) {
+stencil!(call_indirect(fp, ctx, mem, len, t0, f0) {
     let t = *(*ctx).tables.add(h!(IMM));
     let i = rd::<u32>(fp, h!(S1)) as u64;
     if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
@@ -683,7 +683,7 @@ stencil!(call_indirect(fp, ctx, mem, len) {
     if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
     if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
     let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, 0, 0, 0.0, 0.0, 0.0);
+    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
     if r != 0 { return trapped(ctx, r, f) }
     let (m, l) = memory(ctx);
     next_clear!(m, l)
