@@ -193,13 +193,13 @@ pub struct FuncTranslator {
     reg: Option<usize>,
     /// The stack entry whose value is in f0.
     freg: Option<usize>,
-    /// The i32 locals kept in registers for the whole function (their slots are only up to date
-    /// around calls): `p` in t1, `q` in the memlen register.
+    /// The locals kept in registers for the whole function (their slots are only up to date around
+    /// calls), by pin: `p` and `q` (i32), `x` and `y` (f64).
     pinned: [Option<u32>; PINS],
     /// The pinned local may differ from its slot (written since the last save or load on every path
     /// here), so a call must save it first.
     pin_dirty: [bool; PINS],
-    /// References to each local in the body (to choose the pinned one).
+    /// References to each local in the body (to choose the pinned ones).
     local_uses: Vec<u32>,
     guard_pages: bool,
 }
@@ -400,9 +400,9 @@ impl FuncTranslator {
         Ok(())
     }
 
-    /// Picks the i32 locals with the most references (at least `MIN_PIN_USES`) to live in registers. The count
-    /// skims the body bytes for `local.get/set/tee` opcodes instead of decoding it: an immediate that
-    /// happens to look like one only skews the choice, never the code's meaning.
+    /// Picks the i32 and f64 locals with the most references (at least `MIN_PIN_USES`) to live in
+    /// registers. The count skims the body bytes for `local.get/set/tee` opcodes instead of decoding
+    /// them: an immediate that happens to look like one only skews the choice, never the code's meaning.
     fn choose_pinned(&mut self, body: &FunctionBody<'_>) -> Result<[Option<u32>; PINS], Box<Error>> {
         const MIN_PIN_USES: u32 = 3;
         let mut reader = body.get_binary_reader_for_operators()?;
