@@ -35,11 +35,32 @@ pub struct Hole {
     pub addend: i64,
 }
 
+/// A stencil: (offset, length) ranges into flat generated arrays (no pointers, so no load-time
+/// relocations); read through the methods.
 #[derive(Debug)]
 pub struct Stencil {
-    pub name: &'static str,
-    pub code: &'static [u8],
-    pub holes: &'static [Hole],
+    name: (u32, u32),
+    code: (u32, u32),
+    holes: (u32, u32),
+}
+
+impl Stencil {
+    pub fn name(&self) -> &'static str {
+        &NAMES[self.name.0 as usize..][..self.name.1 as usize]
+    }
+    pub fn code(&self) -> &'static [u8] {
+        &CODE[self.code.0 as usize..][..self.code.1 as usize]
+    }
+    pub fn holes(&self) -> &'static [Hole] {
+        &HOLES[self.holes.0 as usize..][..self.holes.1 as usize]
+    }
+}
+
+/// The holes of stencil `id` that `copy_and_patch` leaves to the caller: `TARGET`, `CALLEE` and data.
+#[inline]
+pub fn fixups(id: u16) -> &'static [Hole] {
+    let (start, end) = FIXUP_RANGES[id as usize];
+    &FIXUP_HOLES[start as usize..end as usize]
 }
 
 /// Values for a stencil's value holes.
@@ -68,9 +89,17 @@ fn put_abs32s(c: &mut [u8], at: usize, value: i64) -> bool {
     value as i32 as i64 == value
 }
 
+/// Appends `bytes` to `code` and returns them, in place, for patching.
+#[inline(always)]
+fn append<'c, const N: usize>(code: &'c mut Vec<u8>, bytes: &[u8; N]) -> &'c mut [u8; N] {
+    let start = code.len();
+    code.extend_from_slice(bytes);
+    (&mut code[start..]).try_into().expect("exactly N bytes were appended")
+}
+
 include!(concat!(env!("OUT_DIR"), "/stencils_generated.rs"));
 
 /// Looks a stencil up by name (for tests and tools; the compiler uses `id::*`).
 pub fn by_name(name: &str) -> Option<&'static Stencil> {
-    STENCILS.iter().find(|s| s.name == name)
+    STENCILS.iter().find(|s| s.name() == name)
 }

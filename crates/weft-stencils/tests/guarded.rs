@@ -10,12 +10,12 @@ fn is_guarded(name: &str) -> bool {
 #[test]
 fn guarded_stencils_never_move_the_stack_pointer() {
     let mut checked = 0;
-    for stencil in weft_stencils::STENCILS.iter().filter(|s| is_guarded(s.name)) {
-        let mut decoder = Decoder::with_ip(64, stencil.code, 0, DecoderOptions::NONE);
+    for stencil in weft_stencils::STENCILS.iter().filter(|s| is_guarded(s.name())) {
+        let mut decoder = Decoder::with_ip(64, stencil.code(), 0, DecoderOptions::NONE);
         for insn in &mut decoder {
             let moves_rsp = matches!(insn.mnemonic(), Mnemonic::Push | Mnemonic::Pop | Mnemonic::Call | Mnemonic::Ret | Mnemonic::Enter | Mnemonic::Leave)
                 || (insn.op_count() > 0 && insn.op0_kind() == OpKind::Register && insn.op0_register() == Register::RSP);
-            assert!(!moves_rsp, "guarded stencil `{}` changes rsp: {insn}", stencil.name);
+            assert!(!moves_rsp, "guarded stencil `{}` changes rsp: {insn}", stencil.name());
         }
         checked += 1;
     }

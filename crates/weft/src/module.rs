@@ -264,7 +264,7 @@ impl<'e> Builder<'e> {
                 .iter()
                 .zip(&counts)
                 .filter(|(_, c)| **c > 0)
-                .map(|(s, &c)| (s.name, c))
+                .map(|(s, &c)| (s.name(), c))
                 .collect(),
         };
         self.func_offsets = image.func_offsets;

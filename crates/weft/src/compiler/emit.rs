@@ -7,7 +7,7 @@
 //! resolved when `assemble` lays the functions out.
 
 pub use weft_stencils::Holes;
-use weft_stencils::{HoleKind, Reloc, FIXUPS, STENCILS};
+use weft_stencils::{HoleKind, Reloc, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -89,7 +89,7 @@ impl CodeBuffer {
 
     /// Offsets (from the stencil start) of the holes of kind `kind` in stencil `id`.
     pub fn hole_offsets(id: u16, kind: HoleKind) -> impl Iterator<Item = u32> {
-        STENCILS[id as usize].holes.iter().filter(move |h| h.kind == kind).map(|h| h.offset)
+        STENCILS[id as usize].holes().iter().filter(move |h| h.kind == kind).map(|h| h.offset)
     }
 
     pub fn pos(&self) -> u32 {
@@ -106,7 +106,7 @@ impl CodeBuffer {
             return Err(Self::patch_error(id, start, h));
         }
         let mut target = target;
-        for hole in FIXUPS[id as usize] {
+        for hole in weft_stencils::fixups(id) {
             let site = start + hole.offset;
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
@@ -127,7 +127,7 @@ impl CodeBuffer {
     #[cold]
     fn patch_error(id: u16, start: u32, h: &Holes) -> PatchError {
         let stencil = &STENCILS[id as usize];
-        for hole in stencil.holes {
+        for hole in stencil.holes() {
             let value: i64 = match hole.kind {
                 HoleKind::S0 => h.s0 as i64,
                 HoleKind::S1 => h.s1 as i64,
@@ -138,7 +138,7 @@ impl CodeBuffer {
                 HoleKind::Offset => h.offset as i64,
                 _ => continue,
             };
-            if let Err(e) = encode(stencil.name, start + hole.offset, hole.reloc, value + hole.addend) {
+            if let Err(e) = encode(stencil.name(), start + hole.offset, hole.reloc, value + hole.addend) {
                 return e;
             }
         }
@@ -149,8 +149,8 @@ impl CodeBuffer {
     /// the end of the function).
     pub fn repatch(&mut self, id: u16, start: u32, kind: HoleKind, value: u32) -> Result<(), PatchError> {
         let stencil = &STENCILS[id as usize];
-        for hole in stencil.holes.iter().filter(|h| h.kind == kind) {
-            self.patch(stencil.name, start + hole.offset, hole.reloc, value as i64 + hole.addend)?;
+        for hole in stencil.holes().iter().filter(|h| h.kind == kind) {
+            self.patch(stencil.name(), start + hole.offset, hole.reloc, value as i64 + hole.addend)?;
         }
         Ok(())
     }
