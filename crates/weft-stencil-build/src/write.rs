@@ -156,10 +156,10 @@ impl Tables {
         let out = |c: char| OUT.find(c);
         if let Some((kind, ab)) = ns.split_once('_').filter(|(k, _)| *k == "brif" || *k == "brunless") {
             let c: Vec<char> = ab.chars().collect();
-            if let [a, b] = c[..] {
-                if let (Some(a), Some(b)) = (src(a), src(b)) {
-                    self.branches[((kind == "brunless") as usize * 7 + a) * 7 + b] = id;
-                }
+            if let [a, b] = c[..]
+                && let (Some(a), Some(b)) = (src(a), src(b))
+            {
+                self.branches[((kind == "brunless") as usize * 7 + a) * 7 + b] = id;
             }
             return;
         }
@@ -182,10 +182,10 @@ impl Tables {
             }
             None => {
                 let c: Vec<char> = rest.chars().collect();
-                if let [a, v] = c[..] {
-                    if let (Some(a), Some(v)) = (src(a), src(v)) {
-                        self.stores[(g * 7 + a) * 7 + v] = id;
-                    }
+                if let [a, v] = c[..]
+                    && let (Some(a), Some(v)) = (src(a), src(v))
+                {
+                    self.stores[(g * 7 + a) * 7 + v] = id;
                 }
             }
         }

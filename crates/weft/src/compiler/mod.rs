@@ -650,15 +650,14 @@ impl FuncTranslator {
             return Ok(Src::Reg);
         }
         // (A bit-cast may have retyped a pinned local's value: pinned forms read the pin's type.)
-        if let Some(k) = self.pin_of(o) {
-            if pins & (1 << k) != 0 && o.ty == pin_type(k) {
-                return Ok(Src::Pin(k));
-            }
+        if let Some(k) = self.pin_of(o)
+            && pins & (1 << k) != 0
+            && o.ty == pin_type(k)
+        {
+            return Ok(Src::Pin(k));
         }
-        if imm_ok {
-            if let Some(imm) = Self::imm32(o) {
-                return Ok(Src::Imm(imm));
-            }
+        if imm_ok && let Some(imm) = Self::imm32(o) {
+            return Ok(Src::Imm(imm));
         }
         Ok(Src::Slot(match self.src(o) {
             Some(off) => off,
@@ -1050,12 +1049,11 @@ impl FuncTranslator {
         if self.dead && self.skip_dead(op) {
             return Ok(());
         }
-        if let (O::I32Shl | O::I64Shl | O::I32ShrU | O::I32ShrS, Some(top)) = (op, self.stack.last()) {
-            if let Loc::Const(k) = top.loc {
-                if self.shift_by_const(buf, op, k)? {
-                    return Ok(());
-                }
-            }
+        if let (O::I32Shl | O::I64Shl | O::I32ShrU | O::I32ShrS, Some(top)) = (op, self.stack.last())
+            && let Loc::Const(k) = top.loc
+            && self.shift_by_const(buf, op, k)?
+        {
+            return Ok(());
         }
         if let Some((shape, v, out)) = simple_op(op) {
             return match shape {
