@@ -1,7 +1,7 @@
 //! StencilSet -> Rust source: static tables the JIT copies from, one entry per stencil, plus `id::NAME`
 //! constants so the compiler names stencils, not numbers.
 
-use crate::model::{HoleKind, Reloc, StencilSet};
+use crate::model::{Hole, HoleKind, Reloc, StencilSet};
 use std::fmt::Write;
 
 /// Writes the tables. The output refers to `Stencil`, `Hole`, `HoleKind` and `Reloc` in the including
@@ -30,15 +30,7 @@ pub fn write(set: &StencilSet) -> String {
         names.push_str(&s.name);
         code.extend_from_slice(&s.code);
         for h in &s.holes {
-            writeln!(
-                holes,
-                "    Hole {{ offset: {}, kind: HoleKind::{}, reloc: Reloc::{}, addend: {} }},",
-                h.offset,
-                kind_name(h.kind),
-                reloc_name(h.reloc),
-                h.addend
-            )
-            .unwrap();
+            write_hole(&mut holes, h);
         }
         hole_count += s.holes.len();
     }
@@ -113,12 +105,8 @@ const TABLE_ACCESS: &str = r#"
     pub const OUT_P: usize = 2;
 
     impl Variants {
-        /// The variant `[g]<a>[<b>]_<out>` (`NONE` if absent).
-        #[inline]
-        pub fn op(&self, guarded: bool, a: usize, b: usize, out: usize) -> u16 {
-            self.ops[Self::op_index(guarded, a, b, out)]
-        }
-        /// Where `op` looks; the result kinds of one source combination are consecutive.
+        /// Where `ops` holds the variant `[g]<a>[<b>]_<out>` (`NONE` if absent); the result kinds of
+        /// one source combination are consecutive.
         #[inline]
         pub fn op_index(guarded: bool, a: usize, b: usize, out: usize) -> usize {
             ((guarded as usize * 8 + a) * 8 + b) * 6 + out
@@ -192,6 +180,19 @@ impl Tables {
     }
 }
 
+/// One `Hole { .. }` element of a generated hole array.
+fn write_hole(out: &mut String, h: &Hole) {
+    writeln!(
+        out,
+        "    Hole {{ offset: {}, kind: HoleKind::{}, reloc: Reloc::{}, addend: {} }},",
+        h.offset,
+        kind_name(h.kind),
+        reloc_name(h.reloc),
+        h.addend
+    )
+    .unwrap();
+}
+
 fn kind_name(kind: HoleKind) -> &'static str {
     match kind {
         HoleKind::Continue => "Continue",
@@ -238,15 +239,7 @@ fn write_fixups(out: &mut String, set: &StencilSet) {
     for s in &set.stencils {
         let start = count;
         for h in s.holes.iter().filter(|h| value_field(h.kind).is_none() && h.kind != HoleKind::Continue) {
-            writeln!(
-                holes,
-                "    Hole {{ offset: {}, kind: HoleKind::{}, reloc: Reloc::{}, addend: {} }},",
-                h.offset,
-                kind_name(h.kind),
-                reloc_name(h.reloc),
-                h.addend
-            )
-            .unwrap();
+            write_hole(&mut holes, h);
             count += 1;
         }
         write!(ranges, "({start}, {count}), ").unwrap();
