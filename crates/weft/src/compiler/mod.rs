@@ -630,12 +630,18 @@ impl FuncTranslator {
         }
     }
 
-    /// A readable frame offset for a popped operand, writing a constant into its slot if needed.
+    /// A readable frame offset for the operand just popped, writing it into its slot if it has none.
     fn src_or_slot(&mut self, buf: &mut CodeBuffer, o: &Operand) -> Result<u32, Box<Error>> {
+        self.slot_of(buf, o, self.stack.len())
+    }
+
+    /// A readable frame offset for popped operand `o`, which stood at stack `index`: its local's or its
+    /// own slot, written first if the value lives elsewhere.
+    fn slot_of(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<u32, Box<Error>> {
         match self.src(o) {
             Some(off) => Ok(off),
             None => {
-                self.write_own_slot(buf, o, self.stack.len())?;
+                self.write_own_slot(buf, o, index)?;
                 Ok(o.off)
             }
         }
@@ -659,13 +665,7 @@ impl FuncTranslator {
         if imm_ok && let Some(imm) = Self::imm32(o) {
             return Ok(Src::Imm(imm));
         }
-        Ok(Src::Slot(match self.src(o) {
-            Some(off) => off,
-            None => {
-                self.write_own_slot(buf, o, index)?;
-                o.off
-            }
-        }))
+        Ok(Src::Slot(self.slot_of(buf, o, index)?))
     }
 
     /// The operand as a stencil immediate, if it is a constant that fits (see `FromImm` in the stencil
@@ -1484,15 +1484,10 @@ impl FuncTranslator {
         let b = self.pop_lazy();
         let a = self.pop_lazy();
         let at = self.stack.len();
-        let Src::Slot(s0) = self.source(buf, &a, at, false, false, 0)? else { unreachable!("slot requested") };
-        let Src::Slot(s1) = self.source(buf, &b, at + 1, false, false, 0)? else { unreachable!("slot requested") };
+        let s0 = self.slot_of(buf, &a, at)?;
+        let s1 = self.slot_of(buf, &b, at + 1)?;
         let cond_in_reg = c.loc == Loc::Reg;
-        let s2 = if cond_in_reg {
-            0
-        } else {
-            let Src::Slot(s2) = self.source(buf, &c, at + 2, false, false, 0)? else { unreachable!("slot requested") };
-            s2
-        };
+        let s2 = if cond_in_reg { 0 } else { self.slot_of(buf, &c, at + 2)? };
         let class = if ty == ValType::F64 { RegClass::Float } else { RegClass::Int };
         // The result's register must be free (t0 is, when it held the condition: popped above).
         self.spill_class(buf, class)?;
