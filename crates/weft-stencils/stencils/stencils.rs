@@ -123,9 +123,27 @@ unsafe fn rd<T: Copy>(fp: *mut u8, off: usize) -> T {
     // SAFETY: the compiler only patches offsets of live slots of the current frame.
     unsafe { (fp.add(off) as *const T).read_unaligned() }
 }
+/// Writes a slot. A 4-byte value is written as 8 bytes (zero-extended): slots are later also read
+/// whole (`copy64`, `global_set64`, `select64`, pinned-local saves), and an 8-byte load from a 4-byte
+/// store cannot be forwarded by the CPU: it waits ~12 cycles for the store to retire. The upper half of
+/// an i32/f32 slot is otherwise unspecified; readers of 32-bit values only look at the lower half.
+/// (`const32` is the one exception, see there.)
 #[inline(always)]
 unsafe fn wr<T>(fp: *mut u8, off: usize, v: T) {
-    // SAFETY: as in `rd`.
+    // SAFETY: as in `rd`; every slot is 8 bytes wide (16 for v128), so an 8-byte write stays inside it.
+    unsafe {
+        if core::mem::size_of::<T>() == 4 {
+            let bits: u32 = core::mem::transmute_copy(&v);
+            (fp.add(off) as *mut u64).write_unaligned(bits as u64)
+        } else {
+            (fp.add(off) as *mut T).write_unaligned(v)
+        }
+    }
+}
+/// Writes exactly `size_of::<T>()` bytes: a lane inside a v128 slot (`wr` would widen 4-byte lanes).
+#[inline(always)]
+unsafe fn wr_exact<T>(fp: *mut u8, off: usize, v: T) {
+    // SAFETY: as in `rd`; the lane lies inside its v128 slot.
     unsafe { (fp.add(off) as *mut T).write_unaligned(v) }
 }
 /// Values cached in the state registers: integers in t0 (i32 zero-extended to 64 bits), f64 in f0.
@@ -495,7 +513,7 @@ macro_rules! define_simd_lane {
         stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$to>(fp, s, rd::<$from>(fp, s + h!(IMM)) as $to); next!() });
     };
     (@ replace $name:ident $from:ident => $to:ident) => {
-        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr::<$to>(fp, s + h!(IMM), rd::<$from>(fp, s + 16) as $to); next!() });
+        stencil!($name(fp, ctx, mem, len) { let s = h!(S0); wr_exact::<$to>(fp, s + h!(IMM), rd::<$from>(fp, s + 16) as $to); next!() });
     };
 }
 for_each_simd_lane_op!(define_simd_lane);
@@ -521,7 +539,7 @@ macro_rules! define_simd_mem {
     (@ load_lane $name:ident $fp:ident $s:ident $p:ident $m:ident) => {{
         let x = $p.read_unaligned();
         wr::<V128>($fp, $s, rd::<V128>($fp, $s + 8));
-        wr::<$m>($fp, $s + h!(IMM), x)
+        wr_exact::<$m>($fp, $s + h!(IMM), x)
     }};
     (@ store_lane $name:ident $fp:ident $s:ident $p:ident $m:ident) => {
         $p.write_unaligned(rd::<$m>($fp, $s + 8 + h!(IMM)))
@@ -530,7 +548,9 @@ macro_rules! define_simd_mem {
 for_each_simd_mem_op!(define_simd_mem);
 
 // ---- values, locals, globals -----------------------------------------------------------------------
-stencil!(const32(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
+// 4 bytes, in one `mov dword [slot], imm32`: a widened write takes three instructions (the hole is a
+// 32-bit immediate that LLVM zero-extends again). Few 8-byte reads follow a materialized constant.
+stencil!(const32(fp, ctx, mem, len) { wr_exact::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
 stencil!(const64(fp, ctx, mem, len) {
     wr::<u64>(fp, h!(S0), (h!(IMM) as u32 as u64) | ((h!(IMM_HI) as u32 as u64) << 32));
     next!()
