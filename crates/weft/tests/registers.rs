@@ -137,3 +137,49 @@ fn pinned_f64_locals_survive_calls() {
         assert_eq!(r, vec![Val::F64((a + b).to_bits())]);
     }
 }
+
+// f64 values competing for f0: an older value is only written to its slot when a newer one really
+// takes the register. Covers the `acc + load` chain (the older value stays in f0), an older value
+// used after a longer computation on top of it, a newer value stored to a local (the older stays in
+// f0), a tee, and a call between (f0 is not preserved across it).
+const F0_EVICTION: &str = r#"(module
+  (memory 1)
+  (func $id (param f64) (result f64) (local.get 0))
+  (func (export "f") (param $a f64) (param $b f64) (param $c f64) (param $d f64) (param $e f64) (result f64)
+    (local $t f64) (local $u f64)
+    (f64.store (i32.const 0) (local.get $a))
+    (f64.store (i32.const 8) (local.get $b))
+    (f64.store (i32.const 16) (local.get $c))
+    ;; chain: ((a + m[8]) + m[16]) + m[0]
+    (local.set $t (f64.add (f64.add (f64.add (local.get $a) (f64.load (i32.const 8))) (f64.load (i32.const 16))) (f64.load (i32.const 0))))
+    ;; older value under a longer computation: (a*b) - ((c*d) / (e + m[8]))
+    (local.set $u (f64.sub (f64.mul (local.get $a) (local.get $b))
+                           (f64.div (f64.mul (local.get $c) (local.get $d)) (f64.add (local.get $e) (f64.load (i32.const 8))))))
+    (f64.mul (local.get $a) (local.get $e))           ;; older value in f0
+    (local.set $d (f64.load (i32.const 16)))           ;; newer value straight into a local
+    (local.set $t (f64.add (local.get $t) (f64.load (i32.const 16))))  ;; newer value, then an add
+    (f64.sub (local.get $t))                           ;; older - t
+    (f64.add (local.get $d))
+    (local.tee $u (f64.add (local.get $u) (f64.load (i32.const 0))))
+    (f64.add)
+    (f64.mul (local.get $b) (local.get $c))
+    (call $id (f64.load (i32.const 8)))               ;; f0 is not preserved across the call
+    (f64.sub)
+    (f64.add)
+    (f64.add (local.get $u))))"#;
+
+#[test]
+fn f64_values_competing_for_f0() {
+    let (a, b, c, d, e) = (1.5f64, -2.25, 3.125, 0.5, 7.75);
+    let t = ((a + b) + c) + a;
+    let u = (a * b) - ((c * d) / (e + b));
+    let t = t + c;
+    let first = a * e - t + c;
+    let u = u + a;
+    let acc = first + u;
+    let expected = (acc + ((b * c) - b)) + u;
+    let args: Vec<Val> = [a, b, c, d, e].iter().map(|&x| Val::F64(x.to_bits())).collect();
+    for engine in engines() {
+        assert_eq!(call(&engine, F0_EVICTION, "f", &args).unwrap(), vec![Val::F64(expected.to_bits())]);
+    }
+}

@@ -168,6 +168,10 @@ struct Producer {
     height: usize,
     /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
     fuse: Option<(u16, u16)>,
+    /// An f64 result that took f0 from an older stack entry (index, slot): the older value is written
+    /// to its slot right before this stencil, unless the next operator consumes both (`acc + load`),
+    /// in which case this result goes to its slot instead and the older value stays in f0.
+    evict: Option<(usize, u32)>,
 }
 
 /// Reusable translation state (buffers survive across functions).
@@ -755,9 +759,24 @@ impl FuncTranslator {
     /// through this first, so stencils keep their order.
     fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending.take() {
+            if let Some((_, off)) = p.evict {
+                buf.emit(id::fspill, &Holes { s1: off, ..Default::default() }, None, None)?;
+            }
             buf.emit(p.id, &p.holes, None, None)?;
         }
         Ok(())
+    }
+
+    /// Takes the held-back producer to emit it in a form that leaves f0 alone (writing a local, a
+    /// pinned local or a branch): a value it was going to evict from f0 stays there.
+    fn take_pending(&mut self) -> Option<Producer> {
+        let p = self.pending.take()?;
+        if let Some((i, _)) = p.evict {
+            self.stack[i].loc = Loc::Reg;
+            self.freg = Some(i);
+            self.lazy_floor = self.lazy_floor.min(i);
+        }
+        Some(p)
     }
 
     fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
@@ -769,7 +788,7 @@ impl FuncTranslator {
     #[allow(clippy::too_many_arguments)]
     fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
         self.flush(buf)?;
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, fuse });
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, fuse, evict: None });
         Ok(())
     }
 
@@ -797,10 +816,26 @@ impl FuncTranslator {
         h.offset = offset;
         if reg_variant != NONE {
             // The register is taken by this result: the value cached there (not an operand) goes to
-            // its slot.
-            self.spill_class(buf, reg_class(out).expect("register result"))?;
+            // its slot. For f64 that is deferred (see `Producer::evict`) unless the older value's own
+            // producer is still held back (it then writes its slot directly, at no cost).
+            let class = reg_class(out).expect("register result");
+            let evict = match self.freg {
+                Some(i) if class == RegClass::Float && self.pending.is_none_or(|p| p.height != i + 1) => {
+                    self.stack[i].loc = Loc::Slot;
+                    self.freg = None;
+                    Some((i, self.stack[i].off))
+                }
+                _ => {
+                    self.spill_class(buf, class)?;
+                    None
+                }
+            };
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())?;
+            if let Some(p) = self.pending.as_mut() {
+                p.evict = evict;
+            }
+            Ok(())
         } else {
             let off = self.push(out);
             match dst {
@@ -846,7 +881,7 @@ impl FuncTranslator {
             if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
                 if p.height == self.stack.len() + 1 {
                     // The compare is never emitted: the branch does it.
-                    self.pending = None;
+                    self.take_pending();
                     let stencil = if when_true { brif } else { brunless };
                     return self.emit_jump(buf, stencil, p.holes, label);
                 }
@@ -951,6 +986,19 @@ impl FuncTranslator {
     fn binop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
+        if let Some(p) = self.pending.as_mut().filter(|p| b.loc == Loc::Reg && p.height == self.stack.len() + 2)
+            && p.evict == Some((self.stack.len(), a.off))
+        {
+            // `a` was about to leave f0 for `b`: `b` goes to its slot instead and `a` stays.
+            p.evict = None;
+            match p.dst {
+                Dst::S1 => p.holes.s1 = b.off,
+                Dst::S2 => p.holes.s2 = b.off,
+            }
+            p.id = p.slot_variant;
+            a.loc = Loc::Reg;
+            b.loc = Loc::Slot;
+        }
         if swappable && Self::imm32(&a).is_some() && Self::imm32(&b).is_none() {
             std::mem::swap(&mut a, &mut b);
         }
@@ -992,7 +1040,7 @@ impl FuncTranslator {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1) {
                 // Hold the producer back while readers of the old value copy it out, then let it
                 // produce the new value directly into the local.
-                self.pending = None;
+                self.take_pending();
                 self.flush_local(buf, x)?;
                 let mut h = p.holes;
                 match p.dst {
@@ -1018,7 +1066,7 @@ impl FuncTranslator {
             if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1 && pin_variant(p) != NONE) {
                 // As in `set_local`: the producer writes the register itself, after old readers are
                 // copied out.
-                self.pending = None;
+                self.take_pending();
                 self.flush_local(buf, x)?;
                 self.emit(buf, pin_variant(&p), p.holes)?;
                 return Ok(true);
@@ -1197,7 +1245,7 @@ impl FuncTranslator {
                     // The compare is merged into the branch, after the copies that materializing
                     // emits: its sources are above the stack or in locals, which those copies never write.
                     Some(p) => {
-                        self.pending = None;
+                        self.take_pending();
                         self.materialize_all(buf)?;
                         self.emit_jump(buf, p.fuse.unwrap().1, p.holes, &mut else_label)?;
                     }
