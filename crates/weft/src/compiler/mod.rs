@@ -1416,6 +1416,14 @@ impl FuncTranslator {
             }
             O::LocalTee { local_index } => {
                 let v = self.pop_lazy();
+                if v.loc == Loc::Reg && self.pin_index(local_index).is_none() {
+                    // The next operator usually reads the value: it stays in its register (the
+                    // local gets a copy), so that read does not wait on a store to the local.
+                    self.flush_local(buf, local_index)?;
+                    self.emit_value_to(buf, &v, self.locals[local_index as usize].off)?;
+                    self.push_loc(v.ty, Loc::Reg);
+                    return Ok(());
+                }
                 let moved = self.set_local(buf, local_index, &v)?;
                 match v.loc {
                     Loc::Const(_) => self.push_loc(v.ty, v.loc),
