@@ -189,6 +189,22 @@ impl CodeBuffer {
         label.pos = Some(pos);
     }
 
+    /// Points `br_table` entries whose landing pad is only a `jmp rel32` (no values to move) at the
+    /// jump's target, saving a jump per dispatch. Call once every label of the function is bound.
+    pub fn shortcut_jump_pads(&mut self) {
+        const JMP_REL32: u8 = 0xE9;
+        for table in &mut self.jump_tables {
+            for entry in table.iter_mut() {
+                let pad = *entry as usize;
+                // A pad starts with its moves; one that starts with a jump is that jump alone.
+                if self.code[pad] == JMP_REL32 {
+                    let rel = i32::from_le_bytes(self.code[pad + 1..pad + 5].try_into().unwrap());
+                    *entry = (pad as i64 + 5 + rel as i64) as u32;
+                }
+            }
+        }
+    }
+
     /// Binds `label` to the current end of the buffer.
     pub fn bind_here(&mut self, label: &mut Label) {
         let pos = self.pos();

@@ -399,6 +399,7 @@ impl FuncTranslator {
         }
         reader.finish()?;
         self.flush(buf)?;
+        buf.shortcut_jump_pads();
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
         Ok(())
