@@ -78,12 +78,15 @@ impl BlockSig {
 struct Control {
     kind: Kind,
     sig: BlockSig,
+    /// `assign_log` length at the block's start: locals first written inside are not known to be
+    /// written after it (see `FuncTranslator::assigned`).
     /// Operand-stack length below the block's params.
     height: usize,
     /// End of a block/if, start of a loop.
     label: Label,
     /// Start of the else branch of an `if`.
     else_label: Label,
+    assign_mark: usize,
 }
 
 /// Where an operand-stack value lives right now.
@@ -205,6 +208,16 @@ pub struct FuncTranslator {
     pin_dirty: [bool; PINS],
     /// References to each local in the body (to choose the pinned ones).
     local_uses: Vec<u32>,
+    /// Per local: written on every path to here (params always), so it cannot read its initial
+    /// zero. A conservative single-pass analysis on structured control flow: a write inside a block,
+    /// `if` or `else` no longer counts after its `end` (one inside a loop does: only the fall-through
+    /// leaves a loop's `end`). Declared locals read while not known to be written must be zeroed at
+    /// entry; the entry's `zero_block` is patched at the end to cover just those.
+    assigned: Vec<bool>,
+    /// Locals that became `assigned`, in order, to undo at block ends.
+    assign_log: Vec<u32>,
+    /// Frame byte range of the declared locals that need zeroing (`lo..hi`; empty if `lo >= hi`).
+    zero_range: (u32, u32),
     guard_pages: bool,
 }
 
@@ -374,13 +387,25 @@ impl FuncTranslator {
         self.max_top = self.stack_base;
 
         let enter = buf.emit(id::enter, &Holes::default(), None, None)?;
-        // Declared locals start at zero: a store per slot for a few, a loop for many.
-        if off - params_bytes <= 8 * 8 {
+        // Declared locals start at zero: a store per slot for a few; for many, a loop over those that
+        // may be read before they are written (patched once the body is translated).
+        let few_locals = off - params_bytes <= 8 * 8;
+        let mut zero_block = None;
+        if few_locals {
             for slot in (params_bytes..off).step_by(8) {
                 buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None)?;
             }
         } else {
-            buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?;
+            zero_block = Some(buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?);
+        }
+        self.assigned.clear();
+        self.assigned.resize(self.locals.len(), few_locals);
+        self.assigned[..ty.params.len()].fill(true);
+        self.assign_log.clear();
+        self.zero_range = (u32::MAX, 0);
+        for x in self.pinned.into_iter().flatten() {
+            // Loaded into its register right here.
+            self.read_local(x);
         }
         self.restore_pins(buf)?;
         self.frames.push(Control {
@@ -389,6 +414,7 @@ impl FuncTranslator {
             height: 0,
             label: Label::new(),
             else_label: Label::new(),
+            assign_mark: 0,
         });
 
         let mut reader = body.get_operators_reader()?;
@@ -400,6 +426,12 @@ impl FuncTranslator {
         reader.finish()?;
         self.flush(buf)?;
         buf.shortcut_jump_pads();
+        if let Some(at) = zero_block {
+            let (lo, hi) = self.zero_range;
+            let (lo, n) = if lo < hi { (lo, hi - lo) } else { (params_bytes, 0) };
+            buf.repatch(id::zero_block, at, HoleKind::S0, lo)?;
+            buf.repatch(id::zero_block, at, HoleKind::N, n)?;
+        }
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
         Ok(())
@@ -465,6 +497,30 @@ impl FuncTranslator {
         match o.loc {
             Loc::Local(x) => self.pin_index(x),
             _ => None,
+        }
+    }
+
+    /// Local `x` is read here: if it may still hold its initial zero, its slot must be zeroed.
+    #[inline]
+    fn read_local(&mut self, x: u32) {
+        if !self.assigned[x as usize] {
+            let o = &self.locals[x as usize];
+            self.zero_range = (self.zero_range.0.min(o.off), self.zero_range.1.max(o.off + o.ty.slot_bytes()));
+        }
+    }
+
+    #[inline]
+    fn write_local(&mut self, x: u32) {
+        if !self.assigned[x as usize] {
+            self.assigned[x as usize] = true;
+            self.assign_log.push(x);
+        }
+    }
+
+    /// Forgets the writes logged since `mark` (leaving a block they may not all have happened in).
+    fn unassign_to(&mut self, mark: usize) {
+        for x in self.assign_log.drain(mark..) {
+            self.assigned[x as usize] = false;
         }
     }
 
@@ -1235,7 +1291,7 @@ impl FuncTranslator {
                     Label::new()
                 };
                 let kind = if matches!(op, O::Loop { .. }) { Kind::Loop } else { Kind::Block };
-                self.frames.push(Control { kind, sig, height, label, else_label: Label::new() });
+                self.frames.push(Control { kind, sig, height, label, else_label: Label::new(), assign_mark: self.assign_log.len() });
             }
             O::If { blockty } => {
                 let sig = self.block_sig(blockty)?;
@@ -1256,7 +1312,7 @@ impl FuncTranslator {
                     }
                 }
                 let height = self.stack.len() - sig.params(env).len();
-                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label });
+                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label, assign_mark: self.assign_log.len() });
             }
             O::Else => {
                 let i = self.frames.len() - 1;
@@ -1271,6 +1327,7 @@ impl FuncTranslator {
                 self.bind_here(buf, &mut else_label)?;
                 self.frames[i].else_label = else_label;
                 self.frames[i].kind = Kind::Else;
+                self.unassign_to(self.frames[i].assign_mark);
                 let (height, sig) = (self.frames[i].height, self.frames[i].sig);
                 self.truncate_stack(height);
                 for &t in sig.params(env) {
@@ -1280,6 +1337,9 @@ impl FuncTranslator {
             }
             O::End => {
                 let mut frame = self.frames.pop().expect("validated");
+                if frame.kind != Kind::Loop {
+                    self.unassign_to(frame.assign_mark);
+                }
                 // (The function's own results are moved by the return sequence, wherever they live.)
                 if !self.dead && !self.frames.is_empty() {
                     let n = frame.sig.results(env).len();
@@ -1408,14 +1468,17 @@ impl FuncTranslator {
                 self.emit(buf, stencil, Holes { s0: a.off, ..Default::default() })?;
             }
             O::LocalGet { local_index } => {
+                self.read_local(local_index);
                 let ty = self.locals[local_index as usize].ty;
                 self.push_loc(ty, Loc::Local(local_index));
             }
             O::LocalSet { local_index } => {
+                self.write_local(local_index);
                 let v = self.pop_lazy();
                 self.set_local(buf, local_index, &v)?;
             }
             O::LocalTee { local_index } => {
+                self.write_local(local_index);
                 let v = self.pop_lazy();
                 if v.loc == Loc::Reg && self.pin_index(local_index).is_none() {
                     // The next operator usually reads the value: it stays in its register (the
