@@ -212,12 +212,12 @@ pub struct FuncTranslator {
     /// zero. A conservative single-pass analysis on structured control flow: a write inside a block,
     /// `if` or `else` no longer counts after its `end` (one inside a loop does: only the fall-through
     /// leaves a loop's `end`). Declared locals read while not known to be written must be zeroed at
-    /// entry; the entry's `zero_block` is patched at the end to cover just those.
+    /// entry (`zero_needed`).
     assigned: Vec<bool>,
     /// Locals that became `assigned`, in order, to undo at block ends.
     assign_log: Vec<u32>,
-    /// Frame byte range of the declared locals that need zeroing (`lo..hi`; empty if `lo >= hi`).
-    zero_range: (u32, u32),
+    /// Per local: zeroed on entry (see `assigned`).
+    zero_needed: Vec<bool>,
     guard_pages: bool,
 }
 
@@ -387,22 +387,21 @@ impl FuncTranslator {
         self.max_top = self.stack_base;
 
         let enter = buf.emit(id::enter, &Holes::default(), None, None)?;
-        // Declared locals start at zero: a store per slot for a few; for many, a loop over those that
-        // may be read before they are written (patched once the body is translated).
-        let few_locals = off - params_bytes <= 8 * 8;
-        let mut zero_block = None;
-        if few_locals {
-            for slot in (params_bytes..off).step_by(8) {
-                buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None)?;
-            }
+        // Declared locals start at zero. Which of them a read may see unwritten is known only after
+        // the body: the entry jumps to a stub emitted after it that zeroes those and jumps back.
+        let mut zeroing = Label::new();
+        let body_start = if off > params_bytes {
+            buf.emit(id::jump, &Holes::default(), Some(&mut zeroing), None)?;
+            Some(buf.pos())
         } else {
-            zero_block = Some(buf.emit(id::zero_block, &Holes { s0: params_bytes, n: off - params_bytes, ..Default::default() }, None, None)?);
-        }
+            None
+        };
         self.assigned.clear();
-        self.assigned.resize(self.locals.len(), few_locals);
+        self.assigned.resize(self.locals.len(), false);
         self.assigned[..ty.params.len()].fill(true);
         self.assign_log.clear();
-        self.zero_range = (u32::MAX, 0);
+        self.zero_needed.clear();
+        self.zero_needed.resize(self.locals.len(), false);
         for x in self.pinned.into_iter().flatten() {
             // Loaded into its register right here.
             self.read_local(x);
@@ -426,11 +425,8 @@ impl FuncTranslator {
         reader.finish()?;
         self.flush(buf)?;
         buf.shortcut_jump_pads();
-        if let Some(at) = zero_block {
-            let (lo, hi) = self.zero_range;
-            let (lo, n) = if lo < hi { (lo, hi - lo) } else { (params_bytes, 0) };
-            buf.repatch(id::zero_block, at, HoleKind::S0, lo)?;
-            buf.repatch(id::zero_block, at, HoleKind::N, n)?;
+        if let Some(body_start) = body_start {
+            self.emit_zeroing(buf, &mut zeroing, body_start)?;
         }
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
@@ -504,8 +500,7 @@ impl FuncTranslator {
     #[inline]
     fn read_local(&mut self, x: u32) {
         if !self.assigned[x as usize] {
-            let o = &self.locals[x as usize];
-            self.zero_range = (self.zero_range.0.min(o.off), self.zero_range.1.max(o.off + o.ty.slot_bytes()));
+            self.zero_needed[x as usize] = true;
         }
     }
 
@@ -515,6 +510,36 @@ impl FuncTranslator {
             self.assigned[x as usize] = true;
             self.assign_log.push(x);
         }
+    }
+
+    /// The stub the entry jumps to (`zeroing`): zeroes the locals in `zero_needed` and jumps back to
+    /// `body_start`. With none to zero, the entry's jump goes straight to `body_start`.
+    fn emit_zeroing(&mut self, buf: &mut CodeBuffer, zeroing: &mut Label, body_start: u32) -> Result<(), Box<Error>> {
+        // Beyond this many slots, one loop is shorter than a store per slot.
+        const MAX_SLOT_STORES: u32 = 16;
+        let needed = || self.locals.iter().zip(&self.zero_needed).filter(|(_, n)| **n).map(|(o, _)| *o);
+        let (mut slots, mut lo, mut hi) = (0, u32::MAX, 0);
+        for o in needed() {
+            slots += o.ty.slot_bytes() / 8;
+            lo = lo.min(o.off);
+            hi = hi.max(o.off + o.ty.slot_bytes());
+        }
+        if slots == 0 {
+            buf.bind(zeroing, body_start);
+            return Ok(());
+        }
+        buf.bind_here(zeroing);
+        if slots <= MAX_SLOT_STORES {
+            for o in needed() {
+                for slot in (o.off..o.off + o.ty.slot_bytes()).step_by(8) {
+                    buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None)?;
+                }
+            }
+        } else {
+            buf.emit(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() }, None, None)?;
+        }
+        buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None)?;
+        Ok(())
     }
 
     /// Forgets the writes logged since `mark` (leaving a block they may not all have happened in).
