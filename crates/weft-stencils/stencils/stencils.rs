@@ -445,7 +445,6 @@ define_fpin!(x y);
 /// Reloads memlen (over pinned local `q`) before a stencil that checks bounds explicitly.
 stencil!(reload_len(fp, ctx, mem, len) { let (m, l) = memory(ctx); next!(m, l) });
 stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
-stencil!(br_unless_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 == 0 { jump!() } next!() });
 
 // (Reads the length from the context: the memlen register may hold pinned local `q`.)
 stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (memory(ctx).1 >> 16) as u32); next!() });
@@ -639,7 +638,8 @@ stencil!(table_size(fp, ctx, mem, len) {
 // ---- control -------------------------------------------------------------------------------------
 stencil!(jump(fp, ctx, mem, len) { jump!() });
 stencil!(br_if(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) != 0 { jump!() } next!() });
-stencil!(br_unless(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) == 0 { jump!() } next!() });
+// (No `br_unless`: LLVM compiles a test against a literal 0 as `jne CONTINUE; jmp TARGET`; the
+// compiler branches when zero with the `i32.eq` compare-and-branch against an immediate 0.)
 /// `br_table`: jump table `IMM` of the module has `N` targets plus the default; the index is in slot
 /// `S0` (`br_table`), t0 (`_r`) or a pinned local (`_p`, `_q`).
 macro_rules! define_br_table {

@@ -886,9 +886,10 @@ impl FuncTranslator {
             Some(b) => fused_branches(v, a, b),
             // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
             None if v.s_s == id::op::i32_eqz.s_s => match a {
-                // `i32.eqz; br_if` branches when the operand is zero.
-                Src::Slot(_) => Some((id::br_unless, id::br_if)),
-                Src::Reg => Some((id::br_unless_r, id::br_if_r)),
+                // `i32.eqz; br_if` branches when the operand is zero: `operand == 0` against an
+                // immediate 0 (see `emit_cond_branch`).
+                Src::Slot(_) => Some((id::op::i32_eq.branch(true, id::SRC_SLOT, id::SRC_IMM), id::br_if)),
+                Src::Reg => Some((id::op::i32_eq.branch(true, id::SRC_REG, id::SRC_IMM), id::br_if_r)),
                 Src::Pin(k) => Some((pin_stencil(k, &id::op::br_unless), pin_stencil(k, &id::op::br_if))),
                 Src::Imm(_) => None,
             },
@@ -969,8 +970,12 @@ impl FuncTranslator {
                 }
             }
         }
+        // Branching when zero is `cond == 0` with an immediate 0: a stencil testing against a literal
+        // 0 comes out of LLVM as `jne CONTINUE; jmp TARGET`, a taken jump on either path; the
+        // compare-with-immediate stencil is `cmp; je TARGET`, falling through.
+        let when_zero = |a: usize| id::op::i32_eq.branch(true, a, id::SRC_IMM);
         if cond.loc == Loc::Reg {
-            let stencil = if when_true { id::br_if_r } else { id::br_unless_r };
+            let stencil = if when_true { id::br_if_r } else { when_zero(id::SRC_REG) };
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
         if let Some(k) = self.pin_of(cond).filter(|&k| pin_type(k) == ValType::I32) {
@@ -978,7 +983,7 @@ impl FuncTranslator {
             return self.emit_jump(buf, stencil, Holes::default(), label);
         }
         let s0 = self.src_or_slot(buf, cond)?;
-        let stencil = if when_true { id::br_if } else { id::br_unless };
+        let stencil = if when_true { id::br_if } else { when_zero(id::SRC_SLOT) };
         self.emit_jump(buf, stencil, Holes { s0, ..Default::default() }, label)
     }
 
