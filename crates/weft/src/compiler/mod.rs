@@ -78,14 +78,14 @@ impl BlockSig {
 struct Control {
     kind: Kind,
     sig: BlockSig,
-    /// `assign_log` length at the block's start: locals first written inside are not known to be
-    /// written after it (see `FuncTranslator::assigned`).
     /// Operand-stack length below the block's params.
     height: usize,
     /// End of a block/if, start of a loop.
     label: Label,
     /// Start of the else branch of an `if`.
     else_label: Label,
+    /// `assign_log` length at the block's start: locals first written inside are not known to be
+    /// written after it (see `FuncTranslator::assigned`).
     assign_mark: usize,
 }
 
