@@ -7,7 +7,7 @@
 //! resolved when `assemble` lays the functions out.
 
 pub use weft_stencils::Holes;
-use weft_stencils::{HoleKind, Reloc, STENCILS};
+use weft_stencils::{id, HoleKind, Reloc, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -55,6 +55,8 @@ pub struct CodeBuffer {
     call_sites: Vec<(u32, u32)>,
     pub table_sites: Vec<u32>,
     pub jump_tables: Vec<Vec<u32>>,
+    /// `br_table` landing pads (code offsets) that are a bare `jump` (see `shortcut_jump_pads`).
+    pub bare_jump_pads: Vec<u32>,
     /// Stencil counts, for `--stats` (kept across functions).
     pub counts: Vec<u32>,
 }
@@ -67,6 +69,7 @@ impl CodeBuffer {
             call_sites: Vec::new(),
             table_sites: Vec::new(),
             jump_tables: Vec::new(),
+            bare_jump_pads: Vec::new(),
             counts: vec![0; STENCILS.len()],
         }
     }
@@ -84,6 +87,7 @@ impl CodeBuffer {
         self.data_sites.clear();
         self.call_sites.clear();
         self.table_sites.clear();
+        self.bare_jump_pads.clear();
         f
     }
 
@@ -189,20 +193,26 @@ impl CodeBuffer {
         label.pos = Some(pos);
     }
 
-    /// Points `br_table` entries whose landing pad is only a `jmp rel32` (no values to move) at the
-    /// jump's target, saving a jump per dispatch. Call once every label of the function is bound.
+    /// Points `br_table` entries whose landing pad is a bare `jump` stencil (`bare_jump_pads`: no
+    /// values to move) at the jump's target, saving a jump per dispatch. Call once every label of the
+    /// function is bound.
     pub fn shortcut_jump_pads(&mut self) {
+        if self.bare_jump_pads.is_empty() {
+            return;
+        }
         const JMP_REL32: u8 = 0xE9;
+        debug_assert!(matches!(STENCILS[id::jump as usize].code(), [JMP_REL32, _, _, _, _]), "the jump stencil is one jmp rel32");
+        self.bare_jump_pads.sort_unstable();
         for table in &mut self.jump_tables {
             for entry in table.iter_mut() {
-                let pad = *entry as usize;
-                // A pad starts with its moves; one that starts with a jump is that jump alone.
-                if self.code[pad] == JMP_REL32 {
+                if self.bare_jump_pads.binary_search(entry).is_ok() {
+                    let pad = *entry as usize;
                     let rel = i32::from_le_bytes(self.code[pad + 1..pad + 5].try_into().unwrap());
                     *entry = (pad as i64 + 5 + rel as i64) as u32;
                 }
             }
         }
+        self.bare_jump_pads.clear();
     }
 
     /// Binds `label` to the current end of the buffer.

@@ -25,7 +25,7 @@ use emit::{CodeBuffer, Holes, Label};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 use weft_ops::vm::builtin;
 use weft_stencils::id::{Variants, NONE};
-use weft_stencils::{id, HoleKind};
+use weft_stencils::{id, HoleKind, STENCILS};
 
 /// What the translator needs to know about the module.
 #[derive(Default)]
@@ -1445,6 +1445,10 @@ impl FuncTranslator {
                         None => {
                             let pad = self.pos(buf)?;
                             self.emit_br(env, buf, depth)?;
+                            if self.pos(buf)? - pad == STENCILS[id::jump as usize].code().len() as u32 {
+                                // No values to move: the entry can go to the jump's target.
+                                buf.bare_jump_pads.push(pad);
+                            }
                             self.pads[depth as usize] = Some(pad);
                             pad
                         }
