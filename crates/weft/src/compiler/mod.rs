@@ -117,6 +117,16 @@ enum Dst {
     S2,
 }
 
+impl Dst {
+    /// Points this hole of `h` at frame offset `off`.
+    fn set(self, h: &mut Holes, off: u32) {
+        match self {
+            Dst::S1 => h.s1 = off,
+            Dst::S2 => h.s2 = off,
+        }
+    }
+}
+
 /// Where a stencil variant takes an operand from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Src {
@@ -175,6 +185,14 @@ struct Producer {
     /// to its slot right before this stencil, unless the next operator consumes both (`acc + load`),
     /// in which case this result goes to its slot instead and the older value stays in f0.
     evict: Option<(usize, u32)>,
+}
+
+impl Producer {
+    /// Makes the held-back stencil write its result to frame offset `off` instead of a register.
+    fn write_slot(&mut self, off: u32) {
+        self.dst.set(&mut self.holes, off);
+        self.id = self.slot_variant;
+    }
 }
 
 /// Reusable translation state (buffers survive across functions).
@@ -669,11 +687,7 @@ impl FuncTranslator {
             Loc::Reg => {
                 if let Some(p) = self.pending.as_mut().filter(|p| p.height == index + 1 && p.slot_variant != p.id) {
                     // Not emitted yet: let it write the slot instead of t0.
-                    match p.dst {
-                        Dst::S1 => p.holes.s1 = o.off,
-                        Dst::S2 => p.holes.s2 = o.off,
-                    }
-                    p.id = p.slot_variant;
+                    p.write_slot(o.off);
                     return Ok(());
                 }
                 self.emit_value_to(buf, o, o.off)
@@ -921,10 +935,7 @@ impl FuncTranslator {
             Ok(())
         } else {
             let off = self.push(out);
-            match dst {
-                Dst::S1 => h.s1 = off,
-                Dst::S2 => h.s2 = off,
-            }
+            dst.set(&mut h, off);
             self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())
         }
     }
@@ -1078,11 +1089,7 @@ impl FuncTranslator {
         {
             // `a` was about to leave f0 for `b`: `b` goes to its slot instead and `a` stays.
             p.evict = None;
-            match p.dst {
-                Dst::S1 => p.holes.s1 = b.off,
-                Dst::S2 => p.holes.s2 = b.off,
-            }
-            p.id = p.slot_variant;
+            p.write_slot(b.off);
             a.loc = Loc::Reg;
             b.loc = Loc::Slot;
         }
@@ -1129,12 +1136,9 @@ impl FuncTranslator {
                 // produce the new value directly into the local.
                 self.take_pending();
                 self.flush_local(buf, x)?;
-                let mut h = p.holes;
-                match p.dst {
-                    Dst::S1 => h.s1 = local_off,
-                    Dst::S2 => h.s2 = local_off,
-                }
-                self.emit(buf, p.slot_variant, h)?;
+                let mut p = p;
+                p.write_slot(local_off);
+                self.emit(buf, p.id, p.holes)?;
                 return Ok(true);
             }
         }
