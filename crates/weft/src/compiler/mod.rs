@@ -628,7 +628,7 @@ impl FuncTranslator {
         self.push_loc(ty, Loc::Slot)
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_loc(&mut self, ty: ValType, loc: Loc) -> u32 {
         let off = self.top();
         match loc {
@@ -1304,7 +1304,7 @@ impl FuncTranslator {
     }
 
     /// Control flow, variables, constants, calls and the rest: the operators without a table entry.
-    #[inline(never)]
+    #[inline(always)]
     fn other_operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
         use Operator as O;
         match *op {
