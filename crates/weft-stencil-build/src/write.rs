@@ -39,8 +39,7 @@ pub fn write(set: &StencilSet) -> String {
     writeln!(out, "static HOLES: [Hole; {hole_count}] = [\n{holes}];").unwrap();
     writeln!(out, "pub static STENCILS: [Stencil; {}] = [\n{entries}", set.stencils.len()).unwrap();
     out.push_str("];\n\n");
-    write_fixups(&mut out, set);
-    write_copy_and_patch(&mut out, set);
+    write_emit_table(&mut out, set);
     out.push_str("/// Stencil indices into `STENCILS`, by stencil name; `<ns>__<name>` variants as `<ns>::<name>`.\n#[allow(non_upper_case_globals)]\npub mod id {\n");
     let mut namespaces: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
     let mut ops: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
@@ -231,34 +230,15 @@ fn value_field(kind: HoleKind) -> Option<&'static str> {
     })
 }
 
-/// `fixups(id)`: the holes of stencil `id` that `copy_and_patch` leaves to the code buffer (branch
-/// targets, callees, read-only data), so emitting a stencil without any costs no scan of its holes.
-fn write_fixups(out: &mut String, set: &StencilSet) {
-    // As for `STENCILS`: ranges into one flat array, no pointers.
-    let (mut holes, mut ranges, mut count) = (String::new(), String::new(), 0usize);
+/// The emit table `copy_and_patch` (in weft-stencils' lib.rs) works from: per stencil, where its
+/// bytes are in `EMIT_CODE` (with `CONTINUE` holes already resolved: they are the constant distance to
+/// the stencil's end), its range of `PATCHES` (value holes) and its range of `FIXUP_HOLES` (branch targets, callees, read-only data: left to the code buffer).
+/// A data-driven copy instead of generated code per stencil: one predictable path for every stencil,
+/// where a 6,000-arm match cost an indirect-branch miss and instruction-cache misses per stencil.
+fn write_emit_table(out: &mut String, set: &StencilSet) {
+    let (mut code, mut entries, mut patches, mut fixups) = (Vec::<u8>::new(), String::new(), String::new(), String::new());
+    let (mut patch_count, mut fixup_count, mut max_len) = (0usize, 0usize, 0usize);
     for s in &set.stencils {
-        let start = count;
-        for h in s.holes.iter().filter(|h| value_field(h.kind).is_none() && h.kind != HoleKind::Continue) {
-            write_hole(&mut holes, h);
-            count += 1;
-        }
-        write!(ranges, "({start}, {count}), ").unwrap();
-    }
-    writeln!(out, "static FIXUP_HOLES: [Hole; {count}] = [\n{holes}];").unwrap();
-    out.push_str("/// Per stencil, the range of `FIXUP_HOLES` that `copy_and_patch` leaves to the caller.\n");
-    writeln!(out, "static FIXUP_RANGES: [(u32, u32); {}] = [{ranges}];\n", set.stencils.len()).unwrap();
-}
-
-/// `copy_and_patch`: one straight-line arm per stencil instead of a loop over its holes. `CONTINUE`
-/// holes are constants (the distance to the stencil's end), so they are resolved here, in the bytes.
-fn write_copy_and_patch(out: &mut String, set: &StencilSet) {
-    out.push_str(
-        "/// Appends stencil `id` to `code` with its value holes (`S0`..`OFFSET`) filled from `v` and its \
-         `CONTINUE` holes\n/// resolved. Returns false if a value does not fit its hole. `fixups(id)` \
-         is left to the caller.\n#[inline]\npub fn copy_and_patch(id: u16, code: &mut Vec<u8>, v: &Holes) \
-         -> bool {\n    match id {\n",
-    );
-    for (i, s) in set.stencils.iter().enumerate() {
         let mut bytes = s.code.clone();
         for h in s.holes.iter().filter(|h| h.kind == HoleKind::Continue) {
             assert_eq!(h.reloc, Reloc::Rel32, "stencil `{}`: CONTINUE must be rel32", s.name);
@@ -266,34 +246,43 @@ fn write_copy_and_patch(out: &mut String, set: &StencilSet) {
             let rel = i32::try_from(rel).expect("a stencil is far smaller than 2 GiB");
             bytes[h.offset as usize..h.offset as usize + 4].copy_from_slice(&rel.to_le_bytes());
         }
-        let values: Vec<_> = s.holes.iter().filter_map(|h| value_field(h.kind).map(|f| (h, f))).collect();
-        writeln!(out, "        {i} => {{").unwrap();
-        if values.is_empty() {
-            writeln!(out, "            code.extend_from_slice(&{bytes:?});").unwrap();
-            out.push_str("            true\n        }\n");
-            continue;
+        max_len = max_len.max(bytes.len());
+        let patch_start = patch_count;
+        for (h, field) in s.holes.iter().filter_map(|h| value_field(h.kind).map(|f| (h, f))) {
+            let signed = match h.reloc {
+                Reloc::Abs32 => false,
+                Reloc::Abs32S => true,
+                Reloc::Rel32 => panic!("stencil `{}`: value hole {field} is pc-relative", s.name),
+            };
+            let addend = i32::try_from(h.addend).expect("value hole addends are small");
+            let field = FIELDS.iter().position(|f| *f == field).unwrap();
+            writeln!(patches, "    Patch {{ at: {}, field: {field}, signed: {signed}, addend: {addend} }},", h.offset).unwrap();
+            patch_count += 1;
         }
-        // (`append` is one function for all arms: one panic location, not a relocated one per arm.)
-        if values.iter().any(|(h, _)| h.reloc == Reloc::Rel32) {
-            out.push_str("            let start = code.len();\n");
+        let fixup_start = fixup_count;
+        for h in s.holes.iter().filter(|h| value_field(h.kind).is_none() && h.kind != HoleKind::Continue) {
+            write_hole(&mut fixups, h);
+            fixup_count += 1;
         }
-        writeln!(out, "            let c = append(code, &{bytes:?});").unwrap();
-        let checks: Vec<String> = values
-            .iter()
-            .map(|(h, field)| {
-                let value = match h.addend {
-                    0 => format!("v.{field} as i64"),
-                    addend => format!("v.{field} as i64 + {addend}"),
-                };
-                match h.reloc {
-                    Reloc::Abs32 => format!("put_abs32(c, {}, {value})", h.offset),
-                    Reloc::Abs32S => format!("put_abs32s(c, {}, {value})", h.offset),
-                    Reloc::Rel32 => format!("put_abs32s(c, {}, {value} - (start as i64 + {}))", h.offset, h.offset),
-                }
-            })
-            .collect();
-        writeln!(out, "            {}", checks.join(" & ")).unwrap();
-        out.push_str("        }\n");
+        writeln!(
+            entries,
+            "    Emit {{ code: {}, len: {}, patches: ({patch_start}, {patch_count}), fixups: ({fixup_start}, {fixup_count}) }},",
+            code.len(),
+            bytes.len(),
+        )
+        .unwrap();
+        code.extend_from_slice(&bytes);
     }
-    out.push_str("        _ => panic!(\"no stencil {id}\"),\n    }\n}\n\n");
+    // Copies are fixed-size blocks: the array reaches a block past the last stencil's start.
+    code.resize(code.len() + EMIT_SLACK, 0xCC);
+    writeln!(out, "/// The longest stencil, in bytes.\npub const MAX_STENCIL_LEN: usize = {max_len};").unwrap();
+    writeln!(out, "static EMIT_CODE: [u8; {}] = {:?};", code.len(), code).unwrap();
+    writeln!(out, "static EMITS: [Emit; {}] = [\n{entries}];", set.stencils.len()).unwrap();
+    writeln!(out, "static PATCHES: [Patch; {patch_count}] = [\n{patches}];").unwrap();
+    writeln!(out, "static FIXUP_HOLES: [Hole; {fixup_count}] = [\n{fixups}];\n").unwrap();
 }
+
+/// `Holes` fields in the order of `Holes::values` (weft-stencils' lib.rs).
+const FIELDS: [&str; 7] = ["s0", "s1", "s2", "imm", "imm_hi", "n", "offset"];
+/// Must match `EMIT_SLACK` in weft-stencils' lib.rs.
+const EMIT_SLACK: usize = 320;

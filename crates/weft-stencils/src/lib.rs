@@ -59,7 +59,7 @@ impl Stencil {
 /// The holes of stencil `id` that `copy_and_patch` leaves to the caller: `TARGET`, `CALLEE` and data.
 #[inline]
 pub fn fixups(id: u16) -> &'static [Hole] {
-    let (start, end) = FIXUP_RANGES[id as usize];
+    let (start, end) = EMITS[id as usize].fixups;
     &FIXUP_HOLES[start as usize..end as usize]
 }
 
@@ -75,26 +75,71 @@ pub struct Holes {
     pub offset: u32,
 }
 
-/// Writes `value` at `c[at..at + 4]`; whether it fits an unsigned 32-bit hole.
-#[inline(always)]
-fn put_abs32(c: &mut [u8], at: usize, value: i64) -> bool {
-    c[at..at + 4].copy_from_slice(&(value as u32).to_le_bytes());
-    value as u32 as i64 == value
+impl Holes {
+    /// The fields indexed as the emit table's `Patch::field` numbers them (and a spare, so that the
+    /// index is masked rather than bounds-checked).
+    #[inline(always)]
+    fn values(&self) -> [u32; 8] {
+        [self.s0, self.s1, self.s2, self.imm, self.imm_hi, self.n, self.offset, 0]
+    }
 }
 
-/// Writes `value` at `c[at..at + 4]`; whether it fits a signed 32-bit hole.
-#[inline(always)]
-fn put_abs32s(c: &mut [u8], at: usize, value: i64) -> bool {
-    c[at..at + 4].copy_from_slice(&(value as i32).to_le_bytes());
-    value as i32 as i64 == value
+/// One value hole of a stencil: `values[field] + addend` goes to `at`, as an unsigned or signed
+/// 32-bit number.
+#[derive(Clone, Copy)]
+struct Patch {
+    at: u8,
+    field: u8,
+    signed: bool,
+    addend: i32,
 }
 
-/// Appends `bytes` to `code` and returns them, in place, for patching.
-#[inline(always)]
-fn append<'c, const N: usize>(code: &'c mut Vec<u8>, bytes: &[u8; N]) -> &'c mut [u8; N] {
-    let start = code.len();
-    code.extend_from_slice(bytes);
-    (&mut code[start..]).try_into().expect("exactly N bytes were appended")
+/// How to emit one stencil (see `copy_and_patch`).
+struct Emit {
+    /// Start of its bytes in `EMIT_CODE`.
+    code: u32,
+    len: u16,
+    /// Its value holes: a range of `PATCHES`.
+    patches: (u32, u32),
+    /// Its range of `FIXUP_HOLES`.
+    fixups: (u32, u32),
+}
+
+/// Room `copy_and_patch` needs in `code` past `at`: it copies whole blocks and may overwrite up to
+/// this many bytes; patches are at most 255 bytes in (offsets are `u8`).
+pub const EMIT_SLACK: usize = 320;
+/// What is copied unconditionally: most stencils are shorter.
+const FIRST_COPY: usize = 64;
+const _: () = assert!(MAX_STENCIL_LEN < 256 && 256 + 4 <= EMIT_SLACK);
+
+/// Writes stencil `id` at `code[at..]` with its value holes (`S0`..`OFFSET`) filled from `v` (its
+/// `CONTINUE` holes are resolved in the table) and returns its length, or `None` if a value does not
+/// fit its hole. `fixups(id)` is left to the caller.
+/// `code` must reach `EMIT_SLACK` bytes past `at`, which may all be overwritten.
+///
+/// The same straight path for every stencil (a fixed-size copy, a loop over the value holes, the fit
+/// checks without branches) keeps the emitter free of mispredicted branches
+/// and its code small (a generated match with an arm per stencil missed in both).
+#[inline]
+pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<usize> {
+    let e = &EMITS[id as usize];
+    let len = e.len as usize;
+    let out: &mut [u8; EMIT_SLACK] = (&mut code[at..at + EMIT_SLACK]).try_into().unwrap();
+    let from: &[u8; EMIT_SLACK] = EMIT_CODE[e.code as usize..][..EMIT_SLACK].try_into().unwrap();
+    out[..FIRST_COPY].copy_from_slice(&from[..FIRST_COPY]);
+    if len > FIRST_COPY {
+        out[FIRST_COPY..].copy_from_slice(&from[FIRST_COPY..]);
+    }
+    let values = v.values();
+    let mut fits = true;
+    for p in &PATCHES[e.patches.0 as usize..e.patches.1 as usize] {
+        let value = values[p.field as usize & 7] as i64 + p.addend as i64;
+        let at = p.at as usize;
+        out[at..at + 4].copy_from_slice(&(value as u32).to_le_bytes());
+        let back = if p.signed { value as i32 as i64 } else { value as u32 as i64 };
+        fits &= back == value;
+    }
+    fits.then_some(len)
 }
 
 include!(concat!(env!("OUT_DIR"), "/stencils_generated.rs"));

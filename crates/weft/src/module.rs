@@ -244,10 +244,10 @@ impl<'e> Builder<'e> {
         } else {
             1
         };
-        let (funcs, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
+        let (funcs, buffers, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
-        let image = crate::compiler::assemble::assemble(funcs, self.env.num_imported_funcs, &mut counts)?;
+        let image = crate::compiler::assemble::assemble(funcs, &buffers, self.env.num_imported_funcs, &mut counts)?;
         let code = image.code;
         let base = code.base() as usize;
         let jump_tables: Vec<Box<[usize]>> =
@@ -523,31 +523,38 @@ type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, was
 
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
 /// by function order) do not depend on the thread count.
-fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<u32>), Error> {
+fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Vec<u32>), Error> {
+    // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
+    // corpus; a buffer that runs out grows).
+    let body_bytes: usize = bodies.iter().map(|(_, b)| { let r = b.range(); (r.end - r.start) as usize }).sum();
+    let capacity = (body_bytes * 5 / threads).next_multiple_of(4096);
     // Each thread reuses one translator, code buffer and validator allocations for all its bodies.
     let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, allocs: &mut FuncValidatorAllocations, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
         let mut fv = func.into_validator(std::mem::take(allocs));
+        buf.begin_function();
         translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict).map_err(|e| *e)?;
         *allocs = fv.into_allocations();
         Ok(buf.take_function())
     };
     if threads <= 1 {
         let mut translator = FuncTranslator::default();
-        let mut buf = CodeBuffer::new();
+        let mut buf = CodeBuffer::new(capacity);
         let mut allocs = FuncValidatorAllocations::default();
         let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, &mut allocs, i, b)).collect::<Result<_, _>>()?;
-        return Ok((funcs, buf.counts));
+        let counts = std::mem::take(&mut buf.counts);
+        return Ok((funcs, vec![buf], counts));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> = bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
     let mut results: Vec<Option<Result<FuncCode, Error>>> = (0..slots.len()).map(|_| None).collect();
     let mut counts = vec![0u32; weft_stencils::STENCILS.len()];
+    let mut buffers = Vec::with_capacity(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut translator = FuncTranslator::default();
-                    let mut buf = CodeBuffer::new();
+                    let mut buf = CodeBuffer::new(capacity);
                     let mut allocs = FuncValidatorAllocations::default();
                     let mut done = Vec::new();
                     loop {
@@ -556,18 +563,22 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
                         let body = slot.lock().unwrap().take().expect("each body is taken once");
                         done.push((i, compile_one(&mut translator, &mut buf, &mut allocs, i, body)));
                     }
-                    (done, buf.counts)
+                    (done, buf)
                 })
             })
             .collect();
-        for w in workers {
-            let (done, c) = w.join().expect("a compile worker panicked");
-            for (i, r) in done {
+        for (w, worker) in workers.into_iter().enumerate() {
+            let (done, mut buf) = worker.join().expect("a compile worker panicked");
+            for (i, mut r) in done {
+                if let Ok(f) = &mut r {
+                    f.buffer = w;
+                }
                 results[i] = Some(r);
             }
-            counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+            counts.iter_mut().zip(std::mem::take(&mut buf.counts)).for_each(|(a, b)| *a += b);
+            buffers.push(buf);
         }
     });
     let funcs = results.into_iter().map(|r| r.expect("every body compiled")).collect::<Result<_, _>>()?;
-    Ok((funcs, counts))
+    Ok((funcs, buffers, counts))
 }

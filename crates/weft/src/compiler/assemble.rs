@@ -16,15 +16,17 @@ pub struct Image {
     pub oob_landing: u32,
 }
 
-/// `funcs[i]` is defined function `num_imported + i`; `counts` receives the landing stencil. The image
-/// is written straight into fresh code memory, which is then made executable.
-pub fn assemble(funcs: Vec<FuncCode>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
+/// `funcs[i]` is defined function `num_imported + i`, its code in `buffers[funcs[i].buffer]`; `counts`
+/// receives the landing stencil. The image is written straight into fresh code memory, which is then
+/// made executable.
+pub fn assemble(funcs: Vec<FuncCode>, buffers: &[CodeBuffer], num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
     // Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
-    let mut landing = CodeBuffer::new();
+    let mut landing = CodeBuffer::new(0);
     landing.emit(weft_stencils::id::trap, &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
     counts[weft_stencils::id::trap as usize] += 1;
+    let landing = landing.bytes();
     let oob_landing = align(weft_stencils::DATA.len() as u32);
-    let mut end = oob_landing + landing.code.len() as u32;
+    let mut end = oob_landing + landing.len() as u32;
     let mut func_offsets = Vec::with_capacity(funcs.len());
     for f in &funcs {
         let start = align(end);
@@ -35,11 +37,11 @@ pub fn assemble(funcs: Vec<FuncCode>, num_imported: u32, counts: &mut [u32]) -> 
     let code = CodeMemory::build(end as usize, |code| {
         code[..weft_stencils::DATA.len()].copy_from_slice(&weft_stencils::DATA);
         pad(code, weft_stencils::DATA.len(), oob_landing);
-        code[oob_landing as usize..oob_landing as usize + landing.code.len()].copy_from_slice(&landing.code);
-        let mut filled = oob_landing as usize + landing.code.len();
+        code[oob_landing as usize..oob_landing as usize + landing.len()].copy_from_slice(landing);
+        let mut filled = oob_landing as usize + landing.len();
         for (f, &base) in funcs.iter().zip(&func_offsets) {
             pad(code, filled, base);
-            code[base as usize..base as usize + f.code.len()].copy_from_slice(&f.code);
+            code[base as usize..base as usize + f.code.len()].copy_from_slice(&buffers[f.buffer].bytes()[f.code.clone()]);
             filled = base as usize + f.code.len();
             for &(site, addend) in &f.data_sites {
                 let at = base + site;

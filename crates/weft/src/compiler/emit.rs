@@ -7,7 +7,7 @@
 //! resolved when `assemble` lays the functions out.
 
 pub use weft_stencils::Holes;
-use weft_stencils::{id, HoleKind, Reloc, STENCILS};
+use weft_stencils::{id, HoleKind, Reloc, EMIT_SLACK, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -35,10 +35,13 @@ pub struct PatchError {
     pub reloc: Reloc,
 }
 
-/// A function's code and what `assemble` must patch in it.
+/// A function's code (a range of its `CodeBuffer`) and what `assemble` must patch in it. Positions
+/// are relative to the function's start.
 #[derive(Default)]
 pub struct FuncCode {
-    pub code: Vec<u8>,
+    /// Which of the compiling threads' buffers holds the code (see `assemble`), and where.
+    pub buffer: usize,
+    pub code: std::ops::Range<usize>,
     /// rel32 sites referring to the shared read-only data, with their offset into it (incl. addend).
     pub data_sites: Vec<(u32, i64)>,
     /// rel32 call sites and the function index they call.
@@ -49,8 +52,15 @@ pub struct FuncCode {
     pub jump_tables: Vec<Vec<u32>>,
 }
 
+/// Appends the functions compiled on one thread to one buffer: `take_function` hands out a range
+/// of it, not a copy, and `assemble` copies each function once, into code memory.
 pub struct CodeBuffer {
-    pub code: Vec<u8>,
+    /// `code[..end]` is emitted; the rest is zero-filled room for stencils, which may write up to
+    /// `EMIT_SLACK` bytes past their end.
+    code: Vec<u8>,
+    end: usize,
+    /// Where the current function starts in `code`: positions (`pos`, labels, sites) count from here.
+    func_start: usize,
     data_sites: Vec<(u32, i64)>,
     call_sites: Vec<(u32, u32)>,
     pub table_sites: Vec<u32>,
@@ -61,10 +71,20 @@ pub struct CodeBuffer {
     pub counts: Vec<u32>,
 }
 
+/// Functions start 16-byte aligned; the gaps are int3.
+const FUNC_ALIGN: usize = 16;
+const INT3: u8 = 0xCC;
+/// How much more zero-filled room the buffer gets when it runs out (its capacity is reserved up
+/// front, so this only touches the memory right before it is used).
+const GROW_BY: usize = 64 * 1024;
+
 impl CodeBuffer {
-    pub fn new() -> CodeBuffer {
+    /// A buffer with room reserved for about `capacity` bytes of code.
+    pub fn new(capacity: usize) -> CodeBuffer {
         CodeBuffer {
-            code: Vec::with_capacity(4096),
+            code: Vec::with_capacity(capacity + EMIT_SLACK),
+            end: 0,
+            func_start: 0,
             data_sites: Vec::new(),
             call_sites: Vec::new(),
             table_sites: Vec::new(),
@@ -74,21 +94,56 @@ impl CodeBuffer {
         }
     }
 
-    /// Hands over the function emitted so far and starts an empty one (buffers keep their capacity).
+    /// All code emitted so far (`FuncCode::code` ranges index it).
+    pub fn bytes(&self) -> &[u8] {
+        &self.code[..self.end]
+    }
+
+    /// Starts the next function, aligned.
+    pub fn begin_function(&mut self) {
+        let start = self.end.next_multiple_of(FUNC_ALIGN);
+        self.reserve(start - self.end);
+        self.code[self.end..start].fill(INT3);
+        self.end = start;
+        self.func_start = start;
+    }
+
+    /// Hands over the function emitted since `begin_function` (the site lists keep their capacity).
     pub fn take_function(&mut self) -> FuncCode {
         let f = FuncCode {
-            code: self.code.clone(),
+            buffer: 0,
+            code: self.func_start..self.end,
             data_sites: self.data_sites.clone(),
             call_sites: self.call_sites.clone(),
             table_sites: self.table_sites.clone(),
             jump_tables: std::mem::take(&mut self.jump_tables),
         };
-        self.code.clear();
         self.data_sites.clear();
         self.call_sites.clear();
         self.table_sites.clear();
         self.bare_jump_pads.clear();
+        self.func_start = self.end;
         f
+    }
+
+    /// Makes sure `extra` more bytes, plus the slack a stencil may write, are zero-filled room.
+    #[inline(always)]
+    fn reserve(&mut self, extra: usize) {
+        if self.code.len() < self.end + extra + EMIT_SLACK {
+            self.grow(extra);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, extra: usize) {
+        self.code.resize(self.end + extra + EMIT_SLACK + GROW_BY, 0);
+    }
+
+    /// The 4 bytes at function position `site`.
+    fn site(&mut self, site: u32) -> &mut [u8] {
+        let at = self.func_start + site as usize;
+        &mut self.code[at..at + 4]
     }
 
     /// Offsets (from the stencil start) of the holes of kind `kind` in stencil `id`.
@@ -97,7 +152,7 @@ impl CodeBuffer {
     }
 
     pub fn pos(&self) -> u32 {
-        self.code.len() as u32
+        (self.end - self.func_start) as u32
     }
 
 
@@ -105,9 +160,11 @@ impl CodeBuffer {
     /// the call hole as a call of function `callee`. Returns the stencil's start.
     pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> Result<u32, PatchError> {
         self.counts[id as usize] += 1;
-        let start = self.code.len() as u32;
-        if !weft_stencils::copy_and_patch(id, &mut self.code, h) {
-            return Err(Self::patch_error(id, start, h));
+        self.reserve(0);
+        let start = self.pos();
+        match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
+            Some(len) => self.end += len,
+            None => return Err(Self::patch_error(id, start, h)),
         }
         let mut target = target;
         for hole in weft_stencils::fixups(id) {
@@ -161,7 +218,7 @@ impl CodeBuffer {
 
     fn patch(&mut self, stencil: &'static str, site: u32, reloc: Reloc, value: i64) -> Result<(), PatchError> {
         let bytes = encode(stencil, site, reloc, value)?;
-        self.code[site as usize..site as usize + 4].copy_from_slice(&bytes);
+        self.site(site).copy_from_slice(&bytes);
         Ok(())
     }
 
@@ -170,7 +227,8 @@ impl CodeBuffer {
         match label.pos {
             Some(pos) => self.write_rel32(site, pos),
             None => {
-                self.code[site as usize..site as usize + 4].copy_from_slice(&label.chain.to_le_bytes());
+                let chain = label.chain;
+                self.site(site).copy_from_slice(&chain.to_le_bytes());
                 label.chain = site;
             }
         }
@@ -178,14 +236,14 @@ impl CodeBuffer {
 
     fn write_rel32(&mut self, site: u32, target: u32) {
         let rel = target as i64 - (site as i64 + 4);
-        self.code[site as usize..site as usize + 4].copy_from_slice(&(rel as i32).to_le_bytes());
+        self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
     }
 
     /// Binds `label` to `pos`, resolving every queued site.
     pub fn bind(&mut self, label: &mut Label, pos: u32) {
         let mut site = label.chain;
         while site != NO_SITE {
-            let next = u32::from_le_bytes(self.code[site as usize..site as usize + 4].try_into().unwrap());
+            let next = u32::from_le_bytes((*self.site(site)).try_into().unwrap());
             self.write_rel32(site, pos);
             site = next;
         }
@@ -203,11 +261,12 @@ impl CodeBuffer {
         const JMP_REL32: u8 = 0xE9;
         debug_assert!(matches!(STENCILS[id::jump as usize].code(), [JMP_REL32, _, _, _, _]), "the jump stencil is one jmp rel32");
         self.bare_jump_pads.sort_unstable();
+        let code = &self.code[self.func_start..self.end];
         for table in &mut self.jump_tables {
             for entry in table.iter_mut() {
                 if self.bare_jump_pads.binary_search(entry).is_ok() {
                     let pad = *entry as usize;
-                    let rel = i32::from_le_bytes(self.code[pad + 1..pad + 5].try_into().unwrap());
+                    let rel = i32::from_le_bytes(code[pad + 1..pad + 5].try_into().unwrap());
                     *entry = (pad as i64 + 5 + rel as i64) as u32;
                 }
             }
