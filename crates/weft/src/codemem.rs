@@ -1,5 +1,7 @@
 //! Executable memory for compiled code: mapped read+write, filled, then flipped to read+execute. Memory is
 //! never writable and executable at once; it is unmapped when the owning module is dropped.
+//! `CodeArena` is the growable read+write mapping the compiler emits into; a single-threaded compile
+//! turns it into the `CodeMemory` in place, with no copy.
 
 use std::ptr::NonNull;
 
@@ -48,6 +50,104 @@ impl CodeMemory {
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: the mapping is readable and `len` bytes long for our whole lifetime.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// A read+write anonymous mapping that grows (possibly moving) and can become `CodeMemory` in place.
+/// Its pages are zero until written and are only backed once touched.
+pub struct CodeArena {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the arena owns its mapping exclusively; it is plain memory.
+unsafe impl Send for CodeArena {}
+
+/// Above this size the arena asks for transparent huge pages: a few 2 MiB faults instead of one
+/// fault per 4 KiB page of a large module's code.
+const HUGE_PAGES_FROM: usize = 4 << 20;
+
+impl CodeArena {
+    /// Reserves `len` bytes (rounded up to pages).
+    pub fn new(len: usize) -> std::io::Result<CodeArena> {
+        let len = len.max(1).next_multiple_of(page_size());
+        // SAFETY: anonymous private mapping; arguments are valid; the result is checked.
+        let ptr = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let arena = CodeArena { ptr: NonNull::new(ptr as *mut u8).unwrap(), len };
+        arena.advise();
+        Ok(arena)
+    }
+
+    fn advise(&self) {
+        if self.len >= HUGE_PAGES_FROM {
+            // A hint only: without THP the pages are simply small.
+            // SAFETY: advising our own mapping.
+            unsafe { libc::madvise(self.ptr.as_ptr() as *mut _, self.len, libc::MADV_HUGEPAGE) };
+        }
+    }
+
+    /// Grows the mapping to at least `len` bytes, keeping its contents (it may move).
+    pub fn grow(&mut self, len: usize) -> std::io::Result<()> {
+        let len = len.next_multiple_of(page_size());
+        if len <= self.len {
+            return Ok(());
+        }
+        // SAFETY: remapping our own mapping; no reference into it outlives `&mut self`.
+        let ptr = unsafe { libc::mremap(self.ptr.as_ptr() as *mut _, self.len, len, libc::MREMAP_MAYMOVE) };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        self.ptr = NonNull::new(ptr as *mut u8).unwrap();
+        self.len = len;
+        self.advise();
+        Ok(())
+    }
+
+    /// Makes the first `used` bytes executable code: the pages beyond are released, the rest becomes
+    /// read+execute.
+    pub fn into_code(self, used: usize) -> std::io::Result<CodeMemory> {
+        let arena = std::mem::ManuallyDrop::new(self);
+        let mapped = used.max(1).next_multiple_of(page_size()).min(arena.len);
+        let base = arena.ptr.as_ptr();
+        if mapped < arena.len {
+            // SAFETY: unmapping the unused tail of our own mapping.
+            unsafe { libc::munmap(base.add(mapped) as *mut _, arena.len - mapped) };
+        }
+        // SAFETY: flips our own mapping; from here on it is never written again.
+        if unsafe { libc::mprotect(base as *mut _, mapped, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
+            let err = std::io::Error::last_os_error();
+            // SAFETY: unmapping the rest of our mapping; nothing refers to it.
+            unsafe { libc::munmap(base as *mut _, mapped) };
+            return Err(err);
+        }
+        Ok(CodeMemory { ptr: arena.ptr, len: used, mapped })
+    }
+}
+
+impl std::ops::Deref for CodeArena {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the mapping is readable and writable and `len` bytes long while we own it.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for CodeArena {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for CodeArena {
+    fn drop(&mut self) {
+        // SAFETY: we own the mapping.
+        unsafe { libc::munmap(self.ptr.as_ptr() as *mut _, self.len) };
     }
 }
 

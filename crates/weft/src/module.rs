@@ -244,10 +244,10 @@ impl<'e> Builder<'e> {
         } else {
             1
         };
-        let (funcs, buffers, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
+        let (funcs, buffers, in_place, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
-        let image = crate::compiler::assemble::assemble(funcs, &buffers, self.env.num_imported_funcs, &mut counts)?;
+        let image = crate::compiler::assemble::assemble(funcs, buffers, in_place, self.env.num_imported_funcs, &mut counts)?;
         let code = image.code;
         let base = code.base() as usize;
         let jump_tables: Vec<Box<[usize]>> =
@@ -523,7 +523,7 @@ type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, was
 
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
 /// by function order) do not depend on the thread count.
-fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Vec<u32>), Error> {
+fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>), Error> {
     // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
     // corpus; a buffer that runs out grows).
     let body_bytes: usize = bodies.iter().map(|(_, b)| { let r = b.range(); (r.end - r.start) as usize }).sum();
@@ -538,11 +538,13 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
     };
     if threads <= 1 {
         let mut translator = FuncTranslator::default();
+        // One buffer holds the whole image, in order: it becomes the code memory as it is.
         let mut buf = CodeBuffer::new(capacity);
+        let landing = crate::compiler::assemble::begin_image(&mut buf)?;
         let mut allocs = FuncValidatorAllocations::default();
         let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, &mut allocs, i, b)).collect::<Result<_, _>>()?;
         let counts = std::mem::take(&mut buf.counts);
-        return Ok((funcs, vec![buf], counts));
+        return Ok((funcs, vec![buf], Some(landing), counts));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> = bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
@@ -580,5 +582,5 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
         }
     });
     let funcs = results.into_iter().map(|r| r.expect("every body compiled")).collect::<Result<_, _>>()?;
-    Ok((funcs, buffers, counts))
+    Ok((funcs, buffers, None, counts))
 }

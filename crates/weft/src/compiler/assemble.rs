@@ -1,7 +1,9 @@
 //! Lays compiled functions out in one code image and resolves what `CodeBuffer` left as fixups.
 //!
-//! Image layout: the stencils' shared read-only data, the out-of-bounds landing stencil, then every
-//! function, each 16-byte aligned.
+//! Image layout: the stencils' shared read-only data, the out-of-bounds landing stencil (together the
+//! *header*), then every function, each 16-byte aligned, in index order. A single-threaded compile
+//! emits exactly this layout into its one buffer (`begin_image` first), which then becomes the code
+//! memory in place; the buffers of a parallel compile are copied into fresh code memory.
 
 use super::emit::{CodeBuffer, FuncCode, Holes};
 use crate::codemem::CodeMemory;
@@ -16,17 +18,34 @@ pub struct Image {
     pub oob_landing: u32,
 }
 
-/// `funcs[i]` is defined function `num_imported + i`, its code in `buffers[funcs[i].buffer]`; `counts`
-/// receives the landing stencil. The image is written straight into fresh code memory, which is then
-/// made executable.
-pub fn assemble(funcs: Vec<FuncCode>, buffers: &[CodeBuffer], num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
+/// Writes the image header into an empty buffer; returns the landing's offset.
+pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
+    buf.append(&weft_stencils::DATA);
+    buf.begin_function();
     // Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
-    let mut landing = CodeBuffer::new(0);
-    landing.emit(weft_stencils::id::trap, &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
-    counts[weft_stencils::id::trap as usize] += 1;
-    let landing = landing.bytes();
-    let oob_landing = align(weft_stencils::DATA.len() as u32);
-    let mut end = oob_landing + landing.len() as u32;
+    let landing = buf.bytes().len() as u32;
+    buf.emit(weft_stencils::id::trap, &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None)?;
+    buf.take_function();
+    Ok(landing)
+}
+
+/// `funcs[i]` is defined function `num_imported + i`, its code in `buffers[funcs[i].buffer]`. With
+/// `in_place` (the landing offset `begin_image` returned), `buffers` is one buffer holding the
+/// whole image in order; otherwise `counts` receives the stencils of a header made here.
+pub fn assemble(funcs: Vec<FuncCode>, mut buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
+    let mapping_error = |e: std::io::Error| Error::Compile(format!("mapping code memory: {e}"));
+    if let Some(oob_landing) = in_place {
+        let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
+        let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
+        let jump_tables = resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
+        let code = buf.into_code().map_err(mapping_error)?;
+        return Ok(Image { code, func_offsets, jump_tables, oob_landing });
+    }
+    let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64);
+    let oob_landing = begin_image(&mut header)?;
+    counts.iter_mut().zip(&header.counts).for_each(|(a, b)| *a += b);
+    let header = header.bytes();
+    let mut end = header.len() as u32;
     let mut func_offsets = Vec::with_capacity(funcs.len());
     for f in &funcs {
         let start = align(end);
@@ -35,36 +54,45 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: &[CodeBuffer], num_imported: u32,
     }
     let mut jump_tables = Vec::new();
     let code = CodeMemory::build(end as usize, |code| {
-        code[..weft_stencils::DATA.len()].copy_from_slice(&weft_stencils::DATA);
-        pad(code, weft_stencils::DATA.len(), oob_landing);
-        code[oob_landing as usize..oob_landing as usize + landing.len()].copy_from_slice(landing);
-        let mut filled = oob_landing as usize + landing.len();
+        code[..header.len()].copy_from_slice(header);
+        let mut filled = header.len();
         for (f, &base) in funcs.iter().zip(&func_offsets) {
             pad(code, filled, base);
             code[base as usize..base as usize + f.code.len()].copy_from_slice(&buffers[f.buffer].bytes()[f.code.clone()]);
             filled = base as usize + f.code.len();
-            for &(site, addend) in &f.data_sites {
-                let at = base + site;
-                write32(code, at, (addend - at as i64) as i32 as u32);
-            }
-            for &(site, callee) in &f.call_sites {
-                let at = base + site;
-                let target = func_offsets[(callee - num_imported) as usize];
-                write32(code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
-            }
-            let first_table = jump_tables.len() as u32;
-            for &site in &f.table_sites {
-                let at = (base + site) as usize;
-                let local = u32::from_le_bytes(code[at..at + 4].try_into().unwrap());
-                write32(code, base + site, first_table + local);
-            }
-            for table in &f.jump_tables {
-                jump_tables.push(table.iter().map(|&pad| base + pad).collect());
-            }
         }
+        jump_tables = resolve(code, &funcs, &func_offsets, num_imported);
     })
-    .map_err(|e| Error::Compile(format!("mapping code memory: {e}")))?;
+    .map_err(mapping_error)?;
+    buffers.clear();
     Ok(Image { code, func_offsets, jump_tables, oob_landing })
+}
+
+/// Patches the image's data references, calls and `br_table` numbers; returns the module-wide jump
+/// tables.
+fn resolve(code: &mut [u8], funcs: &[FuncCode], func_offsets: &[u32], num_imported: u32) -> Vec<Vec<u32>> {
+    let mut jump_tables = Vec::new();
+    for (f, &base) in funcs.iter().zip(func_offsets) {
+        for &(site, addend) in &f.data_sites {
+            let at = base + site;
+            write32(code, at, (addend - at as i64) as i32 as u32);
+        }
+        for &(site, callee) in &f.call_sites {
+            let at = base + site;
+            let target = func_offsets[(callee - num_imported) as usize];
+            write32(code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
+        }
+        let first_table = jump_tables.len() as u32;
+        for &site in &f.table_sites {
+            let at = (base + site) as usize;
+            let local = u32::from_le_bytes(code[at..at + 4].try_into().unwrap());
+            write32(code, base + site, first_table + local);
+        }
+        for table in &f.jump_tables {
+            jump_tables.push(table.iter().map(|&pad| base + pad).collect());
+        }
+    }
+    jump_tables
 }
 
 /// int3 padding between pieces (never executed). Only the gaps are written: filling the whole image

@@ -7,6 +7,7 @@
 //! resolved when `assemble` lays the functions out.
 
 pub use weft_stencils::Holes;
+use crate::codemem::{CodeArena, CodeMemory};
 use weft_stencils::{id, HoleKind, Reloc, EMIT_SLACK, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
@@ -52,12 +53,12 @@ pub struct FuncCode {
     pub jump_tables: Vec<Vec<u32>>,
 }
 
-/// Appends the functions compiled on one thread to one buffer: `take_function` hands out a range
-/// of it, not a copy, and `assemble` copies each function once, into code memory.
+/// Appends the functions compiled on one thread to one buffer, a mapping that can become the code
+/// memory itself: `take_function` hands out a range of it, not a copy (see `assemble`).
 pub struct CodeBuffer {
     /// `code[..end]` is emitted; the rest is zero-filled room for stencils, which may write up to
     /// `EMIT_SLACK` bytes past their end.
-    code: Vec<u8>,
+    code: CodeArena,
     end: usize,
     /// Where the current function starts in `code`: positions (`pos`, labels, sites) count from here.
     func_start: usize,
@@ -74,15 +75,13 @@ pub struct CodeBuffer {
 /// Functions start 16-byte aligned; the gaps are int3.
 const FUNC_ALIGN: usize = 16;
 const INT3: u8 = 0xCC;
-/// How much more zero-filled room the buffer gets when it runs out (its capacity is reserved up
-/// front, so this only touches the memory right before it is used).
-const GROW_BY: usize = 64 * 1024;
-
 impl CodeBuffer {
-    /// A buffer with room reserved for about `capacity` bytes of code.
+    /// A buffer with room reserved for about `capacity` bytes of code (address space only: pages are
+    /// backed as they are written).
     pub fn new(capacity: usize) -> CodeBuffer {
+        let code = CodeArena::new(capacity + EMIT_SLACK).unwrap_or_else(|_| out_of_memory(capacity));
         CodeBuffer {
-            code: Vec::with_capacity(capacity + EMIT_SLACK),
+            code,
             end: 0,
             func_start: 0,
             data_sites: Vec::new(),
@@ -97,6 +96,23 @@ impl CodeBuffer {
     /// All code emitted so far (`FuncCode::code` ranges index it).
     pub fn bytes(&self) -> &[u8] {
         &self.code[..self.end]
+    }
+
+    /// The code emitted so far, writable (for `assemble`'s patches).
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.code[..self.end]
+    }
+
+    /// Appends raw bytes (the image header's read-only data).
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
+        self.code[self.end..self.end + bytes.len()].copy_from_slice(bytes);
+        self.end += bytes.len();
+    }
+
+    /// The buffer as code memory: its first `bytes().len()` bytes become executable, in place.
+    pub fn into_code(self) -> std::io::Result<CodeMemory> {
+        self.code.into_code(self.end)
     }
 
     /// Starts the next function, aligned.
@@ -137,7 +153,8 @@ impl CodeBuffer {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, extra: usize) {
-        self.code.resize(self.end + extra + EMIT_SLACK + GROW_BY, 0);
+        let len = (self.end + extra + EMIT_SLACK).max(2 * self.code.len());
+        self.code.grow(len).unwrap_or_else(|_| out_of_memory(len));
     }
 
     /// The 4 bytes at function position `site`.
@@ -279,6 +296,12 @@ impl CodeBuffer {
         let pos = self.pos();
         self.bind(label, pos);
     }
+}
+
+/// Like a `Vec` that cannot grow: the process aborts with a message.
+#[cold]
+fn out_of_memory(bytes: usize) -> ! {
+    std::alloc::handle_alloc_error(std::alloc::Layout::array::<u8>(bytes).unwrap_or(std::alloc::Layout::new::<u8>()))
 }
 
 /// The 4 bytes hole `reloc` at `site` holds for `value`, if it fits.
