@@ -83,7 +83,7 @@ def main(argv=None):
     ap.add_argument("--modules", default=",".join(DEFAULT_MODULES),
                     help="comma-separated .wasm paths, relative to the corpus directory or absolute")
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--weft", default=os.environ.get("WEFT", "target/release/weft"))
+    ap.add_argument("--weft", default=os.environ.get("WEFT", "target/x86_64-unknown-linux-gnu/release/weft"))
     ap.add_argument("--baseline", default="weft")
     ap.add_argument("--corpus", default=str(R.SHARED / "corpus"))
     ap.add_argument("--peers", default=str(R.SHARED / "peers"))

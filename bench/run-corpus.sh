@@ -7,7 +7,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="${WEFT_CORPUS:-$repo/../shared/bench/corpus}"
 [ -f "$corpus/manifest.json" ] || { echo "error: no manifest at $corpus/manifest.json" >&2; exit 2; }
 (cd "$repo" && cargo build --release -p weft-cli >&2)
-exec python3 - "$repo/target/release/weft" "$corpus" "$@" <<'PY'
+exec python3 - "$repo/target/x86_64-unknown-linux-gnu/release/weft" "$corpus" "$@" <<'PY'
 import json, os, subprocess, sys, time
 weft, corpus, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
 variant = None

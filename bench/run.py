@@ -613,8 +613,8 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, help="repetitions per program and engine (default 5; 2 with --quick)")
     ap.add_argument("--quick", action="store_true",
                     help=f"smoke run: programs {','.join(QUICK_PROGRAMS)} (unless --filter), 2 reps")
-    ap.add_argument("--weft", default=os.environ.get("WEFT", "target/release/weft"),
-                    help="weft binary (default target/release/weft, relative to cwd or the repo)")
+    ap.add_argument("--weft", default=os.environ.get("WEFT", "target/x86_64-unknown-linux-gnu/release/weft"),
+                    help="weft binary (default target/x86_64-unknown-linux-gnu/release/weft, relative to cwd or the repo)")
     ap.add_argument("--baseline", default="weft", help="engine the ratios are computed against (default weft)")
     ap.add_argument("--corpus", default=str(SHARED / "corpus"), help="corpus directory (has manifest.json)")
     ap.add_argument("--peers", default=str(SHARED / "peers"), help="directory of wasmtime-py.py")
