@@ -676,35 +676,74 @@ unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
     r | trap::RECORDED
 }
 
+/// How a call stencil continues: nothing cached in registers (the compiler keeps no value there
+/// across calls), memory reloaded (it may have grown), and, in the `_p`/`_pq` forms, the pinned i32
+/// locals reloaded from their slots (`p` from `N`, `q` from `OFFSET`, into the memlen register): one
+/// stencil instead of the call plus a reload stencil per pin.
+macro_rules! resume_after_call {
+    (none, $fp:ident, $ctx:ident) => {{
+        let (m, l) = memory($ctx);
+        next_clear!(m, l)
+    }};
+    (p, $fp:ident, $ctx:ident) => {{
+        let (m, l) = memory($ctx);
+        return CONTINUE($fp, $ctx, m, l, 0, rd::<u32>($fp, h!(N)) as u64, 0.0, 0.0, 0.0)
+    }};
+    (pq, $fp:ident, $ctx:ident) => {{
+        let (m, _) = memory($ctx);
+        return CONTINUE($fp, $ctx, m, rd::<u32>($fp, h!(OFFSET)) as u64, 0, rd::<u32>($fp, h!(N)) as u64, 0.0, 0.0, 0.0)
+    }};
+}
+
 /// Direct call of function `IMM` of this module; its frame starts at `S0` (its params are already there).
-stencil!(call(fp, ctx, mem, len, t0, f0) {
-    // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
-    // arguments are ignored, so they are passed as they are (no instruction to clear them).
-    let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
-    if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
-    let (m, l) = memory(ctx);
-    next_clear!(m, l)
-});
+macro_rules! call {
+    ($name:ident, $pins:tt) => {
+        stencil!($name(fp, ctx, mem, len, t0, f0) {
+            // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
+            // arguments are ignored, so they are passed as they are (no instruction to clear them).
+            let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
+            if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
+            resume_after_call!($pins, fp, ctx)
+        });
+    };
+}
+call!(call, none);
+call!(call_p, p);
+call!(call_pq, pq);
+
 /// Call of function `IMM` through the instance's function array (imports).
-stencil!(call_import(fp, ctx, mem, len, t0, f0) {
-    let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
-    let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
-    if r != 0 { return trapped(ctx, r, f) }
-    let (m, l) = memory(ctx);
-    next_clear!(m, l)
-});
+macro_rules! call_import {
+    ($name:ident, $pins:tt) => {
+        stencil!($name(fp, ctx, mem, len, t0, f0) {
+            let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
+            let code: Next = core::mem::transmute((*f).code);
+            let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
+            if r != 0 { return trapped(ctx, r, f) }
+            resume_after_call!($pins, fp, ctx)
+        });
+    };
+}
+call_import!(call_import, none);
+call_import!(call_import_p, p);
+call_import!(call_import_pq, pq);
+
 /// `call_indirect`: element at index slot `S1` of table `IMM` must have signature id `IMM_HI`.
-stencil!(call_indirect(fp, ctx, mem, len, t0, f0) {
-    let t = *(*ctx).tables.add(h!(IMM));
-    let i = rd::<u32>(fp, h!(S1)) as u64;
-    if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
-    let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
-    if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
-    if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
-    let code: Next = core::mem::transmute((*f).code);
-    let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
-    if r != 0 { return trapped(ctx, r, f) }
-    let (m, l) = memory(ctx);
-    next_clear!(m, l)
-});
+macro_rules! call_indirect {
+    ($name:ident, $pins:tt) => {
+        stencil!($name(fp, ctx, mem, len, t0, f0) {
+            let t = *(*ctx).tables.add(h!(IMM));
+            let i = rd::<u32>(fp, h!(S1)) as u64;
+            if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
+            let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
+            if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
+            if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+            let code: Next = core::mem::transmute((*f).code);
+            let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
+            if r != 0 { return trapped(ctx, r, f) }
+            resume_after_call!($pins, fp, ctx)
+        });
+    };
+}
+call_indirect!(call_indirect, none);
+call_indirect!(call_indirect_p, p);
+call_indirect!(call_indirect_pq, pq);

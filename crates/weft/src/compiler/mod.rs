@@ -239,14 +239,23 @@ pub struct FuncTranslator {
     guard_pages: bool,
 }
 
-fn vt(t: &str) -> ValType {
-    match t {
-        "i32" | "u32" => ValType::I32,
-        "i64" | "u64" => ValType::I64,
-        "f32" => ValType::F32,
-        "f64" => ValType::F64,
-        _ => unreachable!(),
+/// The value type named by an op-list type (evaluated at compile time: see `vt!`).
+const fn vt(t: &str) -> ValType {
+    match t.as_bytes() {
+        b"i32" | b"u32" => ValType::I32,
+        b"i64" | b"u64" => ValType::I64,
+        b"f32" => ValType::F32,
+        b"f64" => ValType::F64,
+        _ => panic!("not an op-list type"),
     }
+}
+
+/// `vt` of a type token, as a constant (a call in the op tables was not always folded).
+macro_rules! vt {
+    ($t:ty) => {{
+        const T: ValType = vt(stringify!($t));
+        T
+    }};
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -267,7 +276,7 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => {
             match op {
-                $(Operator::$variant => Some((shape!($shape), &id::op::$name, vt(stringify!($out)))),)*
+                $(Operator::$variant => Some((shape!($shape), &id::op::$name, vt!($out))),)*
                 _ => None,
             }
         };
@@ -334,7 +343,7 @@ fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a 
     macro_rules! table {
         ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => {
             match op {
-                $(Operator::$variant { memarg } => Some((&id::op::$name, vt(stringify!($r)), memarg)),)*
+                $(Operator::$variant { memarg } => Some((&id::op::$name, vt!($r), memarg)),)*
                 _ => None,
             }
         };
@@ -460,18 +469,14 @@ impl FuncTranslator {
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
         self.local_uses.clear();
         self.local_uses.resize(self.locals.len(), 0);
-        let mut i = 0;
-        while i < bytes.len() {
-            let op = bytes[i];
-            i += 1;
+        let mut bytes = bytes.iter();
+        while let Some(&op) = bytes.next() {
             if (0x20..=0x22).contains(&op) {
                 let (mut index, mut shift) = (0u32, 0);
-                while i < bytes.len() && shift < 32 {
-                    let b = bytes[i];
-                    i += 1;
+                for &b in bytes.by_ref() {
                     index |= ((b & 0x7f) as u32) << shift;
                     shift += 7;
-                    if b & 0x80 == 0 {
+                    if b & 0x80 == 0 || shift >= 32 {
                         break;
                     }
                 }
@@ -585,7 +590,36 @@ impl FuncTranslator {
 
     /// Loads the pinned locals from their slots (on entry and after calls).
     fn restore_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
-        for k in 0..PINS {
+        self.restore_pins_from(buf, 0)
+    }
+
+    /// After a call stencil from `call_reloading_pins`: loads the pinned f64 locals.
+    fn restore_float_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+        self.restore_pins_from(buf, 2)
+    }
+
+    /// Of call stencil `family` (plain, reloading `p`, reloading `p` and `q`), the form that reloads
+    /// the pinned i32 locals after the call itself, with its `N`/`OFFSET` holes set to their slots.
+    fn call_reloading_pins(&mut self, family: [u16; 3], h: &mut Holes) -> u16 {
+        let off = |x: Option<u32>| x.map(|x| self.locals[x as usize].off);
+        match (off(self.pinned[0]), off(self.pinned[1])) {
+            (Some(p), None) => {
+                h.n = p;
+                self.pin_dirty[0] = false;
+                family[1]
+            }
+            (Some(p), Some(q)) => {
+                (h.n, h.offset) = (p, q);
+                self.pin_dirty[..2].fill(false);
+                family[2]
+            }
+            (None, None) => family[0],
+            (None, Some(_)) => unreachable!("q is pinned only with p (see choose_pinned)"),
+        }
+    }
+
+    fn restore_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) -> Result<(), Box<Error>> {
+        for k in first..PINS {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
                 self.pin_dirty[k] = false;
@@ -697,14 +731,20 @@ impl FuncTranslator {
     }
 
     /// Frees the register of `class`: the entry cached there goes to its slot.
+    #[inline]
     fn spill_class(&mut self, buf: &mut CodeBuffer, class: RegClass) -> Result<(), Box<Error>> {
-        let entry = if class == RegClass::Float { self.freg } else { self.reg };
-        if let Some(i) = entry {
-            let o = self.stack[i];
-            self.write_own_slot(buf, &o, i)?;
-            self.stack[i].loc = Loc::Slot;
-            *self.reg_slot(o.ty) = None;
+        match if class == RegClass::Float { self.freg } else { self.reg } {
+            Some(i) => self.spill_entry(buf, i),
+            None => Ok(()),
         }
+    }
+
+    /// Writes stack entry `i`, cached in a state register, to its slot.
+    fn spill_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
+        let o = self.stack[i];
+        self.write_own_slot(buf, &o, i)?;
+        self.stack[i].loc = Loc::Slot;
+        *self.reg_slot(o.ty) = None;
         Ok(())
     }
 
@@ -1471,14 +1511,16 @@ impl FuncTranslator {
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
                 self.save_pins(buf)?;
+                let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
                 if function_index < env.num_imported_funcs {
-                    self.emit(buf, id::call_import, Holes { s0: first, imm: function_index, ..Default::default() })?;
+                    let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
+                    self.emit(buf, stencil, h)?;
                 } else {
                     self.flush(buf)?;
-                    let h = Holes { s0: first, imm: function_index, ..Default::default() };
-                    buf.emit(id::call, &h, None, Some(function_index))?;
+                    let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
+                    buf.emit(stencil, &h, None, Some(function_index))?;
                 }
-                self.restore_pins(buf)?;
+                self.restore_float_pins(buf)?;
                 self.push_results(ty);
             }
             O::CallIndirect { type_index, table_index } => {
@@ -1488,9 +1530,10 @@ impl FuncTranslator {
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
                 self.save_pins(buf)?;
-                let h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
-                self.emit(buf, id::call_indirect, h)?;
-                self.restore_pins(buf)?;
+                let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
+                let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
+                self.emit(buf, stencil, h)?;
+                self.restore_float_pins(buf)?;
                 self.push_results(ty);
             }
             O::Drop => {
