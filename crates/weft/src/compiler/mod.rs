@@ -284,6 +284,25 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     weft_ops::for_each_simple_op!(table)
 }
 
+/// The position of the first byte at or after `from` that is a `local.get/set/tee` opcode (0x20..=0x22),
+/// looking at 8 bytes at a time: a body is mostly other bytes.
+#[inline]
+fn next_local_op(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        // Bytes 0x20..=0x22 become 0..=2; the high bit of a byte of `found` is set where that byte
+        // is below 3 (no carries cross bytes: `y & 0x7f` + 0x7d < 0x100).
+        let y = u64::from_le_bytes(word.try_into().unwrap()) ^ (0x20 * ONES);
+        let found = !(((y & (0x7f * ONES)) + (0x7d * ONES)) | y) & (0x80 * ONES);
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    bytes.get(i..)?.iter().position(|b| (0x20..=0x22).contains(b)).map(|p| i + p)
+}
+
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
 #[inline(always)]
 fn commutative(op: &Operator) -> bool {
@@ -469,20 +488,20 @@ impl FuncTranslator {
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
         self.local_uses.clear();
         self.local_uses.resize(self.locals.len(), 0);
-        let mut bytes = bytes.iter();
-        while let Some(&op) = bytes.next() {
-            if (0x20..=0x22).contains(&op) {
-                let (mut index, mut shift) = (0u32, 0);
-                for &b in bytes.by_ref() {
-                    index |= ((b & 0x7f) as u32) << shift;
-                    shift += 7;
-                    if b & 0x80 == 0 || shift >= 32 {
-                        break;
-                    }
+        let mut i = 0;
+        while let Some(op) = next_local_op(bytes, i) {
+            let (mut index, mut shift) = (0u32, 0);
+            i = op + 1;
+            while let Some(&b) = bytes.get(i) {
+                i += 1;
+                index |= ((b & 0x7f) as u32) << shift;
+                shift += 7;
+                if b & 0x80 == 0 || shift >= 32 {
+                    break;
                 }
-                if let Some(n) = self.local_uses.get_mut(index as usize) {
-                    *n += 1;
-                }
+            }
+            if let Some(n) = self.local_uses.get_mut(index as usize) {
+                *n += 1;
             }
         }
         // The two most referenced locals of each pinned type; `q` needs the memlen register, free
@@ -1758,5 +1777,17 @@ impl FuncTranslator {
         // The callee writes its results into its frame base: make sure they fit ours.
         let end = self.stack.len().checked_sub(ty.results.len()).map(|h| self.off_at(h)).unwrap_or(self.stack_base) + ty.frame_bytes();
         self.max_top = self.max_top.max(end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_local_op_finds_exactly_the_local_opcodes() {
+        let bytes: Vec<u8> = (0..600u32).map(|i| (i.wrapping_mul(2654435761) >> 7) as u8).collect();
+        for from in 0..bytes.len() + 2 {
+            let expected = bytes.get(from..).and_then(|b| b.iter().position(|b| (0x20..=0x22).contains(b))).map(|p| from + p);
+            assert_eq!(super::next_local_op(&bytes, from), expected, "from {from}");
+        }
     }
 }
