@@ -56,13 +56,6 @@ impl Stencil {
     }
 }
 
-/// The holes of stencil `id` that `copy_and_patch` leaves to the caller: `TARGET`, `CALLEE` and data.
-#[inline]
-pub fn fixups(id: u16) -> &'static [Hole] {
-    let (start, end) = EMITS[id as usize].fixups;
-    &FIXUP_HOLES[start as usize..end as usize]
-}
-
 /// Values for a stencil's value holes.
 #[derive(Clone, Copy, Default)]
 pub struct Holes {
@@ -113,15 +106,15 @@ const FIRST_COPY: usize = 64;
 const _: () = assert!(MAX_STENCIL_LEN < 256 && 256 + 4 <= EMIT_SLACK);
 
 /// Writes stencil `id` at `code[at..]` with its value holes (`S0`..`OFFSET`) filled from `v` (its
-/// `CONTINUE` holes are resolved in the table) and returns its length, or `None` if a value does not
-/// fit its hole. `fixups(id)` is left to the caller.
+/// `CONTINUE` holes are resolved in the table); returns its length and the holes left to the caller
+/// (`TARGET`, `CALLEE` and data holes), or `None` if a value does not fit its hole.
 /// `code` must reach `EMIT_SLACK` bytes past `at`, which may all be overwritten.
 ///
 /// The same straight path for every stencil (a fixed-size copy, a loop over the value holes, the fit
 /// checks without branches) keeps the emitter free of mispredicted branches
 /// and its code small (a generated match with an arm per stencil missed in both).
 #[inline]
-pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<usize> {
+pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<(usize, &'static [Hole])> {
     let e = &EMITS[id as usize];
     let len = e.len as usize;
     let out: &mut [u8; EMIT_SLACK] = (&mut code[at..at + EMIT_SLACK]).try_into().unwrap();
@@ -139,7 +132,7 @@ pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<
         let back = if p.signed { value as i32 as i64 } else { value as u32 as i64 };
         fits &= back == value;
     }
-    fits.then_some(len)
+    fits.then(|| (len, &FIXUP_HOLES[e.fixups.0 as usize..e.fixups.1 as usize]))
 }
 
 include!(concat!(env!("OUT_DIR"), "/stencils_generated.rs"));

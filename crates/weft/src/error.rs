@@ -66,3 +66,4 @@ impl From<crate::compiler::emit::PatchError> for Box<Error> {
         Box::new(e.into())
     }
 }
+

@@ -8,7 +8,7 @@
 
 pub use weft_stencils::Holes;
 use crate::codemem::{CodeArena, CodeMemory};
-use weft_stencils::{id, HoleKind, Reloc, EMIT_SLACK, STENCILS};
+use weft_stencils::{id, Hole, HoleKind, Reloc, EMIT_SLACK, STENCILS};
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -70,6 +70,8 @@ pub struct CodeBuffer {
     pub bare_jump_pads: Vec<u32>,
     /// Stencil counts, for `--stats` (kept across functions).
     pub counts: Vec<u32>,
+    /// The first value that did not fit its hole (see `emit`).
+    error: Option<Box<PatchError>>,
 }
 
 /// Functions start 16-byte aligned; the gaps are int3.
@@ -90,6 +92,7 @@ impl CodeBuffer {
             jump_tables: Vec::new(),
             bare_jump_pads: Vec::new(),
             counts: vec![0; STENCILS.len()],
+            error: None,
         }
     }
 
@@ -175,16 +178,42 @@ impl CodeBuffer {
 
     /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and recording
     /// the call hole as a call of function `callee`. Returns the stencil's start.
-    pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> Result<u32, PatchError> {
+    /// A value that does not fit its hole is recorded (see `check`), not returned: callers need no
+    /// branch per stencil, and the code emitted after it is thrown away with the error.
+    pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> u32 {
         self.counts[id as usize] += 1;
         self.reserve(0);
         let start = self.pos();
         match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
-            Some(len) => self.end += len,
-            None => return Err(Self::patch_error(id, start, h)),
+            Some((len, fixups)) => {
+                self.end += len;
+                if !fixups.is_empty() {
+                    self.fix_up(start, fixups, target, callee);
+                }
+            }
+            None => self.record_patch_error(id, start, h),
         }
-        let mut target = target;
-        for hole in weft_stencils::fixups(id) {
+        start
+    }
+
+    /// The first value that did not fit its hole since the last check, if any.
+    pub fn check(&mut self) -> Result<(), PatchError> {
+        match self.error.take() {
+            Some(e) => Err(*e),
+            None => Ok(()),
+        }
+    }
+
+    #[cold]
+    fn record_patch_error(&mut self, id: u16, start: u32, h: &Holes) {
+        if self.error.is_none() {
+            self.error = Some(Box::new(Self::patch_error(id, start, h)));
+        }
+    }
+
+    /// Links the jump holes of the stencil just emitted at `start` and records its call and data holes.
+    fn fix_up(&mut self, start: u32, fixups: &[Hole], mut target: Option<&mut Label>, callee: Option<u32>) {
+        for hole in fixups {
             let site = start + hole.offset;
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
@@ -198,7 +227,6 @@ impl CodeBuffer {
                 _ => unreachable!("copy_and_patch fills value and CONTINUE holes"),
             }
         }
-        Ok(start)
     }
 
     /// The error for the first value hole of stencil `id` (emitted at `start`) that `h` does not fit.

@@ -432,12 +432,12 @@ impl FuncTranslator {
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
         self.max_top = self.stack_base;
 
-        let enter = buf.emit(id::enter, &Holes::default(), None, None)?;
+        let enter = buf.emit(id::enter, &Holes::default(), None, None);
         // Declared locals start at zero. Which of them a read may see unwritten is known only after
         // the body: the entry jumps to a stub emitted after it that zeroes those and jumps back.
         let mut zeroing = Label::new();
         let body_start = if off > params_bytes {
-            buf.emit(id::jump, &Holes::default(), Some(&mut zeroing), None)?;
+            buf.emit(id::jump, &Holes::default(), Some(&mut zeroing), None);
             Some(buf.pos())
         } else {
             None
@@ -476,6 +476,7 @@ impl FuncTranslator {
         }
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
+        buf.check()?;
         Ok(())
     }
 
@@ -574,13 +575,13 @@ impl FuncTranslator {
         if slots <= MAX_SLOT_STORES {
             for o in needed() {
                 for slot in (o.off..o.off + o.ty.slot_bytes()).step_by(8) {
-                    buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None)?;
+                    buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None);
                 }
             }
         } else {
-            buf.emit(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() }, None, None)?;
+            buf.emit(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() }, None, None);
         }
-        buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None)?;
+        buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None);
         Ok(())
     }
 
@@ -915,9 +916,9 @@ impl FuncTranslator {
     fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending.take() {
             if let Some((_, off)) = p.evict {
-                buf.emit(id::fspill, &Holes { s1: off, ..Default::default() }, None, None)?;
+                buf.emit(id::fspill, &Holes { s1: off, ..Default::default() }, None, None);
             }
-            buf.emit(p.id, &p.holes, None, None)?;
+            buf.emit(p.id, &p.holes, None, None);
         }
         Ok(())
     }
@@ -936,7 +937,7 @@ impl FuncTranslator {
 
     fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
-        Ok(buf.emit(stencil, &h, None, None)?)
+        Ok(buf.emit(stencil, &h, None, None))
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
@@ -1001,7 +1002,7 @@ impl FuncTranslator {
 
     fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Box<Error>> {
         self.flush(buf)?;
-        buf.emit(stencil, &h, Some(label), None)?;
+        buf.emit(stencil, &h, Some(label), None);
         Ok(())
     }
 
@@ -1537,7 +1538,7 @@ impl FuncTranslator {
                 } else {
                     self.flush(buf)?;
                     let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
-                    buf.emit(stencil, &h, None, Some(function_index))?;
+                    buf.emit(stencil, &h, None, Some(function_index));
                 }
                 self.restore_float_pins(buf)?;
                 self.push_results(ty);
