@@ -15,7 +15,7 @@ runner = repo.parent / "shared" / "bench" / "corpus" / "runners" / "run-node.mjs
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=21)
-    ap.add_argument("--weft", default=str(repo / "target" / "release" / "weft"))
+    ap.add_argument("--weft", default=str(repo / "target" / "x86_64-unknown-linux-gnu" / "release" / "weft"))
     args = ap.parse_args()
     import wasmtime  # installed by bench/setup-peers.sh
     wasm = Path(tempfile.mkdtemp()) / "hello.wasm"
