@@ -526,15 +526,18 @@ type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, was
 fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>), Error> {
     // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
     // corpus; a buffer that runs out grows).
-    let body_bytes: usize = bodies.iter().map(|(_, b)| { let r = b.range(); (r.end - r.start) as usize }).sum();
+    let body_bytes: usize = bodies.iter().map(|(_, b)| b.range().end - b.range().start).sum::<u64>() as usize;
     let capacity = (body_bytes * 5 / threads).next_multiple_of(4096);
     // Each thread reuses one translator, code buffer and validator allocations for all its bodies.
     let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, allocs: &mut FuncValidatorAllocations, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
         let mut fv = func.into_validator(std::mem::take(allocs));
         buf.begin_function();
-        translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict).map_err(|e| *e)?;
+        let translated = translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict);
         *allocs = fv.into_allocations();
-        Ok(buf.take_function())
+        // Taken even after an error: the thread's next function starts from a clean buffer state.
+        let code = buf.take_function();
+        translated.map_err(|e| *e)?;
+        Ok(code)
     };
     if threads <= 1 {
         let mut translator = FuncTranslator::default();

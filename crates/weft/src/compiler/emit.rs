@@ -1,4 +1,5 @@
-//! The copy-and-patch emitter: appends one function's stencils to a byte buffer and fills their holes.
+//! The copy-and-patch emitter: appends stencils to a thread's code buffer, one function after the
+//! other, and fills their holes.
 //!
 //! Positions are offsets into the function's code. Branches inside the function are rel32 and so
 //! position-independent; unresolved ones form a chain through their own 4 bytes (each holds the
@@ -56,8 +57,8 @@ pub struct FuncCode {
 /// Appends the functions compiled on one thread to one buffer, a mapping that can become the code
 /// memory itself: `take_function` hands out a range of it, not a copy (see `assemble`).
 pub struct CodeBuffer {
-    /// `code[..end]` is emitted; the rest is zero-filled room for stencils, which may write up to
-    /// `EMIT_SLACK` bytes past their end.
+    /// `code[..end]` is emitted; the rest is room for stencils, which may write up to `EMIT_SLACK`
+    /// bytes past their end.
     code: CodeArena,
     end: usize,
     /// Where the current function starts in `code`: positions (`pos`, labels, sites) count from here.
@@ -77,6 +78,7 @@ pub struct CodeBuffer {
 /// Functions start 16-byte aligned; the gaps are int3.
 const FUNC_ALIGN: usize = 16;
 const INT3: u8 = 0xCC;
+
 impl CodeBuffer {
     /// A buffer with room reserved for about `capacity` bytes of code (address space only: pages are
     /// backed as they are written).
@@ -127,7 +129,8 @@ impl CodeBuffer {
         self.func_start = start;
     }
 
-    /// Hands over the function emitted since `begin_function` (the site lists keep their capacity).
+    /// Hands over the function emitted since `begin_function` (the site lists keep their capacity),
+    /// and forgets its error, if any (reported by `check` or abandoned with the failed function).
     pub fn take_function(&mut self) -> FuncCode {
         let f = FuncCode {
             buffer: 0,
@@ -141,11 +144,12 @@ impl CodeBuffer {
         self.call_sites.clear();
         self.table_sites.clear();
         self.bare_jump_pads.clear();
+        self.error = None;
         self.func_start = self.end;
         f
     }
 
-    /// Makes sure `extra` more bytes, plus the slack a stencil may write, are zero-filled room.
+    /// Makes sure there is room for `extra` more bytes plus the slack a stencil may write.
     #[inline(always)]
     fn reserve(&mut self, extra: usize) {
         if self.code.len() < self.end + extra + EMIT_SLACK {
@@ -174,7 +178,6 @@ impl CodeBuffer {
     pub fn pos(&self) -> u32 {
         (self.end - self.func_start) as u32
     }
-
 
     /// Appends stencil `id`, patching value holes from `h`, jump holes towards `target` and recording
     /// the call hole as a call of function `callee`. Returns the stencil's start.
