@@ -711,15 +711,23 @@ call!(call, none);
 call!(call_p, p);
 call!(call_pq, pq);
 
+/// Calls function reference `f` (an import or a table element) with its own instance's `VmCtx`, then
+/// continues as `resume_after_call` says.
+macro_rules! call_ref {
+    ($f:ident, $pins:tt, $fp:ident, $ctx:ident, $len:ident, $t0:ident, $f0:ident) => {{
+        let code: Next = core::mem::transmute((*$f).code);
+        let r = code($fp.add(h!(S0)), (*$f).ctx as *mut VmCtx, $ctx as *mut u8, $len, $t0, pin!(p), $f0, pin!(x), pin!(y));
+        if r != 0 { return trapped($ctx, r, $f) }
+        resume_after_call!($pins, $fp, $ctx)
+    }};
+}
+
 /// Call of function `IMM` through the instance's function array (imports).
 macro_rules! call_import {
     ($name:ident, $pins:tt) => {
         stencil!($name(fp, ctx, mem, len, t0, f0) {
             let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
-            let code: Next = core::mem::transmute((*f).code);
-            let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
-            if r != 0 { return trapped(ctx, r, f) }
-            resume_after_call!($pins, fp, ctx)
+            call_ref!(f, $pins, fp, ctx, len, t0, f0)
         });
     };
 }
@@ -737,10 +745,7 @@ macro_rules! call_indirect {
             let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
             if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
             if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
-            let code: Next = core::mem::transmute((*f).code);
-            let r = code(fp.add(h!(S0)), (*f).ctx as *mut VmCtx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
-            if r != 0 { return trapped(ctx, r, f) }
-            resume_after_call!($pins, fp, ctx)
+            call_ref!(f, $pins, fp, ctx, len, t0, f0)
         });
     };
 }
