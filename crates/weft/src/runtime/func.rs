@@ -241,10 +241,12 @@ fn main_thread_stack_low() -> Option<usize> {
     unsafe extern "C" {
         static __libc_stack_end: *const libc::c_void;
     }
-    // SAFETY: gettid/getpid have no preconditions; __libc_stack_end is a glibc variable set before
-    // main; getrlimit writes into the struct we pass.
+    // SAFETY: the gettid syscall and getpid have no preconditions; __libc_stack_end is a glibc
+    // variable set before main; getrlimit writes into the struct we pass.
     unsafe {
-        if libc::gettid() != libc::getpid() {
+        // (The raw syscall: in a static, LTO-linked binary the `gettid` wrapper can stay an
+        // unresolved weak symbol, a call to address 0.)
+        if libc::syscall(libc::SYS_gettid) != libc::getpid() as libc::c_long {
             return None;
         }
         let mut limit: libc::rlimit = std::mem::zeroed();
