@@ -248,7 +248,8 @@ fn write_emit_table(out: &mut String, set: &StencilSet) {
             bytes[h.offset as usize..h.offset as usize + 4].copy_from_slice(&rel.to_le_bytes());
         }
         max_len = max_len.max(bytes.len());
-        let patch_start = patch_count;
+        let mut inline = Vec::new();
+        let extra_start = patch_count;
         for (h, field) in s.holes.iter().filter_map(|h| value_field(h.kind).map(|f| (h, f))) {
             let signed = match h.reloc {
                 Reloc::Abs32 => false,
@@ -257,8 +258,18 @@ fn write_emit_table(out: &mut String, set: &StencilSet) {
             };
             let addend = i32::try_from(h.addend).expect("value hole addends are small");
             let field = FIELDS.iter().position(|f| *f == field).unwrap();
-            writeln!(patches, "    Patch {{ at: {}, field: {field}, signed: {signed}, addend: {addend} }},", h.offset).unwrap();
-            patch_count += 1;
+            let patch = format!("Patch {{ at: {}, field: {field}, signed: {signed}, addend: {addend} }}", h.offset);
+            if inline.len() < INLINE_PATCHES {
+                inline.push(patch);
+            } else {
+                writeln!(patches, "    {patch},").unwrap();
+                patch_count += 1;
+            }
+        }
+        // Unused inline patches write a zero just past the stencil, where the next one goes.
+        let past_end = u8::try_from(bytes.len()).expect("stencils are shorter than 256 bytes");
+        while inline.len() < INLINE_PATCHES {
+            inline.push(format!("Patch {{ at: {past_end}, field: {ZERO_FIELD}, signed: false, addend: 0 }}"));
         }
         let fixup_start = fixup_count;
         for h in s.holes.iter().filter(|h| value_field(h.kind).is_none() && h.kind != HoleKind::Continue) {
@@ -267,9 +278,10 @@ fn write_emit_table(out: &mut String, set: &StencilSet) {
         }
         writeln!(
             entries,
-            "    Emit {{ code: {}, len: {}, patches: ({patch_start}, {patch_count}), fixups: ({fixup_start}, {fixup_count}) }},",
+            "    Emit {{ code: {}, len: {}, patches: [{}], more_patches: ({extra_start}, {patch_count}), fixups: ({fixup_start}, {fixup_count}) }},",
             code.len(),
             bytes.len(),
+            inline.join(", "),
         )
         .unwrap();
         code.extend_from_slice(&bytes);
@@ -285,5 +297,9 @@ fn write_emit_table(out: &mut String, set: &StencilSet) {
 
 /// `Holes` fields in the order of `Holes::values` (weft-stencils' lib.rs).
 const FIELDS: [&str; 7] = ["s0", "s1", "s2", "imm", "imm_hi", "n", "offset"];
+/// The index `Holes::values` gives a constant zero.
+const ZERO_FIELD: usize = FIELDS.len();
+/// Must match `Emit::patches` in weft-stencils' lib.rs.
+const INLINE_PATCHES: usize = 3;
 /// Must match `EMIT_SLACK` in weft-stencils' lib.rs.
 const EMIT_SLACK: usize = 320;

@@ -215,6 +215,8 @@ impl CodeBuffer {
     }
 
     /// Links the jump holes of the stencil just emitted at `start` and records its call and data holes.
+    /// (Out of line: most stencils have none, and `emit` stays a small leaf.)
+    #[inline(never)]
     fn fix_up(&mut self, start: u32, fixups: &[Hole], mut target: Option<&mut Label>, callee: Option<u32>) {
         for hole in fixups {
             let site = start + hole.offset;
