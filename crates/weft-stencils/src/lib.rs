@@ -107,7 +107,7 @@ struct Emit {
 pub const EMIT_SLACK: usize = 320;
 /// What is copied unconditionally: most stencils are shorter.
 const FIRST_COPY: usize = 64;
-const _: () = assert!(MAX_STENCIL_LEN < 256 && 256 + 4 <= EMIT_SLACK);
+const _: () = assert!(MAX_STENCIL_LEN <= 4 * FIRST_COPY && 256 + 4 <= EMIT_SLACK);
 
 /// Writes stencil `id` at `code[at..]` with its value holes (`S0`..`OFFSET`) filled from `v` (its
 /// `CONTINUE` holes are resolved in the table); returns its length and the holes left to the caller
@@ -117,15 +117,24 @@ const _: () = assert!(MAX_STENCIL_LEN < 256 && 256 + 4 <= EMIT_SLACK);
 /// The same straight path for every stencil (a fixed-size copy, a loop over the value holes, the fit
 /// checks without branches) keeps the emitter free of mispredicted branches
 /// and its code small (a generated match with an arm per stencil missed in both).
-#[inline]
+#[inline(always)]
 pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<(usize, &'static [Hole])> {
     let e = &EMITS[id as usize];
     let len = e.len as usize;
     let out: &mut [u8; EMIT_SLACK] = (&mut code[at..at + EMIT_SLACK]).try_into().unwrap();
     let from: &[u8; EMIT_SLACK] = EMIT_CODE[e.code as usize..][..EMIT_SLACK].try_into().unwrap();
-    out[..FIRST_COPY].copy_from_slice(&from[..FIRST_COPY]);
-    if len > FIRST_COPY {
-        out[FIRST_COPY..].copy_from_slice(&from[FIRST_COPY..]);
+    // Fixed-size blocks, inline: a `memcpy` call for the rare long stencil would make every caller
+    // save and restore all callee-saved registers.
+    const B: usize = FIRST_COPY;
+    out[..B].copy_from_slice(&from[..B]);
+    if len > B {
+        out[B..2 * B].copy_from_slice(&from[B..2 * B]);
+        if len > 2 * B {
+            out[2 * B..3 * B].copy_from_slice(&from[2 * B..3 * B]);
+            if len > 3 * B {
+                out[3 * B..4 * B].copy_from_slice(&from[3 * B..4 * B]);
+            }
+        }
     }
     let values = v.values();
     let mut fits = true;

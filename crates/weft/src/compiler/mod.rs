@@ -436,7 +436,7 @@ impl FuncTranslator {
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
         self.max_top = self.stack_base;
 
-        let enter = buf.emit(id::enter, &Holes::default(), None, None);
+        let enter = buf.emit_plain(id::enter, &Holes::default());
         // Declared locals start at zero. Which of them a read may see unwritten is known only after
         // the body: the entry jumps to a stub emitted after it that zeroes those and jumps back.
         let mut zeroing = Label::new();
@@ -579,11 +579,11 @@ impl FuncTranslator {
         if slots <= MAX_SLOT_STORES {
             for o in needed() {
                 for slot in (o.off..o.off + o.ty.slot_bytes()).step_by(8) {
-                    buf.emit(id::zero8, &Holes { s0: slot, ..Default::default() }, None, None);
+                    buf.emit_plain(id::zero8, &Holes { s0: slot, ..Default::default() });
                 }
             }
         } else {
-            buf.emit(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() }, None, None);
+            buf.emit_plain(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() });
         }
         buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None);
         Ok(())
@@ -920,9 +920,9 @@ impl FuncTranslator {
     fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         if let Some(p) = self.pending.take() {
             if let Some((_, off)) = p.evict {
-                buf.emit(id::fspill, &Holes { s1: off, ..Default::default() }, None, None);
+                buf.emit_plain(id::fspill, &Holes { s1: off, ..Default::default() });
             }
-            buf.emit(p.id, &p.holes, None, None);
+            buf.emit_plain(p.id, &p.holes);
         }
         Ok(())
     }
@@ -941,7 +941,7 @@ impl FuncTranslator {
 
     fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
         self.flush(buf)?;
-        Ok(buf.emit(stencil, &h, None, None))
+        Ok(buf.emit_plain(stencil, &h))
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
