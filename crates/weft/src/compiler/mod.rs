@@ -183,8 +183,9 @@ struct Producer {
     table_index: usize,
     /// Stack height with the result pushed.
     height: usize,
-    /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
-    fuse: Option<(u16, u16)>,
+    /// The source kinds of its variant (`b` is `SRC_NONE` for one operand), to find the fused
+    /// compare-and-branch forms (`fuse`) only when a branch consumes the result.
+    srcs: (u8, u8),
     /// An f64 result that took f0 from an older stack entry (index, slot): the older value is written
     /// to its slot right before this stencil, unless the next operator consumes both (`acc + load`),
     /// in which case this result goes to its slot instead and the older value stays in f0.
@@ -192,6 +193,31 @@ struct Producer {
 }
 
 impl Producer {
+    /// Fused compare-and-branch stencils (branch if true, branch if false) for this compare.
+    fn fuse(&self) -> Option<(u16, u16)> {
+        let (a, b) = (self.srcs.0 as usize, self.srcs.1 as usize);
+        let v = self.variants;
+        if b != id::SRC_NONE {
+            let pair = (v.branch(true, a, b), v.branch(false, a, b));
+            return (pair.0 != NONE).then_some(pair);
+        }
+        // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
+        if v.s_s != id::op::i32_eqz.s_s {
+            return None;
+        }
+        // `i32.eqz; br_if` branches when the operand is zero: `operand == 0` against an immediate 0
+        // (see `emit_cond_branch`).
+        match a {
+            id::SRC_SLOT => Some((id::op::i32_eq.branch(true, id::SRC_SLOT, id::SRC_IMM), id::br_if)),
+            id::SRC_REG => Some((id::op::i32_eq.branch(true, id::SRC_REG, id::SRC_IMM), id::br_if_r)),
+            id::SRC_IMM => None,
+            pin => {
+                let k = (pin - id::SRC_P) as u8;
+                Some((pin_stencil(k, &id::op::br_unless), pin_stencil(k, &id::op::br_if)))
+            }
+        }
+    }
+
     /// Makes the held-back stencil write its result to frame offset `off` instead of a register.
     fn write_slot(&mut self, off: u32) {
         self.dst.set(&mut self.holes, off);
@@ -316,12 +342,6 @@ fn commutative(op: &Operator) -> bool {
         O::I32Add | O::I32Mul | O::I32And | O::I32Or | O::I32Xor | O::I32Eq | O::I32Ne
             | O::I64Add | O::I64Mul | O::I64And | O::I64Or | O::I64Xor | O::I64Eq | O::I64Ne
     )
-}
-
-/// Compare-and-branch stencils (branch if true, branch if false) for a compare with these sources.
-fn fused_branches(v: &Variants, a: Src, b: Src) -> Option<(u16, u16)> {
-    let pair = (v.branch(true, a.kind(), b.kind()), v.branch(false, a.kind(), b.kind()));
-    (pair.0 != NONE).then_some(pair)
 }
 
 /// The stencil of pinned-local helper `op` (`id::op::from_s`, `to_s`, `br_if`…) for pin `k`.
@@ -918,11 +938,12 @@ impl FuncTranslator {
     /// Emits the held-back producer, if any. Everything that appends to or looks at the buffer goes
     /// through this first, so stencils keep their order.
     fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
-        if let Some(p) = self.pending.take() {
+        if let Some(p) = &self.pending {
             if let Some((_, off)) = p.evict {
                 buf.emit_plain(id::fspill, &Holes { s1: off, ..Default::default() });
             }
             buf.emit_plain(p.id, &p.holes);
+            self.pending = None;
         }
         Ok(())
     }
@@ -946,9 +967,9 @@ impl FuncTranslator {
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), fuse: Option<(u16, u16)>, height: usize) -> Result<(), Box<Error>> {
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), srcs: (u8, u8), height: usize) -> Result<(), Box<Error>> {
         self.flush(buf)?;
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, fuse, evict: None });
+        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, srcs, evict: None });
         Ok(())
     }
 
@@ -956,23 +977,12 @@ impl FuncTranslator {
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
     fn emit_op(&mut self, buf: &mut CodeBuffer, v: &'static Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
-        let index = Variants::op_index(guarded, a.kind(), b.map_or(id::SRC_NONE, Src::kind), id::OUT_SLOT);
+        let srcs = (a.kind(), b.map_or(id::SRC_NONE, Src::kind));
+        let index = Variants::op_index(guarded, srcs.0, srcs.1, id::OUT_SLOT);
+        let srcs = (srcs.0 as u8, srcs.1 as u8);
         let slot_variant = v.ops[index];
         let reg_variant = if reg_class(out).is_some() { v.ops[index + id::OUT_REG] } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
-        let fuse = match b {
-            Some(b) => fused_branches(v, a, b),
-            // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
-            None if v.s_s == id::op::i32_eqz.s_s => match a {
-                // `i32.eqz; br_if` branches when the operand is zero: `operand == 0` against an
-                // immediate 0 (see `emit_cond_branch`).
-                Src::Slot(_) => Some((id::op::i32_eq.branch(true, id::SRC_SLOT, id::SRC_IMM), id::br_if)),
-                Src::Reg => Some((id::op::i32_eq.branch(true, id::SRC_REG, id::SRC_IMM), id::br_if_r)),
-                Src::Pin(k) => Some((pin_stencil(k, &id::op::br_unless), pin_stencil(k, &id::op::br_if))),
-                Src::Imm(_) => None,
-            },
-            None => None,
-        };
         let mut h = source_holes(a, b);
         h.offset = offset;
         if reg_variant != NONE {
@@ -992,7 +1002,7 @@ impl FuncTranslator {
                 }
             };
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())?;
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len())?;
             if let Some(p) = self.pending.as_mut() {
                 p.evict = evict;
             }
@@ -1000,7 +1010,7 @@ impl FuncTranslator {
         } else {
             let off = self.push(out);
             dst.set(&mut h, off);
-            self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), fuse, self.stack.len())
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len())
         }
     }
 
@@ -1035,15 +1045,16 @@ impl FuncTranslator {
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
     fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Box<Error>> {
-        if let Some(p) = self.pending {
-            if let (Loc::Slot | Loc::Reg, Some((brif, brunless))) = (cond.loc, p.fuse) {
-                if p.height == self.stack.len() + 1 {
-                    // The compare is never emitted: the branch does it.
-                    self.take_pending();
-                    let stencil = if when_true { brif } else { brunless };
-                    return self.emit_jump(buf, stencil, p.holes, label);
-                }
-            }
+        if let Some(p) = &self.pending
+            && matches!(cond.loc, Loc::Slot | Loc::Reg)
+            && p.height == self.stack.len() + 1
+            && let Some((brif, brunless)) = p.fuse()
+        {
+            // The compare is never emitted: the branch does it.
+            let holes = p.holes;
+            self.take_pending();
+            let stencil = if when_true { brif } else { brunless };
+            return self.emit_jump(buf, stencil, holes, label);
         }
         // Branching when zero is `cond == 0` with an immediate 0: a stencil testing against a literal
         // 0 comes out of LLVM as `jne CONTINUE; jmp TARGET`, a taken jump on either path; the
@@ -1395,14 +1406,18 @@ impl FuncTranslator {
                 let sig = self.block_sig(blockty)?;
                 let cond = self.pop_lazy();
                 let mut else_label = Label::new();
-                let fused = self.pending.filter(|p| p.fuse.is_some() && matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1);
+                let fused = self
+                    .pending
+                    .as_ref()
+                    .filter(|p| matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1)
+                    .and_then(|p| Some((p.fuse()?.1, p.holes)));
                 match fused {
                     // The compare is merged into the branch, after the copies that materializing
                     // emits: its sources are above the stack or in locals, which those copies never write.
-                    Some(p) => {
+                    Some((brunless, holes)) => {
                         self.take_pending();
                         self.materialize_all(buf)?;
-                        self.emit_jump(buf, p.fuse.unwrap().1, p.holes, &mut else_label)?;
+                        self.emit_jump(buf, brunless, holes, &mut else_label)?;
                     }
                     None => {
                         self.materialize_all(buf)?;
