@@ -393,18 +393,19 @@ macro_rules! guarded_store_variant {
         });
     };
 }
-/// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s r p x y}) and `g<a><v>` (guarded:
-/// address in {s r p q}, value in {s r p q x y}).
+/// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s i r p x y}) and `g<a><v>` (guarded:
+/// address in {s r p q}, value in {s i r p q x y}). A constant value (`i`: C zeroing a field, setting
+/// a flag) is stored as an immediate, not first written to a slot and read back.
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         define_store!(@a $name $vt $m $bytes; s r p);
         define_store!(@ga $name $vt $m; s r p q);
     )* };
-    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s r p x y); )* };
+    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s i r p x y); )* };
     (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(
         distinct!($a $v, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
     )* };
-    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s r p q x y); )* };
+    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s i r p q x y); )* };
     (@gv $name:ident $vt:ident $m:ident $a:ident; $($v:ident)*) => { $(
         distinct!($a $v, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
     )* };

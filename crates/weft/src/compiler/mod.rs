@@ -1363,7 +1363,7 @@ impl FuncTranslator {
         let pins = if guarded { INT_PINS } else { 0b0001 };
         let a = self.source(buf, &addr, at, true, false, pins)?;
         let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
-        let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, false, value_pins)?;
+        let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, v.si != NONE, value_pins)?;
         let stencil = v.store(guarded, a.kind(), val.kind());
         debug_assert!(stencil != NONE, "every store has a form for its sources");
         let mut h = source_holes(a, Some(val));
