@@ -137,19 +137,19 @@ pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<
         }
     }
     let values = v.values();
-    let mut fits = true;
+    // Bits above the low 32 of `value + bias`, where the bias maps the hole's range onto 0..2^32.
+    let mut overflow = 0u64;
     let mut apply = |p: &Patch| {
         let value = values[p.field as usize & 7] as i64 + p.addend as i64;
         let at = p.at as usize;
         out[at..at + 4].copy_from_slice(&(value as u32).to_le_bytes());
-        let back = if p.signed { value as i32 as i64 } else { value as u32 as i64 };
-        fits &= back == value;
+        overflow |= (value + ((p.signed as i64) << 31)) as u64 >> 32;
     };
     e.patches.iter().for_each(&mut apply);
     if e.more_patches.0 != e.more_patches.1 {
         PATCHES[e.more_patches.0 as usize..e.more_patches.1 as usize].iter().for_each(&mut apply);
     }
-    fits.then(|| (len, &FIXUP_HOLES[e.fixups.0 as usize..e.fixups.1 as usize]))
+    (overflow == 0).then(|| (len, &FIXUP_HOLES[e.fixups.0 as usize..e.fixups.1 as usize]))
 }
 
 include!(concat!(env!("OUT_DIR"), "/stencils_generated.rs"));
