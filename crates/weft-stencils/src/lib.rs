@@ -107,16 +107,16 @@ struct Emit {
 pub const EMIT_SLACK: usize = 320;
 /// What is copied unconditionally: most stencils are shorter.
 const FIRST_COPY: usize = 64;
-const _: () = assert!(MAX_STENCIL_LEN <= 4 * FIRST_COPY && 256 + 4 <= EMIT_SLACK);
+const _: () = assert!(MAX_STENCIL_LEN < 256 && 256 <= 4 * FIRST_COPY && 256 + 4 <= EMIT_SLACK);
 
 /// Writes stencil `id` at `code[at..]` with its value holes (`S0`..`OFFSET`) filled from `v` (its
 /// `CONTINUE` holes are resolved in the table); returns its length and the holes left to the caller
 /// (`TARGET`, `CALLEE` and data holes), or `None` if a value does not fit its hole.
 /// `code` must reach `EMIT_SLACK` bytes past `at`, which may all be overwritten.
 ///
-/// The same straight path for every stencil (a fixed-size copy, a loop over the value holes, the fit
-/// checks without branches) keeps the emitter free of mispredicted branches
-/// and its code small (a generated match with an arm per stencil missed in both).
+/// The same straight path for every stencil (a fixed-size copy, three value patches, the fit checks
+/// without branches) keeps the emitter free of mispredicted branches and its code small (a generated
+/// match with an arm per stencil missed in both).
 #[inline(always)]
 pub fn copy_and_patch(id: u16, code: &mut [u8], at: usize, v: &Holes) -> Option<(usize, &'static [Hole])> {
     let e = &EMITS[id as usize];

@@ -191,8 +191,8 @@ impl CodeBuffer {
         start
     }
 
-    /// `emit` of a stencil without jump or call holes (most of them): with fewer live values, this
-    /// leaf saves fewer registers.
+    /// `emit` of a stencil without jump or call holes (most of them): fewer live values, fewer
+    /// registers to save.
     pub fn emit_plain(&mut self, id: u16, h: &Holes) -> u32 {
         let (start, fixups) = self.copy_stencil(id, h);
         if !fixups.is_empty() {
@@ -235,7 +235,7 @@ impl CodeBuffer {
     }
 
     /// Links the jump holes of the stencil just emitted at `start` and records its call and data holes.
-    /// (Out of line: most stencils have none, and `emit` stays a small leaf.)
+    /// (Out of line: most stencils have none, and the common path of `emit` stays short.)
     #[inline(never)]
     fn fix_up(&mut self, start: u32, fixups: &[Hole], mut target: Option<&mut Label>, callee: Option<u32>) {
         for hole in fixups {
