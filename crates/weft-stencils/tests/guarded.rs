@@ -1,5 +1,6 @@
 //! Guarded memory stencils (no bounds check) are left by the SIGSEGV handler through a `ret` from the
 //! landing stencil, which is only correct if they never change `rsp`. This checks every one of them.
+//! Also here, on the same generated tables: the emitter's range check of the values it patches in.
 
 use iced_x86::{Decoder, DecoderOptions, Mnemonic, OpKind, Register};
 
