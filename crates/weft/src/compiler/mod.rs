@@ -493,7 +493,7 @@ impl FuncTranslator {
             reader.visit_operator(&mut visitor)??;
         }
         reader.finish()?;
-        self.flush(buf)?;
+        self.flush(buf);
         buf.shortcut_jump_pads();
         if let Some(body_start) = body_start {
             self.emit_zeroing(buf, &mut zeroing, body_start)?;
@@ -626,7 +626,7 @@ impl FuncTranslator {
             if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
                 self.pin_dirty[k] = false;
                 let s1 = self.locals[x as usize].off;
-                self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() })?;
+                self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() });
             }
         }
         Ok(())
@@ -667,7 +667,7 @@ impl FuncTranslator {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
                 self.pin_dirty[k] = false;
-                self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() })?;
+                self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() });
             }
         }
         Ok(())
@@ -680,10 +680,10 @@ impl FuncTranslator {
             let off = self.locals[x as usize].off;
             if before {
                 self.pin_dirty[1] = false;
-                self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() })?;
-                self.emit(buf, id::reload_len, Holes::default())?;
+                self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() });
+                self.emit(buf, id::reload_len, Holes::default());
             } else {
-                self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() })?;
+                self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() });
             }
         }
         Ok(())
@@ -870,13 +870,13 @@ impl FuncTranslator {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) if self.pin_index(x).is_some() => {
                 let k = self.pin_index(x).unwrap_or_default();
-                self.emit(buf, pin_stencil(k, &id::op::to_s), Holes { s1: dst, ..Default::default() })?;
+                self.emit(buf, pin_stencil(k, &id::op::to_s), Holes { s1: dst, ..Default::default() });
                 Ok(())
             }
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
             Loc::Reg => {
                 let stencil = if reg_class(o.ty) == Some(RegClass::Float) { id::fspill } else { id::spill };
-                self.emit(buf, stencil, Holes { s1: dst, ..Default::default() })?;
+                self.emit(buf, stencil, Holes { s1: dst, ..Default::default() });
                 Ok(())
             }
             Loc::Const(bits) => {
@@ -884,9 +884,9 @@ impl FuncTranslator {
                     unreachable!("v128 constants are materialized when pushed");
                 }
                 if matches!(o.ty, ValType::I32 | ValType::F32) {
-                    self.emit(buf, id::const32, Holes { s0: dst, imm: bits as u32, ..Default::default() })?;
+                    self.emit(buf, id::const32, Holes { s0: dst, imm: bits as u32, ..Default::default() });
                 } else {
-                    self.emit(buf, id::const64, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() })?;
+                    self.emit(buf, id::const64, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
                 }
                 Ok(())
             }
@@ -937,7 +937,7 @@ impl FuncTranslator {
 
     /// Emits the held-back producer, if any. Everything that appends to or looks at the buffer goes
     /// through this first, so stencils keep their order.
-    fn flush(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn flush(&mut self, buf: &mut CodeBuffer) {
         if let Some(p) = &self.pending {
             if let Some((_, off)) = p.evict {
                 buf.emit_plain(id::fspill, &Holes { s1: off, ..Default::default() });
@@ -945,7 +945,6 @@ impl FuncTranslator {
             buf.emit_plain(p.id, &p.holes);
             self.pending = None;
         }
-        Ok(())
     }
 
     /// Takes the held-back producer to emit it in a form that leaves f0 alone (writing a local, a
@@ -960,17 +959,16 @@ impl FuncTranslator {
         Some(p)
     }
 
-    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> Result<u32, Box<Error>> {
-        self.flush(buf)?;
-        Ok(buf.emit_plain(stencil, &h))
+    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes) -> u32 {
+        self.flush(buf);
+        buf.emit_plain(stencil, &h)
     }
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), srcs: (u8, u8), height: usize) -> Result<(), Box<Error>> {
-        self.flush(buf)?;
+    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), srcs: (u8, u8), height: usize) {
+        self.flush(buf);
         self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, srcs, evict: None });
-        Ok(())
     }
 
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
@@ -1002,7 +1000,7 @@ impl FuncTranslator {
                 }
             };
             self.push_loc(out, Loc::Reg);
-            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len())?;
+            self.emit_producer(buf, reg_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len());
             if let Some(p) = self.pending.as_mut() {
                 p.evict = evict;
             }
@@ -1010,34 +1008,33 @@ impl FuncTranslator {
         } else {
             let off = self.push(out);
             dst.set(&mut h, off);
-            self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len())
+            self.emit_producer(buf, slot_variant, h, dst, slot_variant, (v, index), srcs, self.stack.len());
+            Ok(())
         }
     }
 
-    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) -> Result<(), Box<Error>> {
-        self.flush(buf)?;
+    fn emit_jump(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, label: &mut Label) {
+        self.flush(buf);
         buf.emit(stencil, &h, Some(label), None);
-        Ok(())
     }
 
-    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) -> Result<(), Box<Error>> {
-        self.flush(buf)?;
+    fn bind_here(&mut self, buf: &mut CodeBuffer, label: &mut Label) {
+        self.flush(buf);
         // Other paths join here: they may have written the pinned locals.
         self.pin_dirty = [true; PINS];
         buf.bind_here(label);
-        Ok(())
     }
 
     /// The current end of the code, after any held-back producer.
-    fn pos(&mut self, buf: &mut CodeBuffer) -> Result<u32, Box<Error>> {
-        self.flush(buf)?;
-        Ok(buf.pos())
+    fn pos(&mut self, buf: &mut CodeBuffer) -> u32 {
+        self.flush(buf);
+        buf.pos()
     }
 
     fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Box<Error>> {
         if src != dst {
             let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
-            self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() })?;
+            self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() });
         }
         Ok(())
     }
@@ -1045,16 +1042,9 @@ impl FuncTranslator {
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
     fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Box<Error>> {
-        if let Some(p) = &self.pending
-            && matches!(cond.loc, Loc::Slot | Loc::Reg)
-            && p.height == self.stack.len() + 1
-            && let Some((brif, brunless)) = p.fuse()
-        {
-            // The compare is never emitted: the branch does it.
-            let holes = p.holes;
-            self.take_pending();
-            let stencil = if when_true { brif } else { brunless };
-            return self.emit_jump(buf, stencil, holes, label);
+        if let Some(((brif, brunless), holes)) = self.take_fused_compare(cond) {
+            self.emit_jump(buf, if when_true { brif } else { brunless }, holes, label);
+            return Ok(());
         }
         // Branching when zero is `cond == 0` with an immediate 0: a stencil testing against a literal
         // 0 comes out of LLVM as `jne CONTINUE; jmp TARGET`, a taken jump on either path; the
@@ -1062,15 +1052,31 @@ impl FuncTranslator {
         let when_zero = |a: usize| id::op::i32_eq.branch(true, a, id::SRC_IMM);
         if cond.loc == Loc::Reg {
             let stencil = if when_true { id::br_if_r } else { when_zero(id::SRC_REG) };
-            return self.emit_jump(buf, stencil, Holes::default(), label);
+            self.emit_jump(buf, stencil, Holes::default(), label);
+            return Ok(());
         }
         if let Some(k) = self.pin_of(cond).filter(|&k| pin_type(k) == ValType::I32) {
             let stencil = pin_stencil(k, if when_true { &id::op::br_if } else { &id::op::br_unless });
-            return self.emit_jump(buf, stencil, Holes::default(), label);
+            self.emit_jump(buf, stencil, Holes::default(), label);
+            return Ok(());
         }
         let s0 = self.src_or_slot(buf, cond)?;
         let stencil = if when_true { id::br_if } else { when_zero(id::SRC_SLOT) };
-        self.emit_jump(buf, stencil, Holes { s0, ..Default::default() }, label)
+        self.emit_jump(buf, stencil, Holes { s0, ..Default::default() }, label);
+        Ok(())
+    }
+
+    /// Takes the held-back compare that produced `cond` (just popped) if a branch can do its work:
+    /// returns its fused stencils (branch if true, branch if false) and holes; the compare itself is
+    /// never emitted.
+    fn take_fused_compare(&mut self, cond: &Operand) -> Option<((u16, u16), Holes)> {
+        let p = self.pending.as_ref()?;
+        if !matches!(cond.loc, Loc::Slot | Loc::Reg) || p.height != self.stack.len() + 1 {
+            return None;
+        }
+        let (fuse, holes) = (p.fuse()?, p.holes);
+        self.take_pending();
+        Some((fuse, holes))
     }
 
     /// Moves the top `n` operands (wherever they live) to consecutive slots from `dst`, without changing
@@ -1095,7 +1101,7 @@ impl FuncTranslator {
         }
         if n > 4 {
             if base != dst {
-                self.emit(buf, id::copy_block, Holes { s0: base, s1: dst, n: bytes, ..Default::default() })?;
+                self.emit(buf, id::copy_block, Holes { s0: base, s1: dst, n: bytes, ..Default::default() });
             }
             return Ok(());
         }
@@ -1127,7 +1133,7 @@ impl FuncTranslator {
         let dst = self.off_at(self.frames[i].height);
         self.emit_move(buf, n, dst, false)?;
         let mut label = self.frames[i].label;
-        self.emit_jump(buf, id::jump, Holes::default(), &mut label)?;
+        self.emit_jump(buf, id::jump, Holes::default(), &mut label);
         self.frames[i].label = label;
         Ok(())
     }
@@ -1135,7 +1141,7 @@ impl FuncTranslator {
     fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         let n = self.frames[0].sig.results(env).len();
         self.emit_move(buf, n, 0, true)?;
-        self.emit(buf, id::ret, Holes::default())?;
+        self.emit(buf, id::ret, Holes::default());
         Ok(())
     }
 
@@ -1194,7 +1200,7 @@ impl FuncTranslator {
             self.push(t);
         }
         self.save_pins(buf)?;
-        self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() })?;
+        self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() });
         self.restore_pins(buf)
     }
 
@@ -1213,7 +1219,7 @@ impl FuncTranslator {
                 self.flush_local(buf, x)?;
                 let mut p = p;
                 p.write_slot(local_off);
-                self.emit(buf, p.id, p.holes)?;
+                self.emit(buf, p.id, p.holes);
                 return Ok(true);
             }
         }
@@ -1234,7 +1240,7 @@ impl FuncTranslator {
                 // copied out.
                 self.take_pending();
                 self.flush_local(buf, x)?;
-                self.emit(buf, pin_variant(&p), p.holes)?;
+                self.emit(buf, pin_variant(&p), p.holes);
                 return Ok(true);
             }
         }
@@ -1251,7 +1257,7 @@ impl FuncTranslator {
             Loc::Reg => (&id::op::from_r, Holes::default()),
             Loc::Const(bits) => (&id::op::from_i, Holes { imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() }),
         };
-        self.emit(buf, pin_stencil(k, stencil), holes)?;
+        self.emit(buf, pin_stencil(k, stencil), holes);
         Ok(false)
     }
 
@@ -1371,7 +1377,7 @@ impl FuncTranslator {
         if !guarded {
             self.memlen_needed(buf, true)?;
         }
-        self.emit(buf, stencil, h)?;
+        self.emit(buf, stencil, h);
         if !guarded {
             self.memlen_needed(buf, false)?;
         }
@@ -1385,7 +1391,7 @@ impl FuncTranslator {
         match *op {
             O::Nop => {}
             O::Unreachable => {
-                self.emit(buf, id::trap, Holes { imm: weft_ops::trap::UNREACHABLE as u32, ..Default::default() })?;
+                self.emit(buf, id::trap, Holes { imm: weft_ops::trap::UNREACHABLE as u32, ..Default::default() });
                 self.dead = true;
             }
             O::Block { blockty } | O::Loop { blockty } => {
@@ -1395,7 +1401,7 @@ impl FuncTranslator {
                 let height = self.stack.len() - sig.params(env).len();
                 let label = if matches!(op, O::Loop { .. }) {
                     self.pin_dirty = [true; PINS];
-                    Label::at(self.pos(buf)?)
+                    Label::at(self.pos(buf))
                 } else {
                     Label::new()
                 };
@@ -1406,18 +1412,12 @@ impl FuncTranslator {
                 let sig = self.block_sig(blockty)?;
                 let cond = self.pop_lazy();
                 let mut else_label = Label::new();
-                let fused = self
-                    .pending
-                    .as_ref()
-                    .filter(|p| matches!(cond.loc, Loc::Slot | Loc::Reg) && p.height == self.stack.len() + 1)
-                    .and_then(|p| Some((p.fuse()?.1, p.holes)));
-                match fused {
+                match self.take_fused_compare(&cond) {
                     // The compare is merged into the branch, after the copies that materializing
                     // emits: its sources are above the stack or in locals, which those copies never write.
-                    Some((brunless, holes)) => {
-                        self.take_pending();
+                    Some(((_, brunless), holes)) => {
                         self.materialize_all(buf)?;
-                        self.emit_jump(buf, brunless, holes, &mut else_label)?;
+                        self.emit_jump(buf, brunless, holes, &mut else_label);
                     }
                     None => {
                         self.materialize_all(buf)?;
@@ -1433,11 +1433,11 @@ impl FuncTranslator {
                     let n = self.frames[i].sig.results(env).len();
                     self.materialize_top(buf, n)?;
                     let mut label = self.frames[i].label;
-                    self.emit_jump(buf, id::jump, Holes::default(), &mut label)?;
+                    self.emit_jump(buf, id::jump, Holes::default(), &mut label);
                     self.frames[i].label = label;
                 }
                 let mut else_label = self.frames[i].else_label;
-                self.bind_here(buf, &mut else_label)?;
+                self.bind_here(buf, &mut else_label);
                 self.frames[i].else_label = else_label;
                 self.frames[i].kind = Kind::Else;
                 self.unassign_to(self.frames[i].assign_mark);
@@ -1459,10 +1459,10 @@ impl FuncTranslator {
                     self.materialize_top(buf, n)?;
                 }
                 if frame.kind == Kind::If {
-                    self.bind_here(buf, &mut frame.else_label)?;
+                    self.bind_here(buf, &mut frame.else_label);
                 }
                 if frame.kind != Kind::Loop {
-                    self.bind_here(buf, &mut frame.label)?;
+                    self.bind_here(buf, &mut frame.label);
                 }
                 if self.frames.is_empty() {
                     // The function's own end. Branches to the function's label were compiled as
@@ -1496,7 +1496,7 @@ impl FuncTranslator {
                     let mut skip = Label::new();
                     self.emit_cond_branch(buf, &cond, false, &mut skip)?;
                     self.emit_br(env, buf, relative_depth)?;
-                    self.bind_here(buf, &mut skip)?;
+                    self.bind_here(buf, &mut skip);
                 } else {
                     let mut label = self.frames[i].label;
                     self.emit_cond_branch(buf, &cond, true, &mut label)?;
@@ -1514,7 +1514,7 @@ impl FuncTranslator {
                 };
                 // Numbered within the function; `assemble` makes the number module-wide.
                 let table = buf.jump_tables.len() as u32;
-                let at = self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() })?;
+                let at = self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() });
                 for offset in CodeBuffer::hole_offsets(stencil, HoleKind::Imm) {
                     buf.table_sites.push(at + offset);
                 }
@@ -1526,9 +1526,9 @@ impl FuncTranslator {
                     let pad = match self.pads[depth as usize] {
                         Some(pad) => pad,
                         None => {
-                            let pad = self.pos(buf)?;
+                            let pad = self.pos(buf);
                             self.emit_br(env, buf, depth)?;
-                            if self.pos(buf)? - pad == STENCILS[id::jump as usize].code().len() as u32 {
+                            if self.pos(buf) - pad == STENCILS[id::jump as usize].code().len() as u32 {
                                 // No values to move: the entry can go to the jump's target.
                                 buf.bare_jump_pads.push(pad);
                             }
@@ -1553,9 +1553,9 @@ impl FuncTranslator {
                 let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
                 if function_index < env.num_imported_funcs {
                     let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
-                    self.emit(buf, stencil, h)?;
+                    self.emit(buf, stencil, h);
                 } else {
-                    self.flush(buf)?;
+                    self.flush(buf);
                     let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
                     buf.emit(stencil, &h, None, Some(function_index));
                 }
@@ -1571,7 +1571,7 @@ impl FuncTranslator {
                 self.save_pins(buf)?;
                 let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
-                self.emit(buf, stencil, h)?;
+                self.emit(buf, stencil, h);
                 self.restore_float_pins(buf)?;
                 self.push_results(ty);
             }
@@ -1585,7 +1585,7 @@ impl FuncTranslator {
                 let a = self.pop(buf)?;
                 self.push(a.ty);
                 let stencil = if a.ty == ValType::V128 { id::select128 } else { id::select64 };
-                self.emit(buf, stencil, Holes { s0: a.off, ..Default::default() })?;
+                self.emit(buf, stencil, Holes { s0: a.off, ..Default::default() });
             }
             O::LocalGet { local_index } => {
                 self.read_local(local_index);
@@ -1619,13 +1619,13 @@ impl FuncTranslator {
                 let t = env.globals[global_index as usize].content;
                 let dst = self.push(t);
                 let stencil = if t == ValType::V128 { id::global_get128 } else { id::global_get64 };
-                self.emit(buf, stencil, Holes { s0: dst, imm: global_index, ..Default::default() })?;
+                self.emit(buf, stencil, Holes { s0: dst, imm: global_index, ..Default::default() });
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_lazy();
                 let s0 = self.src_or_slot(buf, &v)?;
                 let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
-                self.emit(buf, stencil, Holes { s0, imm: global_index, ..Default::default() })?;
+                self.emit(buf, stencil, Holes { s0, imm: global_index, ..Default::default() });
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
             O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),
@@ -1636,7 +1636,7 @@ impl FuncTranslator {
                 let dst = self.push(ValType::V128);
                 for (i, half) in [v as u64, (v >> 64) as u64].into_iter().enumerate() {
                     let h = Holes { s0: dst + 8 * i as u32, imm: half as u32, imm_hi: (half >> 32) as u32, ..Default::default() };
-                    self.emit(buf, id::const64, h)?;
+                    self.emit(buf, id::const64, h);
                 }
             }
             // Bit-preserving conversions: the value already has the right bits, wherever it lives.
@@ -1648,7 +1648,7 @@ impl FuncTranslator {
             O::MemorySize { mem } => {
                 self.check_memory(mem)?;
                 let dst = self.push(ValType::I32);
-                self.emit(buf, id::memory_size, Holes { s0: dst, ..Default::default() })?;
+                self.emit(buf, id::memory_size, Holes { s0: dst, ..Default::default() });
             }
             O::MemoryGrow { mem } => {
                 self.check_memory(mem)?;
@@ -1672,16 +1672,16 @@ impl FuncTranslator {
                 let i = self.pop(buf)?;
                 let t = env.tables[table as usize].elem;
                 self.push(t);
-                self.emit(buf, id::table_get, Holes { s0: i.off, imm: table, ..Default::default() })?;
+                self.emit(buf, id::table_get, Holes { s0: i.off, imm: table, ..Default::default() });
             }
             O::TableSet { table } => {
                 self.pop(buf)?;
                 let i = self.pop(buf)?;
-                self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() })?;
+                self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() });
             }
             O::TableSize { table } => {
                 let dst = self.push(ValType::I32);
-                self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() })?;
+                self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() });
             }
             O::TableGrow { table } => self.builtin(buf, builtin::TABLE_GROW, 2, Some(ValType::I32), table, 0)?,
             O::TableFill { table } => self.builtin(buf, builtin::TABLE_FILL, 3, None, table, 0)?,
@@ -1695,11 +1695,11 @@ impl FuncTranslator {
             O::RefIsNull => {
                 let r = self.pop(buf)?;
                 self.push(ValType::I32);
-                self.emit(buf, id::ref_is_null, Holes { s0: r.off, ..Default::default() })?;
+                self.emit(buf, id::ref_is_null, Holes { s0: r.off, ..Default::default() });
             }
             O::RefFunc { function_index } => {
                 let dst = self.push(ValType::FuncRef);
-                self.emit(buf, id::ref_func, Holes { s0: dst, imm: function_index, ..Default::default() })?;
+                self.emit(buf, id::ref_func, Holes { s0: dst, imm: function_index, ..Default::default() });
             }
             // SIMD operators are looked up last: they are rare in most code.
             ref other => {
@@ -1740,7 +1740,7 @@ impl FuncTranslator {
             (_, true) => id::fselect_r,
             (_, false) => id::fselect_s,
         };
-        self.emit(buf, stencil, Holes { s0, s1, s2, ..Default::default() })?;
+        self.emit(buf, stencil, Holes { s0, s1, s2, ..Default::default() });
         Ok(true)
     }
 
@@ -1774,7 +1774,7 @@ impl FuncTranslator {
             self.materialize_entry(buf, i)?;
         } else if o.loc == Loc::Reg && o.ty == ValType::I64 && ty == ValType::I32 {
             // Stencils use an i32 in t0 as a 64-bit address: its upper half must be zero.
-            self.emit(buf, id::zext_r, Holes::default())?;
+            self.emit(buf, id::zext_r, Holes::default());
         }
         self.stack[i].ty = ty;
         Ok(())

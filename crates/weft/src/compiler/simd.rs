@@ -131,13 +131,13 @@ impl FuncTranslator {
                 let word = |i: usize| u32::from_le_bytes([lanes[i], lanes[i + 1], lanes[i + 2], lanes[i + 3]]);
                 (h.imm, h.imm_hi, h.n, h.offset) = (word(0), word(4), word(8), word(12));
             }
-            self.emit(buf, stencil, h)?;
+            self.emit(buf, stencil, h);
             return Ok(true);
         }
         if let Some((stencil, out, lane_offset)) = lane_op(op) {
             let first = self.pop_args(buf, if out == ValType::V128 { 2 } else { 1 })?;
             self.push(out);
-            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, ..Default::default() })?;
+            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, ..Default::default() });
             return Ok(true);
         }
         if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
@@ -153,7 +153,7 @@ impl FuncTranslator {
             }
             // SIMD accesses check bounds explicitly, against memlen.
             self.memlen_needed(buf, true)?;
-            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() })?;
+            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() });
             self.memlen_needed(buf, false)?;
             return Ok(true);
         }
