@@ -184,39 +184,30 @@ impl CodeBuffer {
     /// A value that does not fit its hole is recorded (see `check`), not returned: callers need no
     /// branch per stencil, and the code emitted after it is thrown away with the error.
     pub fn emit(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> u32 {
-        let (start, fixups) = self.copy_stencil(id, h);
-        if !fixups.is_empty() {
-            self.fix_up(start, fixups, target, callee);
-        }
-        start
+        self.emit_inline(id, h, target, callee)
     }
 
-    /// `emit` of a stencil without jump or call holes (most of them): fewer live values, fewer
-    /// registers to save.
+    /// `emit` of a stencil without jump or call holes (most of them): a copy of it specialized for no
+    /// label and no callee, with fewer live values and so fewer registers to save.
     pub fn emit_plain(&mut self, id: u16, h: &Holes) -> u32 {
-        let (start, fixups) = self.copy_stencil(id, h);
-        if !fixups.is_empty() {
-            self.fix_up(start, fixups, None, None);
-        }
-        start
+        self.emit_inline(id, h, None, None)
     }
 
-    /// Copies and patches stencil `id`; returns its start and the holes left to `fix_up`.
     #[inline(always)]
-    fn copy_stencil(&mut self, id: u16, h: &Holes) -> (u32, &'static [Hole]) {
+    fn emit_inline(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> u32 {
         self.counts[id as usize] += 1;
         self.reserve(0);
         let start = self.pos();
         match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
             Some((len, fixups)) => {
                 self.end += len;
-                (start, fixups)
+                if !fixups.is_empty() {
+                    self.fix_up(start, fixups, target, callee);
+                }
             }
-            None => {
-                self.record_patch_error(id, start, h);
-                (start, &[])
-            }
+            None => self.record_patch_error(id, start, h),
         }
+        start
     }
 
     /// The first value that did not fit its hole since the last check, if any.
