@@ -66,4 +66,3 @@ impl From<crate::compiler::emit::PatchError> for Box<Error> {
         Box::new(e.into())
     }
 }
-

@@ -33,7 +33,7 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
 /// `funcs[i]` is defined function `num_imported + i`, its code in `buffers[funcs[i].buffer]`. With
 /// `in_place` (the landing offset `begin_image` returned), `buffers` is one buffer holding the
 /// whole image in order; otherwise `counts` receives the stencils of a header made here.
-pub fn assemble(funcs: Vec<FuncCode>, mut buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
+pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
     let mapping_error = |e: std::io::Error| Error::Compile(format!("mapping code memory: {e}"));
     if let Some(oob_landing) = in_place {
         let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
@@ -65,7 +65,6 @@ pub fn assemble(funcs: Vec<FuncCode>, mut buffers: Vec<CodeBuffer>, in_place: Op
         jump_tables = resolve(code, &funcs, &func_offsets, num_imported);
     })
     .map_err(mapping_error)?;
-    buffers.clear();
     Ok(Image { code, func_offsets, jump_tables, oob_landing })
 }
 
