@@ -696,10 +696,23 @@ macro_rules! resume_after_call {
     }};
 }
 
+/// Before a call in the `_p`/`_pq` forms: writes the pinned i32 locals to their slots (`N`, `OFFSET`),
+/// as the callee does not preserve their registers. Unconditionally: a store costs less at run time
+/// than a separate save stencil costs the compiler, and rewriting an unchanged value is harmless.
+macro_rules! save_before_call {
+    (none, $fp:ident) => {};
+    (p, $fp:ident) => { wr::<u64>($fp, h!(N), pin!(p) as u32 as u64) };
+    (pq, $fp:ident) => {{
+        wr::<u64>($fp, h!(N), pin!(p) as u32 as u64);
+        wr::<u64>($fp, h!(OFFSET), pin!(q) as u32 as u64);
+    }};
+}
+
 /// Direct call of function `IMM` of this module; its frame starts at `S0` (its params are already there).
 macro_rules! call {
     ($name:ident, $pins:tt) => {
         stencil!($name(fp, ctx, mem, len, t0, f0) {
+            save_before_call!($pins, fp);
             // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
             // arguments are ignored, so they are passed as they are (no instruction to clear them).
             let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
@@ -716,6 +729,7 @@ call!(call_pq, pq);
 /// continues as `resume_after_call` says.
 macro_rules! call_ref {
     ($f:ident, $pins:tt, $fp:ident, $ctx:ident, $len:ident, $t0:ident, $f0:ident) => {{
+        save_before_call!($pins, $fp);
         let code: Next = core::mem::transmute((*$f).code);
         let r = code($fp.add(h!(S0)), (*$f).ctx as *mut VmCtx, $ctx as *mut u8, $len, $t0, pin!(p), $f0, pin!(x), pin!(y));
         if r != 0 { return trapped($ctx, r, $f) }

@@ -622,7 +622,17 @@ impl FuncTranslator {
 
     /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
     fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
-        for k in 0..PINS {
+        self.save_pins_from(buf, 0)
+    }
+
+    /// Before a call stencil from `call_reloading_pins`, which saves the pinned i32 locals itself:
+    /// writes the pinned f64 locals to their slots.
+    fn save_float_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+        self.save_pins_from(buf, 2)
+    }
+
+    fn save_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) -> Result<(), Box<Error>> {
+        for k in first..PINS {
             if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
                 self.pin_dirty[k] = false;
                 let s1 = self.locals[x as usize].off;
@@ -642,8 +652,8 @@ impl FuncTranslator {
         self.restore_pins_from(buf, 2)
     }
 
-    /// Of call stencil `family` (plain, reloading `p`, reloading `p` and `q`), the form that reloads
-    /// the pinned i32 locals after the call itself, with its `N`/`OFFSET` holes set to their slots.
+    /// Of call stencil `family` (plain, with `p`, with `p` and `q`), the form that saves the pinned i32
+    /// locals before the call and reloads them after it, with its `N`/`OFFSET` holes set to their slots.
     fn call_reloading_pins(&mut self, family: [u16; 3], h: &mut Holes) -> u16 {
         let off = |x: Option<u32>| x.map(|x| self.locals[x as usize].off);
         match (off(self.pinned[0]), off(self.pinned[1])) {
@@ -1549,7 +1559,7 @@ impl FuncTranslator {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_pins(buf)?;
+                self.save_float_pins(buf)?;
                 let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
                 if function_index < env.num_imported_funcs {
                     let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
@@ -1568,7 +1578,7 @@ impl FuncTranslator {
                 let ty = &env.types[type_index as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_pins(buf)?;
+                self.save_float_pins(buf)?;
                 let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
                 self.emit(buf, stencil, h);
