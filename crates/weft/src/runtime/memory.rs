@@ -1,8 +1,9 @@
 //! Linear memories. The whole maximum size is reserved up front (PROT_NONE) and pages are committed on
 //! growth, so `base` never moves and compiled code may keep it in a register between calls.
 //!
-//! Bounds are checked explicitly by every access stencil (`ea + size <= len`). The reservation is what
-//! guard-page checking will need later; explicit checks come first because they need no signal handler.
+//! With guard pages (the default) every memory reserves `GUARDED_RESERVATION`, so an out-of-bounds
+//! access faults and `signals` turns the fault into a trap; with explicit checks (`Config::guard_pages`
+//! off) the access stencils compare `ea + size` with `len` and the reservation is only the maximum size.
 
 use crate::codemem::page_size;
 use crate::types::MemoryType;
