@@ -476,7 +476,7 @@ impl FuncTranslator {
             // Loaded into its register right here.
             self.read_local(x);
         }
-        self.restore_pins(buf)?;
+        self.restore_pins(buf);
         self.frames.push(Control {
             kind: Kind::Block,
             sig: BlockSig::Func(env.funcs[func_index as usize]),
@@ -621,17 +621,17 @@ impl FuncTranslator {
     }
 
     /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
-    fn save_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn save_pins(&mut self, buf: &mut CodeBuffer) {
         self.save_pins_from(buf, 0)
     }
 
     /// Before a call stencil from `call_reloading_pins`, which saves the pinned i32 locals itself:
     /// writes the pinned f64 locals to their slots.
-    fn save_float_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn save_float_pins(&mut self, buf: &mut CodeBuffer) {
         self.save_pins_from(buf, 2)
     }
 
-    fn save_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) -> Result<(), Box<Error>> {
+    fn save_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) {
         for k in first..PINS {
             if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
                 self.pin_dirty[k] = false;
@@ -639,16 +639,15 @@ impl FuncTranslator {
                 self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() });
             }
         }
-        Ok(())
     }
 
     /// Loads the pinned locals from their slots (on entry and after calls).
-    fn restore_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn restore_pins(&mut self, buf: &mut CodeBuffer) {
         self.restore_pins_from(buf, 0)
     }
 
     /// After a call stencil from `call_reloading_pins`: loads the pinned f64 locals.
-    fn restore_float_pins(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn restore_float_pins(&mut self, buf: &mut CodeBuffer) {
         self.restore_pins_from(buf, 2)
     }
 
@@ -672,7 +671,7 @@ impl FuncTranslator {
         }
     }
 
-    fn restore_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) -> Result<(), Box<Error>> {
+    fn restore_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) {
         for k in first..PINS {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
@@ -680,12 +679,11 @@ impl FuncTranslator {
                 self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() });
             }
         }
-        Ok(())
     }
 
     /// Around a stencil that checks bounds explicitly (and so reads memlen), with `q` pinned in the
     /// memlen register: `before` saves q and reloads memlen, `after` restores q.
-    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) -> Result<(), Box<Error>> {
+    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) {
         if let Some(x) = self.pinned[1] {
             let off = self.locals[x as usize].off;
             if before {
@@ -696,7 +694,6 @@ impl FuncTranslator {
                 self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() });
             }
         }
-        Ok(())
     }
 
     // ---- operand stack ---------------------------------------------------------------------------
@@ -763,20 +760,20 @@ impl FuncTranslator {
     /// Pops an operand, first writing it into its own slot if it lives elsewhere.
     fn pop(&mut self, buf: &mut CodeBuffer) -> Result<Operand, Box<Error>> {
         let o = self.pop_lazy();
-        self.write_own_slot(buf, &o, self.stack.len())?;
+        self.write_own_slot(buf, &o, self.stack.len());
         Ok(Operand { loc: Loc::Slot, ..o })
     }
 
     /// Writes operand `o` (at stack index `index`, possibly just popped) into its own slot. A value in
     /// t0 that the last stencil produced is re-produced into the slot instead of being spilled.
-    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<(), Box<Error>> {
+    fn write_own_slot(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) {
         match o.loc {
-            Loc::Slot => Ok(()),
+            Loc::Slot => {}
             Loc::Reg => {
                 if let Some(p) = self.pending.as_mut().filter(|p| p.height == index + 1 && p.slot_variant != p.id) {
                     // Not emitted yet: let it write the slot instead of t0.
                     p.write_slot(o.off);
-                    return Ok(());
+                    return;
                 }
                 self.emit_value_to(buf, o, o.off)
             }
@@ -796,7 +793,7 @@ impl FuncTranslator {
     /// Writes stack entry `i`, cached in a state register, to its slot.
     fn spill_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
         let o = self.stack[i];
-        self.write_own_slot(buf, &o, i)?;
+        self.write_own_slot(buf, &o, i);
         self.stack[i].loc = Loc::Slot;
         *self.reg_slot(o.ty) = None;
         Ok(())
@@ -835,7 +832,7 @@ impl FuncTranslator {
         match self.src(o) {
             Some(off) => Ok(off),
             None => {
-                self.write_own_slot(buf, o, index)?;
+                self.write_own_slot(buf, o, index);
                 Ok(o.off)
             }
         }
@@ -875,19 +872,17 @@ impl FuncTranslator {
     }
 
     /// Writes the operand's value to frame offset `dst` without changing the compiler's view of it.
-    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) -> Result<(), Box<Error>> {
+    fn emit_value_to(&mut self, buf: &mut CodeBuffer, o: &Operand, dst: u32) {
         match o.loc {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) if self.pin_index(x).is_some() => {
                 let k = self.pin_index(x).unwrap_or_default();
                 self.emit(buf, pin_stencil(k, &id::op::to_s), Holes { s1: dst, ..Default::default() });
-                Ok(())
             }
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
             Loc::Reg => {
                 let stencil = if reg_class(o.ty) == Some(RegClass::Float) { id::fspill } else { id::spill };
                 self.emit(buf, stencil, Holes { s1: dst, ..Default::default() });
-                Ok(())
             }
             Loc::Const(bits) => {
                 if o.ty == ValType::V128 {
@@ -898,32 +893,29 @@ impl FuncTranslator {
                 } else {
                     self.emit(buf, id::const64, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
                 }
-                Ok(())
             }
         }
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
-    fn materialize_all(&mut self, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
+    fn materialize_all(&mut self, buf: &mut CodeBuffer) {
         for i in self.lazy_floor..self.stack.len() {
-            self.materialize_entry(buf, i)?;
+            self.materialize_entry(buf, i);
         }
         self.lazy_floor = self.stack.len();
-        Ok(())
     }
 
     /// Writes the top `n` entries into their slots.
-    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<(), Box<Error>> {
+    fn materialize_top(&mut self, buf: &mut CodeBuffer, n: usize) {
         for i in self.stack.len() - n..self.stack.len() {
-            self.materialize_entry(buf, i)?;
+            self.materialize_entry(buf, i);
         }
-        Ok(())
     }
 
-    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
+    fn materialize_entry(&mut self, buf: &mut CodeBuffer, i: usize) {
         let o = self.stack[i];
         if o.loc != Loc::Slot {
-            self.write_own_slot(buf, &o, i)?;
+            self.write_own_slot(buf, &o, i);
             match o.loc {
                 Loc::Local(x) => self.local_refs[x as usize] -= 1,
                 Loc::Reg => *self.reg_slot(o.ty) = None,
@@ -931,16 +923,14 @@ impl FuncTranslator {
             }
             self.stack[i].loc = Loc::Slot;
         }
-        Ok(())
     }
 
     /// Before local `x` is written: no lazy entry may still read it.
-    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) -> Result<(), Box<Error>> {
+    fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) {
         if self.local_refs[x as usize] > 0 {
             // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
-            self.materialize_all(buf)?;
+            self.materialize_all(buf);
         }
-        Ok(())
     }
 
     // ---- emission --------------------------------------------------------------------------------
@@ -1041,12 +1031,11 @@ impl FuncTranslator {
         buf.pos()
     }
 
-    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) -> Result<(), Box<Error>> {
+    fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) {
         if src != dst {
             let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
             self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() });
         }
-        Ok(())
     }
 
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
@@ -1105,7 +1094,7 @@ impl FuncTranslator {
             for i in first..self.stack.len() {
                 let o = self.stack[i];
                 if o.loc != Loc::Slot && (n > 4 || matches!(o.loc, Loc::Local(_))) {
-                    self.emit_value_to(buf, &o, o.off)?;
+                    self.emit_value_to(buf, &o, o.off);
                 }
             }
         }
@@ -1120,7 +1109,7 @@ impl FuncTranslator {
             if prepare_all && matches!(o.loc, Loc::Local(_)) {
                 o.loc = Loc::Slot;
             }
-            self.emit_value_to(buf, &o, dst + (o.off - base))?;
+            self.emit_value_to(buf, &o, dst + (o.off - base));
         }
         Ok(())
     }
@@ -1200,7 +1189,7 @@ impl FuncTranslator {
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
     fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Box<Error>> {
-        self.materialize_top(buf, pops)?;
+        self.materialize_top(buf, pops);
         self.spill_reg(buf)?;
         let mut first = self.top();
         for _ in 0..pops {
@@ -1209,9 +1198,10 @@ impl FuncTranslator {
         if let Some(t) = result {
             self.push(t);
         }
-        self.save_pins(buf)?;
+        self.save_pins(buf);
         self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() });
-        self.restore_pins(buf)
+        self.restore_pins(buf);
+        Ok(())
     }
 
     /// `local.set` (and the first half of `local.tee`). Returns whether the value now lives only in the
@@ -1226,16 +1216,16 @@ impl FuncTranslator {
                 // Hold the producer back while readers of the old value copy it out, then let it
                 // produce the new value directly into the local.
                 self.take_pending();
-                self.flush_local(buf, x)?;
+                self.flush_local(buf, x);
                 let mut p = p;
                 p.write_slot(local_off);
                 self.emit(buf, p.id, p.holes);
                 return Ok(true);
             }
         }
-        self.flush_local(buf, x)?;
+        self.flush_local(buf, x);
         if v.loc != Loc::Local(x) {
-            self.emit_value_to(buf, v, local_off)?;
+            self.emit_value_to(buf, v, local_off);
         }
         Ok(false)
     }
@@ -1249,17 +1239,17 @@ impl FuncTranslator {
                 // As in `set_local`: the producer writes the register itself, after old readers are
                 // copied out.
                 self.take_pending();
-                self.flush_local(buf, x)?;
+                self.flush_local(buf, x);
                 self.emit(buf, pin_variant(&p), p.holes);
                 return Ok(true);
             }
         }
-        self.flush_local(buf, x)?;
+        self.flush_local(buf, x);
         let (stencil, holes) = match v.loc {
             Loc::Local(y) if y == x => return Ok(false),
             Loc::Local(y) if self.pin_index(y).is_some() => {
                 // From the other pinned local: through the value's own slot (rare).
-                self.emit_value_to(buf, v, v.off)?;
+                self.emit_value_to(buf, v, v.off);
                 (&id::op::from_s, Holes { s0: v.off, ..Default::default() })
             }
             Loc::Local(y) => (&id::op::from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() }),
@@ -1365,9 +1355,10 @@ impl FuncTranslator {
         if guarded {
             return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
         }
-        self.memlen_needed(buf, true)?;
+        self.memlen_needed(buf, true);
         self.emit_op(buf, v, a, None, out, Dst::S1, offset, false)?;
-        self.memlen_needed(buf, false)
+        self.memlen_needed(buf, false);
+        Ok(())
     }
 
     fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
@@ -1385,11 +1376,11 @@ impl FuncTranslator {
         let mut h = source_holes(a, Some(val));
         h.offset = offset;
         if !guarded {
-            self.memlen_needed(buf, true)?;
+            self.memlen_needed(buf, true);
         }
         self.emit(buf, stencil, h);
         if !guarded {
-            self.memlen_needed(buf, false)?;
+            self.memlen_needed(buf, false);
         }
         Ok(())
     }
@@ -1407,7 +1398,7 @@ impl FuncTranslator {
             O::Block { blockty } | O::Loop { blockty } => {
                 let sig = self.block_sig(blockty)?;
                 // Control flow may merge here: every value must be in its own slot.
-                self.materialize_all(buf)?;
+                self.materialize_all(buf);
                 let height = self.stack.len() - sig.params(env).len();
                 let label = if matches!(op, O::Loop { .. }) {
                     self.pin_dirty = [true; PINS];
@@ -1426,11 +1417,11 @@ impl FuncTranslator {
                     // The compare is merged into the branch, after the copies that materializing
                     // emits: its sources are above the stack or in locals, which those copies never write.
                     Some(((_, brunless), holes)) => {
-                        self.materialize_all(buf)?;
+                        self.materialize_all(buf);
                         self.emit_jump(buf, brunless, holes, &mut else_label);
                     }
                     None => {
-                        self.materialize_all(buf)?;
+                        self.materialize_all(buf);
                         self.emit_cond_branch(buf, &cond, false, &mut else_label)?;
                     }
                 }
@@ -1441,7 +1432,7 @@ impl FuncTranslator {
                 let i = self.frames.len() - 1;
                 if !self.dead {
                     let n = self.frames[i].sig.results(env).len();
-                    self.materialize_top(buf, n)?;
+                    self.materialize_top(buf, n);
                     let mut label = self.frames[i].label;
                     self.emit_jump(buf, id::jump, Holes::default(), &mut label);
                     self.frames[i].label = label;
@@ -1466,7 +1457,7 @@ impl FuncTranslator {
                 // (The function's own results are moved by the return sequence, wherever they live.)
                 if !self.dead && !self.frames.is_empty() {
                     let n = frame.sig.results(env).len();
-                    self.materialize_top(buf, n)?;
+                    self.materialize_top(buf, n);
                 }
                 if frame.kind == Kind::If {
                     self.bind_here(buf, &mut frame.else_label);
@@ -1559,7 +1550,7 @@ impl FuncTranslator {
                 let ty = &env.types[env.funcs[function_index as usize] as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_float_pins(buf)?;
+                self.save_float_pins(buf);
                 let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
                 if function_index < env.num_imported_funcs {
                     let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
@@ -1569,7 +1560,7 @@ impl FuncTranslator {
                     let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
                     buf.emit(stencil, &h, None, Some(function_index));
                 }
-                self.restore_float_pins(buf)?;
+                self.restore_float_pins(buf);
                 self.push_results(ty);
             }
             O::CallIndirect { type_index, table_index } => {
@@ -1578,11 +1569,11 @@ impl FuncTranslator {
                 let ty = &env.types[type_index as usize];
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
-                self.save_float_pins(buf)?;
+                self.save_float_pins(buf);
                 let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
                 self.emit(buf, stencil, h);
-                self.restore_float_pins(buf)?;
+                self.restore_float_pins(buf);
                 self.push_results(ty);
             }
             O::Drop => {
@@ -1613,8 +1604,8 @@ impl FuncTranslator {
                 if v.loc == Loc::Reg && self.pin_index(local_index).is_none() {
                     // The next operator usually reads the value: it stays in its register (the
                     // local gets a copy), so that read does not wait on a store to the local.
-                    self.flush_local(buf, local_index)?;
-                    self.emit_value_to(buf, &v, self.locals[local_index as usize].off)?;
+                    self.flush_local(buf, local_index);
+                    self.emit_value_to(buf, &v, self.locals[local_index as usize].off);
                     self.push_loc(v.ty, Loc::Reg);
                     return Ok(());
                 }
@@ -1781,7 +1772,7 @@ impl FuncTranslator {
         let i = self.stack.len() - 1;
         let o = self.stack[i];
         if o.loc == Loc::Reg && reg_class(o.ty) != reg_class(ty) {
-            self.materialize_entry(buf, i)?;
+            self.materialize_entry(buf, i);
         } else if o.loc == Loc::Reg && o.ty == ValType::I64 && ty == ValType::I32 {
             // Stencils use an i32 in t0 as a 64-bit address: its upper half must be zero.
             self.emit(buf, id::zext_r, Holes::default());
@@ -1792,7 +1783,7 @@ impl FuncTranslator {
 
     /// Pops call arguments (written into their slots); returns where the callee's frame starts.
     fn pop_args(&mut self, buf: &mut CodeBuffer, n: usize) -> Result<u32, Box<Error>> {
-        self.materialize_top(buf, n)?;
+        self.materialize_top(buf, n);
         let mut first = self.top();
         for _ in 0..n {
             first = self.pop_lazy().off;

@@ -152,9 +152,9 @@ impl FuncTranslator {
                 self.push(t);
             }
             // SIMD accesses check bounds explicitly, against memlen.
-            self.memlen_needed(buf, true)?;
+            self.memlen_needed(buf, true);
             self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() });
-            self.memlen_needed(buf, false)?;
+            self.memlen_needed(buf, false);
             return Ok(true);
         }
         Ok(false)
