@@ -293,6 +293,18 @@ macro_rules! for_each_fusable_compare {
     } };
 }
 
+/// f64 binops with a form that loads their second operand from memory while the first is in f0
+/// (`sum += a[i]`, `x * a[i]`): `Variant name fused;`, the fused stencils being operator `fused`.
+#[macro_export]
+macro_rules! for_each_load_fusable_op {
+    ($m:ident) => { $m! {
+        F64Add f64_add f64_add_load;
+        F64Sub f64_sub f64_sub_load;
+        F64Mul f64_mul f64_mul_load;
+        F64Div f64_div f64_div_load;
+    } };
+}
+
 /// `weft_if_int!(T, tokens...)` expands to the tokens when `T` is an integer type (values of which may
 /// be cached in a register), to nothing for floats.
 #[macro_export]

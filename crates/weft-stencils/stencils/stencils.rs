@@ -196,6 +196,8 @@ macro_rules! address {
     (r, $fp:ident, $t0:ident) => { $t0 as usize };
     (p, $fp:ident, $t0:ident) => { pin!(p) as usize };
     (q, $fp:ident, $t0:ident) => { pin!(q) as usize };
+    // A constant address: the compiler adds it to the offset (guarded forms only, whose offset < 2^31).
+    (i, $fp:ident, $t0:ident) => { 0usize };
 }
 
 /// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
@@ -358,11 +360,12 @@ macro_rules! guarded_load_variant {
     };
 }
 /// Loads `<a>_<d>` (explicit checks: a in {s r p}, d in {s r p x y}; they read memlen, so never `q`)
-/// and `g<a>_<d>` (guarded: a in {s r p q}, d in {s r p q x y}).
+/// and `g<a>_<d>` (guarded: a in {s r p q i}, d in {s r p q x y}; `i`, a constant address, is folded
+/// into the offset: C's global variables are `i32.const 0` plus an offset).
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         define_load!(@a $name $m $r $bytes; s r p);
-        define_load!(@ga $name $m $r; s r p q);
+        define_load!(@ga $name $m $r; s r p q i);
     )* };
     (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p x y); )* };
     (@d $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
@@ -374,6 +377,37 @@ macro_rules! define_load {
     )* };
 }
 for_each_load_op!(define_load);
+/// An f64 binop whose second operand is loaded from memory and whose first is in f0 (`sum += a[i]`),
+/// `[g]<address>_<result>__<op>_load`: the loaded value needs no slot. Addresses as for loads
+/// (checked: {s r p}, guarded: {s r p q i}); the result goes to S1, f0 or a pinned f64 local.
+macro_rules! define_load_fused {
+    ($($variant:ident $name:ident $fused:ident;)*) => { $(
+        define_load_fused!(@d $name $fused s; s r x y);
+        define_load_fused!(@d $name $fused r; s r x y);
+        define_load_fused!(@d $name $fused p; s r x y);
+        define_load_fused!(@gd $name $fused s; s r x y);
+        define_load_fused!(@gd $name $fused r; s r x y);
+        define_load_fused!(@gd $name $fused p; s r x y);
+        define_load_fused!(@gd $name $fused q; s r x y);
+        define_load_fused!(@gd $name $fused i; s r x y);
+    )* };
+    (@d $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
+        stencil!(@anon concat!(stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
+            let ea = address!($a, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
+            if ea + 8 > len { return trap::OUT_OF_BOUNDS_MEMORY }
+            let v = semantics::$name(f0, (mem.add(ea as usize) as *const f64).read_unaligned());
+            binop_variant!(@deliver $d f64 v, S1, fp, t0, f0)
+        });
+    )* };
+    (@gd $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
+        stencil!(@anon concat!("g", stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
+            let ea = address!($a, fp, t0) + h!(OFFSET);
+            let v = semantics::$name(f0, (mem.add(ea) as *const f64).read_unaligned());
+            binop_variant!(@deliver $d f64 v, S1, fp, t0, f0)
+        });
+    )* };
+}
+for_each_load_fusable_op!(define_load_fused);
 macro_rules! store_variant {
     ($ns:expr, $a:ident $v:ident $name:ident $vt:ident $m:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
@@ -394,12 +428,12 @@ macro_rules! guarded_store_variant {
     };
 }
 /// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s i r p x y}) and `g<a><v>` (guarded:
-/// address in {s r p q}, value in {s i r p q x y}). A constant value (`i`: C zeroing a field, setting
+/// address in {s r p q i}, value in {s i r p q x y}; a constant address `i` as for loads). A constant value (`i`: C zeroing a field, setting
 /// a flag) is stored as an immediate, not first written to a slot and read back.
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         define_store!(@a $name $vt $m $bytes; s r p);
-        define_store!(@ga $name $vt $m; s r p q);
+        define_store!(@ga $name $vt $m; s r p q i);
     )* };
     (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s i r p x y); )* };
     (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(

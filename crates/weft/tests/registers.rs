@@ -1,7 +1,8 @@
 //! Values the compiler keeps in registers (the cached t0, the pinned locals p and q) keep their meaning
 //! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
-//! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. Each
-//! case runs with guard pages and with explicit bounds checks.
+//! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. And the
+//! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
+//! the offset. Each case runs with guard pages and with explicit bounds checks.
 
 use weft::*;
 
@@ -181,5 +182,96 @@ fn f64_values_competing_for_f0() {
     let args: Vec<Val> = [a, b, c, d, e].iter().map(|&x| Val::F64(x.to_bits())).collect();
     for engine in engines() {
         assert_eq!(call(&engine, F0_EVICTION, "f", &args).unwrap(), vec![Val::F64(expected.to_bits())]);
+    }
+}
+
+// f64 binops fused with the load of their second operand while the first is in f0 (`acc - m[a]`):
+// the address in a pinned local, in t0 and in a slot, with an offset; the result to f0, a slot and a
+// pinned f64 local; operand order kept for `sub`/`div`; and a fused load out of bounds still traps.
+const LOAD_FUSED: &str = r#"(module
+  (memory 1)
+  (func (export "f") (param $n i32) (result f64)
+    (local $i i32) (local $j i32) (local $k i32) (local $x f64) (local $y f64) (local $t f64) (local $u f64)
+    (local.set $k (i32.const 16))
+    (loop $fill
+      (f64.store (local.get $i) (f64.convert_i32_u (i32.add (local.get $i) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.const 1024))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      ;; pinned address with an offset; the result stays in f0 for the next fused op (address in t0)
+      (local.set $x (f64.div (f64.sub (f64.mul (local.get $x) (f64.const 0.5)) (f64.load offset=8 (local.get $i)))
+                             (f64.load (i32.add (local.get $i) (local.get $k)))))
+      ;; address in a slot (a rarely used local), result into a slot
+      (local.set $t (f64.add (f64.mul (local.get $y) (local.get $y)) (f64.load offset=24 (local.get $j))))
+      (local.set $u (f64.mul (f64.add (local.get $u) (f64.const 1)) (f64.load offset=32 (local.get $j))))
+      (local.set $y (f64.sub (f64.sub (local.get $x) (local.get $t)) (f64.load (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (f64.add (f64.add (local.get $x) (local.get $y)) (f64.add (local.get $t) (local.get $u))))
+  (func (export "oob") (param $a i32) (result f64)
+    (f64.add (f64.mul (f64.convert_i32_u (local.get $a)) (f64.const 2)) (f64.load offset=65530 (local.get $a)))))"#;
+
+#[test]
+fn f64_binops_fused_with_a_load() {
+    let m = |addr: u32| f64::from(addr + 3);
+    let n = 512u32;
+    let (mut x, mut y, mut t, mut u) = (0f64, 0f64, 0f64, 0f64);
+    let (j, k) = (0u32, 16u32);
+    for i in (0..n).step_by(8) {
+        x = (x * 0.5 - m(i + 8)) / m(i + k);
+        t = y * y + m(j + 24);
+        u = (u + 1.0) * m(j + 32);
+        y = (x - t) - m(i);
+    }
+    let expected = (x + y) + (t + u);
+    for engine in engines() {
+        let module = Module::new(&engine, &wat::parse_str(LOAD_FUSED).unwrap()).unwrap();
+        let fused = |op: &str| module.stats().stencil_counts.iter().any(|(name, _)| name.ends_with(&format!("__{op}_load")));
+        assert!(fused("f64_add") && fused("f64_sub") && fused("f64_mul") && fused("f64_div"), "fused forms not used");
+        assert_eq!(call(&engine, LOAD_FUSED, "f", &[Val::I32(n as i32)]).unwrap(), vec![Val::F64(expected.to_bits())]);
+        let trap = call(&engine, LOAD_FUSED, "oob", &[Val::I32(0)]).unwrap_err().trap();
+        assert_eq!(trap, Some(Trap::OutOfBoundsMemory));
+    }
+}
+
+// Accesses at constant addresses (C's globals: `i32.const 0` plus an offset), folded into the
+// offset of the guarded forms: loads of each result kind, stores of each value kind, the fused f64
+// form; and where the sum leaves the guarded range or the memory, the access still traps.
+const CONST_ADDRESSES: &str = r#"(module
+  (memory 1)
+  (func (export "f") (param $v i32) (result i64) (local $i i32) (local $x f64) (local $y i64)
+    (i32.store offset=100 (i32.const 4) (local.get $v))
+    (i32.store8 (i32.const 200) (i32.const 0x1ff))
+    (i64.store offset=8 (i32.const 200) (i64.extend_i32_u (i32.load (i32.const 104))))
+    (f64.store (i32.const 300) (f64.convert_i32_s (local.get $v)))
+    (local.set $x (f64.add (f64.load (i32.const 300)) (f64.load offset=300 (i32.const 0))))
+    (local.set $i (i32.add (i32.load8_u (i32.const 200)) (i32.load16_s offset=6 (i32.const 100))))
+    (local.set $y (i64.add (i64.load (i32.const 208)) (i64.trunc_f64_s (local.get $x))))
+    (i64.add (local.get $y) (i64.extend_i32_s (local.get $i))))
+  (func (export "load_oob") (result i32) (i32.load offset=65533 (i32.const 0)))
+  (func (export "store_oob") (i64.store offset=8 (i32.const 65529) (i64.const 1)))
+  (func (export "far") (result i32) (i32.load offset=0x7fffffff (i32.const 0x10)))
+  (func (export "fused_oob") (result f64) (f64.add (f64.const 1) (f64.load offset=0x7fff0000 (i32.const 0)))))"#;
+
+#[test]
+fn constant_addresses() {
+    let guarded = Module::new(&engines()[0], &wat::parse_str(CONST_ADDRESSES).unwrap()).unwrap();
+    let forms = |prefix: &str| guarded.stats().stencil_counts.iter().filter(|(name, _)| name.starts_with(prefix)).count();
+    assert!(forms("gi_") >= 4 && forms("gii__") >= 1 && forms("gir__") + forms("gis__") >= 1, "constant-address forms not used");
+    for v in [7i32, -3, 0x12345] {
+        // 104..108 holds v; byte 200 holds 0xff; 208 holds v as u32; 300 holds v as f64.
+        let x = 2.0 * f64::from(v);
+        let i = 0xff + i32::from((v >> 16) as i16);
+        let expected = i64::from(v as u32) + x as i64 + i64::from(i);
+        for engine in engines() {
+            assert_eq!(call(&engine, CONST_ADDRESSES, "f", &[Val::I32(v)]).unwrap(), vec![Val::I64(expected)]);
+        }
+    }
+    for engine in engines() {
+        for name in ["load_oob", "store_oob", "far", "fused_oob"] {
+            let trap = call(&engine, CONST_ADDRESSES, name, &[]).unwrap_err().trap();
+            assert_eq!(trap, Some(Trap::OutOfBoundsMemory), "{name}");
+        }
     }
 }

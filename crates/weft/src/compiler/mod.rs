@@ -381,6 +381,20 @@ fn reg_class(t: ValType) -> Option<RegClass> {
     }
 }
 
+/// The form of binop `op` that loads its second operand (see `for_each_load_fusable_op`).
+#[inline(always)]
+fn load_fused(op: &Operator) -> Option<&'static Variants> {
+    macro_rules! table {
+        ($($variant:ident $name:ident $fused:ident;)*) => {
+            match op {
+                $(Operator::$variant => Some(&id::op::$fused),)*
+                _ => None,
+            }
+        };
+    }
+    weft_ops::for_each_load_fusable_op!(table)
+}
+
 #[inline(always)]
 fn load_op<'a>(op: &'a Operator<'_>) -> Option<(&'static Variants, ValType, &'a wasmparser::MemArg)> {
     macro_rules! table {
@@ -986,10 +1000,12 @@ impl FuncTranslator {
         if reg_variant != NONE {
             // The register is taken by this result: the value cached there (not an operand) goes to
             // its slot. For f64 that is deferred (see `Producer::evict`) unless the older value's own
-            // producer is still held back (it then writes its slot directly, at no cost).
+            // producer is still held back (it then writes its slot directly, at no cost). Not for an
+            // f64.load, whose consumer may fuse with it (see `binop`): the older value stays in f0
+            // until then (writing it from f0 later costs the same as the producer writing its slot).
             let class = reg_class(out).expect("register result");
             let evict = match self.freg {
-                Some(i) if class == RegClass::Float && self.pending.is_none_or(|p| p.height != i + 1) => {
+                Some(i) if class == RegClass::Float && (self.pending.is_none_or(|p| p.height != i + 1) || v.s_s == id::op::f64_load.s_s) => {
                     self.stack[i].loc = Loc::Slot;
                     self.freg = None;
                     Some((i, self.stack[i].off))
@@ -1161,12 +1177,30 @@ impl FuncTranslator {
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
-    fn binop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, swappable: bool) -> Result<(), Box<Error>> {
+    /// `load_fused`: the operator's form reading its second operand from memory (see
+    /// `for_each_load_fusable_op`), if it has one.
+    fn binop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, swappable: bool, load_fused: Option<&'static Variants>) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if let Some(p) = self.pending.as_mut().filter(|p| b.loc == Loc::Reg && p.height == self.stack.len() + 2)
             && p.evict == Some((self.stack.len(), a.off))
         {
+            if let Some(fused) = load_fused
+                && p.variants.s_s == id::op::f64_load.s_s
+            {
+                // `a` in f0, `b` the held-back f64.load: one stencil loads and operates, `b` never
+                // exists. (The load's address operand is still where the load would have read it.)
+                let load = *p;
+                self.pending = None;
+                let address = match load.srcs.0 as usize {
+                    id::SRC_SLOT => Src::Slot(load.holes.s0),
+                    id::SRC_REG => Src::Reg,
+                    id::SRC_IMM => Src::Imm(0),
+                    k => Src::Pin((k - id::SRC_P) as u8),
+                };
+                let guarded = load.table_index >= Variants::op_index(true, 0, 0, 0);
+                return self.emit_op(buf, fused, address, None, out, Dst::S1, load.holes.offset, guarded);
+            }
             // `a` was about to leave f0 for `b`: `b` goes to its slot instead and `a` stays.
             p.evict = None;
             p.write_slot(b.off);
@@ -1278,7 +1312,7 @@ impl FuncTranslator {
         if let Some((shape, v, out)) = simple_op(op) {
             return match shape {
                 Shape::Unop => self.unop(buf, v, out),
-                Shape::Binop => self.binop(buf, v, out, commutative(op)),
+                Shape::Binop => self.binop(buf, v, out, commutative(op), load_fused(op)),
             };
         }
         if let Some((v, out, memarg)) = load_op(op) {
@@ -1342,13 +1376,16 @@ impl FuncTranslator {
         self.pop_lazy();
         self.push_loc(ty, Loc::Const(1u64 << k));
         let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
-        self.binop(buf, v, out, false)?;
+        self.binop(buf, v, out, false, None)?;
         Ok(true)
     }
 
     fn load(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
         let offset = self.memarg(memarg)?;
         let addr = self.pop_lazy();
+        if let Some(ea) = self.const_address(&addr, offset) {
+            return self.emit_op(buf, v, Src::Imm(0), None, out, Dst::S1, ea, true);
+        }
         let guarded = self.guarded(offset);
         // Explicitly checked forms read memlen, which q may occupy: none reads q.
         let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { INT_PINS } else { 0b0001 })?;
@@ -1362,13 +1399,20 @@ impl FuncTranslator {
     }
 
     fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let offset = self.memarg(memarg)?;
+        let mut offset = self.memarg(memarg)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
         let at = self.stack.len();
         let guarded = self.guarded(offset);
         let pins = if guarded { INT_PINS } else { 0b0001 };
-        let a = self.source(buf, &addr, at, true, false, pins)?;
+        // (A constant address is guarded: it implies guard pages and a smaller offset.)
+        let a = match self.const_address(&addr, offset) {
+            Some(ea) => {
+                offset = ea;
+                Src::Imm(0)
+            }
+            None => self.source(buf, &addr, at, true, false, pins)?,
+        };
         let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
         let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, v.si != NONE, value_pins)?;
         let stencil = v.store(guarded, a.kind(), val.kind());
@@ -1749,6 +1793,14 @@ impl FuncTranslator {
     /// offset as a signed 32-bit displacement; the reservation covers offsets below 2^31).
     fn guarded(&self, offset: u32) -> bool {
         self.guard_pages && offset <= i32::MAX as u32
+    }
+
+    /// For an access at constant address `addr` (C's global variables): the effective address, to
+    /// be the offset of a guarded `i`-address form, if it fits one.
+    fn const_address(&self, addr: &Operand, offset: u32) -> Option<u32> {
+        let Loc::Const(c) = addr.loc else { return None };
+        let ea = c as u32 as u64 + offset as u64;
+        (addr.ty == ValType::I32 && self.guarded(0) && ea <= i32::MAX as u64).then_some(ea as u32)
     }
 
     fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Box<Error>> {
