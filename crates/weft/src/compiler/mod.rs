@@ -500,13 +500,15 @@ impl FuncTranslator {
             assign_mark: 0,
         });
 
-        let mut reader = body.get_operators_reader()?;
+        // A bare reader: the visitor answers its questions about the enclosing frame from the
+        // validator's control stack (an `OperatorsReader` would keep a second one).
+        let mut reader = body.get_binary_reader_for_operators()?;
         let mut visitor = visit::OperatorVisitor { translator: self, env, buf, validator: fv, strict_v2, offset: 0 };
         while !reader.eof() {
             visitor.offset = reader.original_position();
             reader.visit_operator(&mut visitor)??;
         }
-        reader.finish()?;
+        reader.finish_expression(&visitor)?;
         self.flush(buf);
         buf.shortcut_jump_pads();
         if let Some(body_start) = body_start {

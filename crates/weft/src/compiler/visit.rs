@@ -9,7 +9,7 @@ use super::emit::CodeBuffer;
 use super::{FuncTranslator, ModuleEnv};
 use crate::Error;
 use std::mem::ManuallyDrop;
-use wasmparser::{FuncValidator, Operator, ValidatorResources, VisitOperator, VisitSimdOperator};
+use wasmparser::{FrameKind, FrameStack, FuncValidator, Operator, ValidatorResources, VisitOperator, VisitSimdOperator};
 
 pub(super) struct OperatorVisitor<'t> {
     pub translator: &'t mut FuncTranslator,
@@ -62,6 +62,14 @@ macro_rules! define_visit_operator {
 
 macro_rules! define_visit_simd_operator {
     ($($t:tt)*) => { define_visit!(simd_visitor; $($t)*); };
+}
+
+/// The binary reader checks that `else`, `end` and the like appear in a matching frame; the validator
+/// has the frames (it pushes and pops them as it validates each operator).
+impl FrameStack for OperatorVisitor<'_> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.validator.get_control_frame(0).map(|frame| frame.kind)
+    }
 }
 
 impl<'a> VisitOperator<'a> for OperatorVisitor<'_> {
