@@ -428,8 +428,9 @@ macro_rules! guarded_store_variant {
     };
 }
 /// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s i r p x y}) and `g<a><v>` (guarded:
-/// address in {s r p q i}, value in {s i r p q x y}; a constant address `i` as for loads). A constant value (`i`: C zeroing a field, setting
-/// a flag) is stored as an immediate, not first written to a slot and read back.
+/// address in {s r p q i}, a constant address `i` as for loads; value in {s i r p q x y}). A constant
+/// value (`i`: C zeroing a field, setting a flag) is stored as an immediate, not first written to a slot
+/// and read back.
 macro_rules! define_store {
     ($($variant:ident $name:ident $vt:ident => $m:ident $bytes:literal;)*) => { $(
         define_store!(@a $name $vt $m $bytes; s r p);
