@@ -337,24 +337,26 @@ for_each_fusable_compare!(define_cmp_branches);
 // wrap; accessible when ea + size <= memlen. Variants as above: `<address>_<result>__<load>` and
 // `<address><value>__<store>`; the address is `S0` or t0, a load's result `S1` or t0, a stored value
 // `S1` or t0.
-macro_rules! load_variant {
-    ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
-        stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = address!($a, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
-            if ea + $bytes > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            let v = (mem.add(ea as usize) as *const $m).read_unaligned() as $r;
-            binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
-        });
-    };
+/// The `$m` ($bytes bytes) at address operand `$a` plus `OFFSET`. `checked` leaves the stencil with
+/// the out-of-bounds trap when it does not fit in `len`; `guarded` (the `g` variants) checks nothing:
+/// the memory is followed by enough inaccessible address space that any u32 address + offset (< 2^31)
+/// faults, and the fault becomes a trap. Guarded stencils must not move `rsp` (checked by a test): the
+/// signal handler leaves them through a `ret`.
+macro_rules! loaded {
+    (checked $a:ident $m:ident $bytes:literal, $fp:ident, $t0:ident, $mem:ident, $len:ident) => {{
+        let ea = address!($a, $fp, $t0) as u64 + h!(OFFSET) as u32 as u64;
+        if ea + $bytes > $len { return trap::OUT_OF_BOUNDS_MEMORY }
+        ($mem.add(ea as usize) as *const $m).read_unaligned()
+    }};
+    (guarded $a:ident $m:ident $bytes:literal, $fp:ident, $t0:ident, $mem:ident, $len:ident) => {{
+        let ea = address!($a, $fp, $t0) + h!(OFFSET);
+        ($mem.add(ea) as *const $m).read_unaligned()
+    }};
 }
-/// Guarded variants (`g` prefix): no bounds check. The memory is followed by enough inaccessible
-/// address space that any u32 address + offset (< 2^31) faults, and the fault becomes a trap. They must
-/// not move `rsp` (checked by a test): the signal handler leaves them through a `ret`.
-macro_rules! guarded_load_variant {
-    ($ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident) => {
+macro_rules! load_variant {
+    ($mode:ident $ns:expr, $a:ident $d:ident $name:ident $m:ident $r:ident $bytes:literal) => {
         stencil!(@anon concat!($ns, "__", stringify!($name)), (fp, ctx, mem, len, t0, f0) {
-            let ea = address!($a, fp, t0) + h!(OFFSET);
-            let v = (mem.add(ea) as *const $m).read_unaligned() as $r;
+            let v = loaded!($mode $a $m $bytes, fp, t0, mem, len) as $r;
             binop_variant!(@deliver $d $r v, S1, fp, t0, f0)
         });
     };
@@ -365,15 +367,15 @@ macro_rules! guarded_load_variant {
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         define_load!(@a $name $m $r $bytes; s r p);
-        define_load!(@ga $name $m $r; s r p q i);
+        define_load!(@ga $name $m $r $bytes; s r p q i);
     )* };
     (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p x y); )* };
     (@d $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
-        src_ok!($d $r, load_variant!(concat!(stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
+        src_ok!($d $r, load_variant!(checked concat!(stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
     )* };
-    (@ga $name:ident $m:ident $r:ident; $($a:ident)*) => { $( define_load!(@gd $name $m $r $a; s r p q x y); )* };
-    (@gd $name:ident $m:ident $r:ident $a:ident; $($d:ident)*) => { $(
-        src_ok!($d $r, guarded_load_variant!(concat!("g", stringify!($a), "_", stringify!($d)), $a $d $name $m $r););
+    (@ga $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@gd $name $m $r $bytes $a; s r p q x y); )* };
+    (@gd $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
+        src_ok!($d $r, load_variant!(guarded concat!("g", stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
     )* };
 }
 for_each_load_op!(define_load);
@@ -382,27 +384,15 @@ for_each_load_op!(define_load);
 /// (checked: {s r p}, guarded: {s r p q i}); the result goes to S1, f0 or a pinned f64 local.
 macro_rules! define_load_fused {
     ($($variant:ident $name:ident $fused:ident;)*) => { $(
-        define_load_fused!(@d $name $fused s; s r x y);
-        define_load_fused!(@d $name $fused r; s r x y);
-        define_load_fused!(@d $name $fused p; s r x y);
-        define_load_fused!(@gd $name $fused s; s r x y);
-        define_load_fused!(@gd $name $fused r; s r x y);
-        define_load_fused!(@gd $name $fused p; s r x y);
-        define_load_fused!(@gd $name $fused q; s r x y);
-        define_load_fused!(@gd $name $fused i; s r x y);
+        define_load_fused!(@a checked "" $name $fused; s r p);
+        define_load_fused!(@a guarded "g" $name $fused; s r p q i);
     )* };
-    (@d $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
-        stencil!(@anon concat!(stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
-            let ea = address!($a, fp, t0) as u64 + h!(OFFSET) as u32 as u64;
-            if ea + 8 > len { return trap::OUT_OF_BOUNDS_MEMORY }
-            let v = semantics::$name(f0, (mem.add(ea as usize) as *const f64).read_unaligned());
-            binop_variant!(@deliver $d f64 v, S1, fp, t0, f0)
-        });
+    (@a $mode:ident $g:literal $name:ident $fused:ident; $($a:ident)*) => { $(
+        define_load_fused!(@d $mode $g $name $fused $a; s r x y);
     )* };
-    (@gd $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
-        stencil!(@anon concat!("g", stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
-            let ea = address!($a, fp, t0) + h!(OFFSET);
-            let v = semantics::$name(f0, (mem.add(ea) as *const f64).read_unaligned());
+    (@d $mode:ident $g:literal $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
+        stencil!(@anon concat!($g, stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
+            let v = semantics::$name(f0, loaded!($mode $a f64 8, fp, t0, mem, len));
             binop_variant!(@deliver $d f64 v, S1, fp, t0, f0)
         });
     )* };
