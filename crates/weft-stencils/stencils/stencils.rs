@@ -260,6 +260,13 @@ macro_rules! distinct {
     ($a:ident $b:ident, $($x:tt)*) => { $($x)* };
 }
 
+/// `distinct_stored!(A V T, tokens...)`: `distinct!` for a store's address (an integer) and value of
+/// type `T`: an f64 value in f0 and an address in t0 are two registers.
+macro_rules! distinct_stored {
+    ($a:ident $v:ident f64, $($x:tt)*) => { $($x)* };
+    ($a:ident $v:ident $t:ident, $($x:tt)*) => { distinct!($a $v, $($x)*); };
+}
+
 /// Every binop variant `<a><b>_<d>`: a in {s r p q x y}, b in {s i r p q x y}, d in {s r p q x y},
 /// where the types allow it.
 macro_rules! binop_variants {
@@ -428,11 +435,11 @@ macro_rules! define_store {
     )* };
     (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s i r p x y); )* };
     (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(
-        distinct!($a $v, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
+        distinct_stored!($a $v $vt, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
     )* };
     (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s i r p q x y); )* };
     (@gv $name:ident $vt:ident $m:ident $a:ident; $($v:ident)*) => { $(
-        distinct!($a $v, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
+        distinct_stored!($a $v $vt, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
     )* };
 }
 for_each_store_op!(define_store);

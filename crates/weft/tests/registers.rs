@@ -2,7 +2,8 @@
 //! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
 //! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. And the
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
-//! the offset. Each case runs with guard pages and with explicit bounds checks.
+//! the offset, and an f64 stored from f0 to an address in t0. Each case runs with guard pages and with
+//! explicit bounds checks.
 
 use weft::*;
 
@@ -273,5 +274,32 @@ fn constant_addresses() {
             let trap = call(&engine, CONST_ADDRESSES, name, &[]).unwrap_err().trap();
             assert_eq!(trap, Some(Trap::OutOfBoundsMemory), "{name}");
         }
+    }
+}
+
+// f64 stores whose address is in t0 and value in f0: two registers, so one stencil reads both
+// (`nbody`'s `v[i] += dx * mag`), in bounds and at the memory's end.
+const STORE_FROM_REGISTERS: &str = r#"(module
+  (memory 1)
+  (func (export "f") (param $i i32) (param $a f64) (result f64)
+    (f64.store (i32.add (local.get $i) (i32.const 8))
+      (f64.add (f64.mul (local.get $a) (local.get $a)) (f64.load (i32.add (local.get $i) (i32.const 8)))))
+    (f64.store offset=16 (i32.shl (local.get $i) (i32.const 1)) (f64.sqrt (local.get $a)))
+    (f64.add (f64.load offset=8 (local.get $i)) (f64.load offset=16 (i32.shl (local.get $i) (i32.const 1)))))
+  (func (export "oob") (param $i i32)
+    (f64.store (i32.add (local.get $i) (i32.const 1)) (f64.neg (f64.convert_i32_s (local.get $i))))))"#;
+
+#[test]
+fn f64_stores_from_f0_to_an_address_in_t0() {
+    for engine in engines() {
+        let module = Module::new(&engine, &wat::parse_str(STORE_FROM_REGISTERS).unwrap()).unwrap();
+        let both_registers = module.stats().stencil_counts.iter().any(|(name, _)| name.ends_with("rr__f64_store"));
+        assert!(both_registers, "the register-register f64 store is not used");
+        // Memory starts zeroed: 3 * 3 + 0, then sqrt(3).
+        let r = call(&engine, STORE_FROM_REGISTERS, "f", &[Val::I32(40), Val::F64(3f64.to_bits())]).unwrap();
+        assert_eq!(r, vec![Val::F64((9.0 + 3f64.sqrt()).to_bits())]);
+        let trap = call(&engine, STORE_FROM_REGISTERS, "oob", &[Val::I32(65528)]).unwrap_err().trap();
+        assert_eq!(trap, Some(Trap::OutOfBoundsMemory));
+        assert!(call(&engine, STORE_FROM_REGISTERS, "oob", &[Val::I32(65527)]).is_ok());
     }
 }

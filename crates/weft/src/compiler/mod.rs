@@ -1416,7 +1416,9 @@ impl FuncTranslator {
             None => self.source(buf, &addr, at, true, false, pins)?,
         };
         let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
-        let val = self.source(buf, &value, at + 1, a != Src::Reg && v.sr != NONE, v.si != NONE, value_pins)?;
+        // An f64 value in f0 and an address in t0 are two registers.
+        let reg_ok = (a != Src::Reg || reg_class(value.ty) == Some(RegClass::Float)) && v.sr != NONE;
+        let val = self.source(buf, &value, at + 1, reg_ok, v.si != NONE, value_pins)?;
         let stencil = v.store(guarded, a.kind(), val.kind());
         debug_assert!(stencil != NONE, "every store has a form for its sources");
         let mut h = source_holes(a, Some(val));
