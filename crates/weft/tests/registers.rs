@@ -2,8 +2,9 @@
 //! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
 //! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. And the
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
-//! the offset, and an f64 stored from f0 to an address in t0. Each case runs with guard pages and with
-//! explicit bounds checks.
+//! the offset, and an f64 stored from f0 to an address in t0. A value `local.tee` kept in a register
+//! is read back from its local when evicted, unless the local changed. Each case runs with guard
+//! pages and with explicit bounds checks.
 
 use weft::*;
 
@@ -301,5 +302,42 @@ fn f64_stores_from_f0_to_an_address_in_t0() {
         let trap = call(&engine, STORE_FROM_REGISTERS, "oob", &[Val::I32(65528)]).unwrap_err().trap();
         assert_eq!(trap, Some(Trap::OutOfBoundsMemory));
         assert!(call(&engine, STORE_FROM_REGISTERS, "oob", &[Val::I32(65527)]).is_ok());
+    }
+}
+
+// `local.tee` keeps its value in t0/f0; evicted from there, the value is read from the local
+// instead of being spilled, unless the local has been written since.
+const TEED_VALUES: &str = r#"(module
+  (func (export "i") (param $p i32) (result i32) (local $x i32) (local $y i32)
+    (local.tee $x (i32.add (local.get $p) (i32.const 1)))
+    (local.set $x (i32.mul (local.get $p) (i32.const 5)))
+    (i32.add (local.get $x))
+    (local.tee $y (i32.xor (local.get $p) (i32.const 3)))
+    (local.set $y (i32.const 7))
+    (i32.shl (local.get $p) (i32.const 3))
+    (i32.sub)
+    (i32.add (local.get $y))
+    (i32.add))
+  (func (export "f") (param $a f64) (result f64) (local $x f64) (local $y f64)
+    (local.tee $x (f64.add (local.get $a) (f64.const 1)))
+    (local.set $x (f64.mul (local.get $a) (f64.const 5)))
+    (f64.add (local.get $x))
+    (local.tee $y (f64.sub (local.get $a) (f64.const 3)))
+    (local.set $y (f64.const 7))
+    (f64.div (local.get $a) (f64.const 8))
+    (f64.sub)
+    (f64.add (local.get $y))
+    (f64.mul)))"#;
+
+#[test]
+fn teed_values_leave_registers_through_their_local() {
+    for p in [0i32, 11, -6] {
+        let expected = (p + 1 + 5 * p) + ((p ^ 3) - (p << 3) + 7);
+        let a = f64::from(p);
+        let expected_f = ((a + 1.0) + 5.0 * a) * ((a - 3.0) - a / 8.0 + 7.0);
+        for engine in engines() {
+            assert_eq!(call(&engine, TEED_VALUES, "i", &[Val::I32(p)]).unwrap(), vec![Val::I32(expected)]);
+            assert_eq!(call(&engine, TEED_VALUES, "f", &[Val::F64(a.to_bits())]).unwrap(), vec![Val::F64(expected_f.to_bits())]);
+        }
     }
 }

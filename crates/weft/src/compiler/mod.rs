@@ -248,6 +248,9 @@ pub struct FuncTranslator {
     reg: Option<usize>,
     /// The stack entry whose value is in f0.
     freg: Option<usize>,
+    /// By register class (t0, f0): the stack entry there and the (unpinned) local it equals since a
+    /// `local.tee` kept it in the register. Evicted, it becomes a read of the local, not a spill.
+    mirrors: [Option<(usize, u32)>; 2],
     /// The locals kept in registers for the whole function (their slots are only up to date around
     /// calls), by pin: `p` and `q` (i32), `x` and `y` (f64).
     pinned: [Option<u32>; PINS],
@@ -373,6 +376,11 @@ enum RegClass {
     Float,
 }
 
+/// `FuncTranslator::mirrors` index of a value's register.
+fn mirror_index(t: ValType) -> usize {
+    (reg_class(t) == Some(RegClass::Float)) as usize
+}
+
 fn reg_class(t: ValType) -> Option<RegClass> {
     match t {
         ValType::I32 | ValType::I64 => Some(RegClass::Int),
@@ -444,6 +452,7 @@ impl FuncTranslator {
         self.pending = None;
         self.reg = None;
         self.freg = None;
+        self.mirrors = [None; 2];
         let mut off = 0u32;
         for &p in ty.params.iter() {
             self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
@@ -741,6 +750,7 @@ impl FuncTranslator {
             Loc::Const(_) => self.lazy_floor = self.lazy_floor.min(self.stack.len()),
             Loc::Reg => {
                 let index = self.stack.len();
+                self.mirrors[mirror_index(ty)] = None;
                 let slot = self.reg_slot(ty);
                 debug_assert!(slot.is_none(), "a state register holds one value at a time");
                 *slot = Some(index);
@@ -806,9 +816,18 @@ impl FuncTranslator {
         }
     }
 
-    /// Writes stack entry `i`, cached in a state register, to its slot.
+    /// Writes stack entry `i`, cached in a state register, to its slot (or, if a local holds the same
+    /// value, makes it a read of that local).
     fn spill_entry(&mut self, buf: &mut CodeBuffer, i: usize) -> Result<(), Box<Error>> {
         let o = self.stack[i];
+        if let Some(x) = self.mirror_of(o.ty, i) {
+            self.mirrors[mirror_index(o.ty)] = None;
+            *self.reg_slot(o.ty) = None;
+            self.stack[i].loc = Loc::Local(x);
+            self.local_refs[x as usize] += 1;
+            self.lazy_floor = self.lazy_floor.min(i);
+            return Ok(());
+        }
         self.write_own_slot(buf, &o, i);
         self.stack[i].loc = Loc::Slot;
         *self.reg_slot(o.ty) = None;
@@ -847,6 +866,7 @@ impl FuncTranslator {
     fn slot_of(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<u32, Box<Error>> {
         match self.src(o) {
             Some(off) => Ok(off),
+            None if o.loc == Loc::Reg && let Some(x) = self.mirror_of(o.ty, index) => Ok(self.locals[x as usize].off),
             None => {
                 self.write_own_slot(buf, o, index);
                 Ok(o.off)
@@ -941,8 +961,19 @@ impl FuncTranslator {
         }
     }
 
-    /// Before local `x` is written: no lazy entry may still read it.
+    /// The local that register entry `i` (of type `ty`) is known to equal.
+    #[inline]
+    fn mirror_of(&self, ty: ValType, i: usize) -> Option<u32> {
+        self.mirrors[mirror_index(ty)].filter(|&(at, _)| at == i).map(|(_, x)| x)
+    }
+
+    /// Before local `x` is written: no lazy entry may still read it, and no register mirrors it.
     fn flush_local(&mut self, buf: &mut CodeBuffer, x: u32) {
+        for m in &mut self.mirrors {
+            if m.is_some_and(|(_, y)| y == x) {
+                *m = None;
+            }
+        }
         if self.local_refs[x as usize] > 0 {
             // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
             self.materialize_all(buf);
@@ -1005,9 +1036,13 @@ impl FuncTranslator {
             // producer is still held back (it then writes its slot directly, at no cost). Not for an
             // f64.load, whose consumer may fuse with it (see `binop`): the older value stays in f0
             // until then (writing it from f0 later costs the same as the producer writing its slot).
+            // Nor for a value equal to a local: it becomes a read of the local (`spill_entry`).
             let class = reg_class(out).expect("register result");
+            let is_load = v.s_s == id::op::f64_load.s_s;
             let evict = match self.freg {
-                Some(i) if class == RegClass::Float && (self.pending.is_none_or(|p| p.height != i + 1) || v.s_s == id::op::f64_load.s_s) => {
+                Some(i) if class == RegClass::Float
+                    && (is_load || (self.pending.is_none_or(|p| p.height != i + 1) && self.mirror_of(ValType::F64, i).is_none())) =>
+                {
                     self.stack[i].loc = Loc::Slot;
                     self.freg = None;
                     Some((i, self.stack[i].off))
@@ -1655,6 +1690,7 @@ impl FuncTranslator {
                     self.flush_local(buf, local_index);
                     self.emit_value_to(buf, &v, self.locals[local_index as usize].off);
                     self.push_loc(v.ty, Loc::Reg);
+                    self.mirrors[mirror_index(v.ty)] = Some((self.stack.len() - 1, local_index));
                     return Ok(());
                 }
                 let moved = self.set_local(buf, local_index, &v)?;
