@@ -18,6 +18,8 @@ pub enum HoleKind {
     Offset,
     /// Read-only data copied into the code buffer; the addend is an offset into the shared data blob.
     Data,
+    /// An f64 immediate (`IMM` | `IMM_HI` << 32), read rip-relatively from the function's constant pool.
+    Const64,
 }
 
 /// How a hole may be used, which decides which instruction may precede it.
@@ -34,7 +36,7 @@ pub enum HoleClass {
 }
 
 impl HoleKind {
-    pub const ALL: [(&'static str, HoleKind); 10] = [
+    pub const ALL: [(&'static str, HoleKind); 11] = [
         ("CONTINUE", HoleKind::Continue),
         ("TARGET", HoleKind::Target),
         ("CALLEE", HoleKind::Callee),
@@ -45,6 +47,7 @@ impl HoleKind {
         ("IMM_HI", HoleKind::ImmHi),
         ("N", HoleKind::N),
         ("OFFSET", HoleKind::Offset),
+        ("K64", HoleKind::Const64),
     ];
 
     pub fn from_symbol(name: &str) -> Option<HoleKind> {
@@ -55,7 +58,7 @@ impl HoleKind {
         match self {
             HoleKind::Continue | HoleKind::Target => HoleClass::Jump,
             HoleKind::Callee => HoleClass::Call,
-            HoleKind::Data => HoleClass::Data,
+            HoleKind::Data | HoleKind::Const64 => HoleClass::Data,
             _ => HoleClass::Value,
         }
     }

@@ -205,6 +205,7 @@ fn kind_name(kind: HoleKind) -> &'static str {
         HoleKind::N => "N",
         HoleKind::Offset => "Offset",
         HoleKind::Data => "Data",
+        HoleKind::Const64 => "Const64",
     }
 }
 
@@ -226,7 +227,7 @@ fn value_field(kind: HoleKind) -> Option<&'static str> {
         HoleKind::ImmHi => "imm_hi",
         HoleKind::N => "n",
         HoleKind::Offset => "offset",
-        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data => return None,
+        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data | HoleKind::Const64 => return None,
     })
 }
 

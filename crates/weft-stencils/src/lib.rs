@@ -17,6 +17,8 @@ pub enum HoleKind {
     N,
     Offset,
     Data,
+    /// The f64 `IMM | IMM_HI << 32`, in the function's constant pool (a rel32 to it).
+    Const64,
 }
 
 /// How a hole is written.

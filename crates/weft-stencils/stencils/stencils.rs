@@ -9,7 +9,9 @@
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
 //! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
-//!   offsets, `IMM`/`IMM_HI`/`N`/`OFFSET` immediates, `CALLEE` a direct-call target.
+//!   offsets, `IMM`/`IMM_HI`/`N`/`OFFSET` immediates, `CALLEE` a direct-call target; `K64` is the
+//!   one symbol read rather than taken the address of: an f64 constant, placed in a pool after the
+//!   function's code.
 #![no_std]
 #![allow(non_upper_case_globals, clippy::missing_safety_doc)]
 
@@ -39,6 +41,9 @@ unsafe extern "C" {
     static IMM_HI: u8;
     static N: u8;
     static OFFSET: u8;
+    /// An f64 immediate: read from the function's constant pool (one rip-relative load), not
+    /// assembled from `IMM` and `IMM_HI` (six instructions).
+    static K64: f64;
     fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
     fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
     fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64, g: f64, h: f64) -> u64;
@@ -202,14 +207,15 @@ macro_rules! address {
 
 /// The immediate operand of an `i` source, as the operator's input type, from the holes `IMM` (low)
 /// and `IMM_HI` (high): 64-bit integers are `IMM` sign-extended (the compiler only uses it when the
-/// constant fits), f64 uses both halves.
+/// constant fits), f64 is read from the constant pool (`K64`), where the emitter puts both halves.
 trait FromImm { fn from_imm(lo: u32, hi: u32) -> Self; }
 impl FromImm for i32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> i32 { b as i32 } }
 impl FromImm for u32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> u32 { b } }
 impl FromImm for i64 { #[inline(always)] fn from_imm(b: u32, _: u32) -> i64 { b as i32 as i64 } }
 impl FromImm for u64 { #[inline(always)] fn from_imm(b: u32, _: u32) -> u64 { b as i32 as i64 as u64 } }
 impl FromImm for f32 { #[inline(always)] fn from_imm(b: u32, _: u32) -> f32 { f32::from_bits(b) } }
-impl FromImm for f64 { #[inline(always)] fn from_imm(lo: u32, hi: u32) -> f64 { f64::from_bits(lo as u64 | (hi as u64) << 32) } }
+// The compiler still passes the bits in `IMM`/`IMM_HI`; the emitter puts them in the pool.
+impl FromImm for f64 { #[inline(always)] fn from_imm(_: u32, _: u32) -> f64 { unsafe { K64 } } }
 
 macro_rules! binop_variant {
     ($kind:ident $ns:expr, $a:ident $b:ident $d:ident $name:ident $in:ident $out:ident) => {

@@ -111,6 +111,8 @@ pub(crate) struct ModuleInner {
     pub code: CodeMemory,
     /// Code offset of every defined function.
     pub func_offsets: Vec<u32>,
+    /// Bytes of instructions of every defined function (its f64 constants follow).
+    pub func_insn_lens: Vec<u32>,
     /// Absolute addresses of `br_table` targets, one array per `br_table`.
     _jump_tables: Vec<Box<[usize]>>,
     pub jump_table_ptrs: Box<[*const usize]>,
@@ -170,17 +172,17 @@ impl Module {
         &self.inner.stats
     }
 
-    /// The machine code of every defined function: (name or index, bytes).
+    /// The machine code of every defined function: (name or index, instruction bytes; its constant
+    /// pool is not included).
     pub fn function_code(&self) -> Vec<(String, &[u8])> {
         let m = &self.inner;
         let code = m.code.bytes();
-        let mut starts: Vec<u32> = m.func_offsets.clone();
-        starts.push(code.len() as u32);
         (0..m.func_offsets.len())
             .map(|i| {
                 let index = i as u32 + m.env.num_imported_funcs;
                 let name = m.names.get(index as usize).cloned().flatten().unwrap_or_else(|| format!("func[{index}]"));
-                (name, &code[starts[i] as usize..starts[i + 1] as usize])
+                let start = m.func_offsets[i] as usize;
+                (name, &code[start..start + m.func_insn_lens[i] as usize])
             })
             .collect()
     }
@@ -268,6 +270,7 @@ impl<'e> Builder<'e> {
                 .collect(),
         };
         self.func_offsets = image.func_offsets;
+        let func_insn_lens = image.func_insn_lens;
         let oob_landing = image.oob_landing;
         let env = self.env;
         let mut names = self.names;
@@ -283,6 +286,7 @@ impl<'e> Builder<'e> {
             datas: self.datas,
             code,
             func_offsets: self.func_offsets,
+            func_insn_lens,
             _jump_tables: jump_tables,
             jump_table_ptrs,
             names,

@@ -2,9 +2,9 @@
 //! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
 //! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. And the
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
-//! the offset, and an f64 stored from f0 to an address in t0. A value `local.tee` kept in a register
-//! is read back from its local when evicted, unless the local changed. Each case runs with guard
-//! pages and with explicit bounds checks.
+//! the offset, f64 immediates into a constant pool, and an f64 stored from f0 to an address in t0. A
+//! value `local.tee` kept in a register is read back from its local when evicted, unless the local
+//! changed. Each case runs with guard pages and with explicit bounds checks.
 
 use weft::*;
 
@@ -338,6 +338,59 @@ fn teed_values_leave_registers_through_their_local() {
         for engine in engines() {
             assert_eq!(call(&engine, TEED_VALUES, "i", &[Val::I32(p)]).unwrap(), vec![Val::I32(expected)]);
             assert_eq!(call(&engine, TEED_VALUES, "f", &[Val::F64(a.to_bits())]).unwrap(), vec![Val::F64(expected_f.to_bits())]);
+        }
+    }
+}
+
+// f64 immediates are read from a constant pool after the function's code: as a binop's second
+// operand, in a compare-and-branch, stored to memory, written to a pinned local; more distinct
+// constants than the emitter's reuse window (8), each used more than once.
+const POOLED_CONSTANTS: &str = r#"(module
+  (memory 1)
+  (func $g (param $a f64) (result f64) (f64.mul (local.get $a) (f64.const 0.5)))
+  (func (export "f") (param $a f64) (result f64) (local $x f64) (local $i i32)
+    (local.set $x (f64.const 2.5))
+    (loop $l
+      (local.set $x (f64.add (local.get $x) (f64.const 0.125)))
+      (local.set $x (f64.mul (local.get $x) (f64.const 1.0009765625)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (f64.lt (local.get $x) (f64.const 100.25))))
+    (f64.store (i32.const 64) (f64.const -7.75))
+    (local.set $a (f64.add (local.get $a) (f64.load (i32.const 64))))
+    (local.set $a (f64.sub (local.get $a) (f64.const 1)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 2)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 3)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 4)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 5)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 6)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 7)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 8)))
+    (local.set $a (f64.sub (local.get $a) (f64.const 9)))
+    (local.set $a (f64.div (local.get $a) (f64.const 1)))
+    (local.set $a (f64.div (local.get $a) (f64.const 0.125)))
+    (f64.add (f64.add (local.get $a) (call $g (local.get $x))) (f64.convert_i32_s (local.get $i)))))"#;
+
+#[test]
+fn f64_constants_come_from_the_pool() {
+    let mut x = 2.5f64;
+    let mut i = 0;
+    loop {
+        x = (x + 0.125) * 1.0009765625;
+        i += 1;
+        if x >= 100.25 {
+            break;
+        }
+    }
+    for a in [0.0f64, 3.5, -1e300] {
+        let mut v = a + -7.75;
+        for k in 1..=9 {
+            v -= f64::from(k);
+        }
+        v = v / 1.0 / 0.125;
+        let expected = (v + x * 0.5) + f64::from(i);
+        for engine in engines() {
+            let r = call(&engine, POOLED_CONSTANTS, "f", &[Val::F64(a.to_bits())]).unwrap();
+            assert_eq!(r, vec![Val::F64(expected.to_bits())], "a = {a}");
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct Image {
     pub code: CodeMemory,
     /// Code offset of every function, in order.
     pub func_offsets: Vec<u32>,
+    /// Bytes of instructions of every function (its constant pool follows).
+    pub func_insn_lens: Vec<u32>,
     /// Module-wide `br_table` jump tables, as code offsets.
     pub jump_tables: Vec<Vec<u32>>,
     pub oob_landing: u32,
@@ -38,9 +40,10 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
     if let Some(oob_landing) = in_place {
         let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
         let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
+        let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
         let jump_tables = resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
         let code = buf.into_code().map_err(mapping_error)?;
-        return Ok(Image { code, func_offsets, jump_tables, oob_landing });
+        return Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing });
     }
     let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64);
     let oob_landing = begin_image(&mut header)?;
@@ -65,7 +68,8 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         jump_tables = resolve(code, &funcs, &func_offsets, num_imported);
     })
     .map_err(mapping_error)?;
-    Ok(Image { code, func_offsets, jump_tables, oob_landing })
+    let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
+    Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing })
 }
 
 /// Patches the image's data references, calls and `br_table` numbers; returns the module-wide jump

@@ -44,6 +44,8 @@ pub struct FuncCode {
     /// Which of the compiling threads' buffers holds the code (see `assemble`), and where.
     pub buffer: usize,
     pub code: std::ops::Range<usize>,
+    /// Bytes of instructions at the start of `code`; the rest is its constant pool.
+    pub insn_len: u32,
     /// rel32 sites referring to the shared read-only data, with their offset into it (incl. addend).
     pub data_sites: Vec<(u32, i64)>,
     /// rel32 call sites and the function index they call.
@@ -73,6 +75,12 @@ pub struct CodeBuffer {
     pub counts: Vec<u32>,
     /// The first value that did not fit its hole (see `emit`).
     error: Option<Box<PatchError>>,
+    /// The current function's f64 constants (`Const64` holes), placed after its code by
+    /// `emit_const_pool`, and the rel32 sites reading them: (site, addend, index into `pool`).
+    pool: Vec<u64>,
+    pool_sites: Vec<(u32, i32, u32)>,
+    /// Where the current function's constant pool (and its padding) starts, once emitted.
+    pool_at: Option<usize>,
 }
 
 /// Functions start 16-byte aligned; the gaps are int3.
@@ -95,6 +103,9 @@ impl CodeBuffer {
             bare_jump_pads: Vec::new(),
             counts: vec![0; STENCILS.len()],
             error: None,
+            pool: Vec::new(),
+            pool_sites: Vec::new(),
+            pool_at: None,
         }
     }
 
@@ -135,6 +146,7 @@ impl CodeBuffer {
         let f = FuncCode {
             buffer: 0,
             code: self.func_start..self.end,
+            insn_len: (self.pool_at.take().unwrap_or(self.end) - self.func_start) as u32,
             data_sites: self.data_sites.clone(),
             call_sites: self.call_sites.clone(),
             table_sites: self.table_sites.clone(),
@@ -144,6 +156,8 @@ impl CodeBuffer {
         self.call_sites.clear();
         self.table_sites.clear();
         self.bare_jump_pads.clear();
+        self.pool.clear();
+        self.pool_sites.clear();
         self.error = None;
         self.func_start = self.end;
         f
@@ -202,7 +216,7 @@ impl CodeBuffer {
             Some((len, fixups)) => {
                 self.end += len;
                 if !fixups.is_empty() {
-                    self.fix_up(start, fixups, target, callee);
+                    self.fix_up(start, fixups, target, callee, h);
                 }
             }
             None => self.record_patch_error(id, start, h),
@@ -228,11 +242,12 @@ impl CodeBuffer {
     /// Links the jump holes of the stencil just emitted at `start` and records its call and data holes.
     /// (Out of line: most stencils have none, and the common path of `emit` stays short.)
     #[inline(never)]
-    fn fix_up(&mut self, start: u32, fixups: &[Hole], mut target: Option<&mut Label>, callee: Option<u32>) {
+    fn fix_up(&mut self, start: u32, fixups: &[Hole], mut target: Option<&mut Label>, callee: Option<u32>, h: &Holes) {
         for hole in fixups {
             let site = start + hole.offset;
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
+                HoleKind::Const64 => self.pool_site(site, hole.addend, h.imm as u64 | (h.imm_hi as u64) << 32),
                 HoleKind::Target => {
                     let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
                     self.link(site, label);
@@ -243,6 +258,46 @@ impl CodeBuffer {
                 _ => unreachable!("copy_and_patch fills value and CONTINUE holes"),
             }
         }
+    }
+
+    /// Records rel32 `site` as reading f64 constant `bits`, sharing an entry with a recent use of the
+    /// same bits (a bounded search keeps functions with many distinct constants linear).
+    fn pool_site(&mut self, site: u32, addend: i64, bits: u64) {
+        const RECENT: usize = 8;
+        let recent = self.pool.len().saturating_sub(RECENT);
+        let index = match self.pool[recent..].iter().position(|&b| b == bits) {
+            Some(i) => recent + i,
+            None => {
+                self.pool.push(bits);
+                self.pool.len() - 1
+            }
+        };
+        self.pool_sites.push((site, addend as i32, index as u32));
+    }
+
+    /// Appends the function's constant pool after its code (8-byte aligned, int3 before it) and points
+    /// the sites reading it there. Call once the function's code is complete.
+    pub fn emit_const_pool(&mut self) {
+        if self.pool.is_empty() {
+            return;
+        }
+        self.pool_at = Some(self.end);
+        let start = self.end.next_multiple_of(8);
+        let bytes = 8 * self.pool.len();
+        self.reserve(start - self.end + bytes);
+        self.code[self.end..start].fill(INT3);
+        for (i, bits) in self.pool.iter().enumerate() {
+            self.code[start + 8 * i..start + 8 * (i + 1)].copy_from_slice(&bits.to_le_bytes());
+        }
+        self.end = start + bytes;
+        let pool_pos = (start - self.func_start) as i64;
+        for k in 0..self.pool_sites.len() {
+            let (site, addend, index) = self.pool_sites[k];
+            let rel = pool_pos + 8 * index as i64 + addend as i64 - site as i64;
+            self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
+        }
+        self.pool.clear();
+        self.pool_sites.clear();
     }
 
     /// The error for the first value hole of stencil `id` (emitted at `start`) that `h` does not fit.

@@ -523,6 +523,7 @@ impl FuncTranslator {
         if let Some(body_start) = body_start {
             self.emit_zeroing(buf, &mut zeroing, body_start)?;
         }
+        buf.emit_const_pool();
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
         buf.check()?;
