@@ -37,10 +37,10 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
 /// whole image in order; otherwise `counts` receives the stencils of a header made here.
 pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
     let mapping_error = |e: std::io::Error| Error::Compile(format!("mapping code memory: {e}"));
+    let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
     if let Some(oob_landing) = in_place {
         let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
         let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
-        let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
         let jump_tables = resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
         let code = buf.into_code().map_err(mapping_error)?;
         return Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing });
@@ -68,7 +68,6 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         jump_tables = resolve(code, &funcs, &func_offsets, num_imported);
     })
     .map_err(mapping_error)?;
-    let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
     Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing })
 }
 
