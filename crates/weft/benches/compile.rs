@@ -1,6 +1,10 @@
 //! Compile throughput of the corpus's largest modules: `cargo bench -p weft --bench compile`.
 //! The corpus is read from `../shared/bench/corpus` next to the repository (or `$WEFT_BENCH_CORPUS`);
 //! a missing module is skipped. Criterion reports bytes of wasm per second.
+//!
+//! `validate/*` times wasmparser's own `Validator::validate_all` on the same bytes: decoding and
+//! validating alone, the floor under any compiler built on wasmparser (weft's compile does both, plus
+//! translation and copy-and-patch).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;
@@ -13,7 +17,8 @@ fn corpus() -> PathBuf {
 }
 
 fn compile(c: &mut Criterion) {
-    let engine = weft::Engine::default();
+    // Single-threaded, like the peers in bench/compile.py.
+    let engine = weft::Engine::new(weft::Config { parallel_compilation: false, ..Default::default() }).expect("engine");
     let mut group = c.benchmark_group("compile");
     group.sample_size(20);
     for name in ["sqlite_bench", "lua54", "minilua"] {
@@ -23,7 +28,10 @@ fn compile(c: &mut Criterion) {
             continue;
         };
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_function(name, |b| b.iter(|| weft::Module::new(&engine, &bytes).expect("compiles")));
+        group.bench_function(format!("weft/{name}"), |b| b.iter(|| weft::Module::new(&engine, &bytes).expect("compiles")));
+        group.bench_function(format!("validate/{name}"), |b| {
+            b.iter(|| wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2).validate_all(&bytes).expect("valid"))
+        });
     }
     group.finish();
 }
