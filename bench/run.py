@@ -140,7 +140,7 @@ def strip_stats(stderr: str) -> str:
     """The program's own stderr, without the engines' timing lines (for error messages)."""
     keep = [l for l in stderr.splitlines()
             if not re.match(r"(weft-stats:|wasmtime-py:|compile_ms=|wasm bytes:|functions:|machine code bytes:|"
-                            r"parse\+validate\+emit:|finalize \(map, RX\):|stencils used:|\s+\d+\s+\w+$)", l)]
+                            r"parse\+validate\+emit:|finalize \(map, RX\):|compile CPU time:|stencils used:|\s+\d+\s+\w+$)", l)]
     return "\n".join(keep)
 
 

@@ -161,6 +161,7 @@ fn print_stats(module: &Module) {
     eprintln!("machine code bytes:   {}", s.code_bytes);
     eprintln!("parse+validate+emit:  {:.3} ms", s.parse_and_translate.as_secs_f64() * 1e3);
     eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);
+    eprintln!("compile CPU time:     {:.3} ms", s.cpu.as_secs_f64() * 1e3);
     let mut counts = s.stencil_counts.clone();
     counts.sort_by(|a, b| b.1.cmp(&a.1));
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());

@@ -90,7 +90,19 @@ pub struct CompileStats {
     pub threads: usize,
     pub parse_and_translate: Duration,
     pub finalize: Duration,
+    /// CPU time of the whole process (every compile thread) over both phases.
+    pub cpu: Duration,
     pub stencil_counts: Vec<(&'static str, u32)>,
+}
+
+/// CPU time used so far by all the process's threads (`CLOCK_PROCESS_CPUTIME_ID`), for `CompileStats`.
+fn process_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `clock_gettime` only writes the `timespec` it is given, which lives on this stack.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 #[derive(Clone)]
@@ -223,6 +235,7 @@ impl<'e> Builder<'e> {
 
     fn build(mut self, bytes: &[u8]) -> Result<ModuleInner, Error> {
         let t0 = Instant::now();
+        let cpu0 = process_cpu_time();
         let mut validator = Validator::new_with_features(self.engine.features());
         self.env.guard_pages = self.engine.config().guard_pages;
         // Sections are parsed in order; function bodies are collected and compiled afterwards, so they
@@ -262,6 +275,7 @@ impl<'e> Builder<'e> {
             threads,
             parse_and_translate,
             finalize: t1.elapsed(),
+            cpu: process_cpu_time().saturating_sub(cpu0),
             stencil_counts: weft_stencils::STENCILS
                 .iter()
                 .zip(&counts)
