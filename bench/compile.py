@@ -226,8 +226,8 @@ def main(argv=None):
       "from `weft compile --stats`; Wasmtime: `wasmtime.Module(engine, bytes)` with parallel compilation off; "
       "V8: `WebAssembly.compile` with eager compilation and `--single-threaded`); other load on the machine "
       "inflates it. CPU time: Wasmtime, the compiling thread; V8, the whole (single-threaded) process during "
-      "the compile; weft, the whole `weft compile` process including start-up and reading the file (an upper "
-      "bound, unfavourable to weft).")
+      "the compile; weft, the process (all threads) during parse+validate+emit and finalize (`compile CPU "
+      "time` from `--stats`).")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "compile.md").write_text("\n".join(L))
