@@ -7,6 +7,7 @@
 Engines (each compile in a fresh process, repetitions interleaved round-robin, medians reported):
   weft       `weft compile --stats FILE` (parse+validate+emit + finalize; `compile CPU time`), also
              machine code bytes
+  weft-pgo   the same with the profile-guided build of bench/build-pgo.sh (skipped if not built)
   winch      `compile-wasmtime.py --compiler winch` (= `wasmtime-py.py --compile-only`: parallel
              compilation off, no cache), which also reads the compiling thread's CPU time
   cranelift  `compile-wasmtime.py --compiler cranelift`
@@ -25,6 +26,7 @@ import os
 import re
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,6 +43,21 @@ def weft_cmd(ctx, wasm):
 
 def weft_par_cmd(ctx, wasm):
     return [str(ctx.weft), "compile", "--stats", wasm]
+
+
+# The binary bench/build-pgo.sh writes (set by --weft-pgo).
+WEFT_PGO = R.REPO / "target/pgo/x86_64-unknown-linux-gnu/release/weft"
+
+
+def weft_pgo_cmd(ctx, wasm):
+    return [str(WEFT_PGO), "compile", "--stats", "--single-threaded", wasm]
+
+
+def probe_weft_pgo(ctx):
+    if not (WEFT_PGO.is_file() and os.access(WEFT_PGO, os.X_OK)):
+        return False, f"no PGO build at {WEFT_PGO} (build it: bench/build-pgo.sh)"
+    ok, info = R.probe_weft(ctx)
+    return ok, f"{info}, profile-guided build (bench/build-pgo.sh; built {time.strftime('%Y-%m-%d %H:%M', time.gmtime(WEFT_PGO.stat().st_mtime))} UTC)"
 
 
 def weft_parse(stderr):
@@ -74,6 +91,7 @@ def node_cmd(tier):
 ENGINES = {
     "weft": ("weft", weft_cmd, weft_parse, R.probe_weft),
     "weft-par": ("weft (parallel)", weft_par_cmd, weft_parse, R.probe_weft),
+    "weft-pgo": ("weft (PGO)", weft_pgo_cmd, weft_parse, probe_weft_pgo),
     "winch": ("Winch", wasmtime_cmd("winch"), R.parse_node, R.probe_wasmtime),
     "cranelift": ("Cranelift", wasmtime_cmd("cranelift"), R.parse_node, R.probe_wasmtime),
     "liftoff": ("Liftoff", node_cmd("liftoff"), R.parse_node, R.probe_node),
@@ -82,12 +100,14 @@ ENGINES = {
 
 
 def main(argv=None):
+    global WEFT_PGO
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ",".join(ENGINES))
     ap.add_argument("--modules", default=",".join(DEFAULT_MODULES),
                     help="comma-separated .wasm paths, relative to the corpus directory or absolute")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--weft", default=os.environ.get("WEFT", "target/x86_64-unknown-linux-gnu/release/weft"))
+    ap.add_argument("--weft-pgo", default=str(WEFT_PGO), help="the PGO build (weft-pgo engine)")
     ap.add_argument("--baseline", default="weft")
     ap.add_argument("--corpus", default=str(R.SHARED / "corpus"))
     ap.add_argument("--peers", default=str(R.SHARED / "peers"))
@@ -98,6 +118,7 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
+    WEFT_PGO = Path(args.weft_pgo).resolve()
     ctx = R.make_ctx(args)
     engines, absent = [], {}
     for n in [n.strip() for n in args.engines.split(",") if n.strip()]:
@@ -122,7 +143,7 @@ def main(argv=None):
                 cmd = ENGINES[n][1](ctx, m)
                 o = R.run_command(cmd, ctx.corpus, args.timeout)
                 st = ENGINES[n][2](o.stderr.decode(errors="replace"))
-                if n in ("weft", "weft-par") and "cpu_ms" not in st:
+                if n.startswith("weft") and "cpu_ms" not in st:
                     st["cpu_ms"] = 1e3 * o.cpu_s  # an older weft without the in-process figure
                 s = {"module": m, "engine": n, "rep": rep, "exit_code": o.exit_code, "wall_s": o.wall_s,
                      "cpu_s": o.cpu_s, "maxrss_kb": o.maxrss_kb, **st}
@@ -172,8 +193,10 @@ def main(argv=None):
     if base != args.baseline:
         w(f"**Note:** `{args.baseline}` has no successful compile; ratios are against `{base}`.")
         w("")
-    for key, title in (("compile_ms", "in-process wall time"), ("cpu_ms", "CPU time")):
-        w(f"## Compile {title}")
+    bases = [base] + (["weft-pgo"] if base != "weft-pgo" and any("weft-pgo" in med.get(m, {}) for m in modules) else [])
+    for base, key, title in [(b, k, t) for b in bases
+                             for k, t in (("compile_ms", "in-process wall time"), ("cpu_ms", "CPU time"))]:
+        w(f"## Compile {title}" + (f", ratios to {label[base]}" if len(bases) > 1 else ""))
         w("")
         w(f"Cells: median ms / MB of wasm per s / ratio to {label.get(base, '?')} "
           f"(> 1: {label.get(base, '?')} compiles faster).")
@@ -215,6 +238,13 @@ def main(argv=None):
                   f"{d['code_bytes'] / 1e6 / (d['compile_ms'] / 1e3):.1f} | "
                   f"{d['code_bytes'] / 1e6 / (d['cpu_ms'] / 1e3):.1f} |")
         w("")
+        # The PGO build must emit the same code: only the compiler's own speed may differ.
+        for m in modules:
+            d, p = med.get(m, {}).get("weft"), med.get(m, {}).get("weft-pgo")
+            if d and p and d.get("code_bytes") != p.get("code_bytes"):
+                w(f"**Warning:** {Path(m).name}: weft (PGO) emitted {p.get('code_bytes')} bytes of machine code, "
+                  f"weft {d.get('code_bytes')}: the two builds are not the same compiler.")
+                w("")
     fails = [s for s in samples if not s["ok"]]
     if fails:
         w("Failures:")
