@@ -4,19 +4,20 @@
 # Why: the translator's profile is flat (no function above ~11% of the instructions compiling SQLite),
 # and about 40% of its modelled cycles are I-cache misses and mispredicted branches. A profile lets LLVM
 # inline the hot per-operator paths into the operator loop and lay the cold ones out of the way. On the
-# modules of bench/compile.py, which are not in the training set, that takes about a quarter off the
-# compile time (bench/results/compile.md).
+# modules of bench/compile.py, which are not in the training set, that takes a fifth to a quarter off the
+# single-threaded compile time (bench/results/compile.md); callgrind counts 37% fewer instructions.
 #
 # How: an instrumented build compiles a training set, llvm-profdata merges the counters, and a second
 # build uses them. The training set is the corpus's C kernels with their libc, compiled single-threaded
 # and in parallel; sqlite, lua54 and minilua, which the compile benchmark measures, are kept out of it.
 # (Adding the spec suites made the profile worse: its thousands of tiny and invalid modules make the
-# error paths look hot.) The profile is regenerated on every run, so it is
-# never stale; nothing generated is committed. Only weft's own Rust code is affected: the stencils are
+# error paths look hot.) The profile is regenerated on every run, so it is never stale; nothing
+# generated is committed. Only weft's own Rust code is affected: the stencils are
 # compiled by build.rs with their own flags, and their bytes are the same in both builds.
 #
 # Needs llvm-profdata: rustup's llvm-tools component if installed, else one on PATH (Debian: llvm-19).
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 root=$PWD
 shared=${WEFT_SHARED:-$root/../shared}
