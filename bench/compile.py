@@ -21,6 +21,7 @@ Writes bench/results/compile.md and compile.json. MB = 10^6 bytes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -56,7 +57,8 @@ def weft_pgo_cmd(ctx, wasm):
 def probe_weft_pgo(ctx):
     if not (WEFT_PGO.is_file() and os.access(WEFT_PGO, os.X_OK)):
         return False, f"no PGO build at {WEFT_PGO} (build it: bench/build-pgo.sh)"
-    ok, info = R.probe_weft(ctx)
+    # The same probe as `weft`, pointed at this binary (its --version, not the default build's).
+    ok, info = R.probe_weft(dataclasses.replace(ctx, weft=WEFT_PGO))
     return ok, f"{info}, profile-guided build (bench/build-pgo.sh; built {time.strftime('%Y-%m-%d %H:%M', time.gmtime(WEFT_PGO.stat().st_mtime))} UTC)"
 
 
