@@ -513,10 +513,7 @@ impl FuncTranslator {
         // validator's control stack (an `OperatorsReader` would keep a second one).
         let mut reader = body.get_binary_reader_for_operators()?;
         let mut visitor = visit::OperatorVisitor { translator: self, env, buf, validator: fv, strict_v2, offset: 0 };
-        while !reader.eof() {
-            visitor.offset = reader.original_position();
-            reader.visit_operator(&mut visitor)??;
-        }
+        visit::visit_operators(&mut reader, &mut visitor)?;
         reader.finish_expression(&visitor)?;
         self.flush(buf);
         buf.shortcut_jump_pads();
