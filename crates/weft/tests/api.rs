@@ -148,3 +148,54 @@ fn memory_grows_and_is_visible_to_the_host() {
     assert_eq!(&mem.data(&store)[65540..65544], &[4, 3, 2, 1]);
     assert_eq!(mem.data(&store).len(), 2 * 65536);
 }
+
+/// The compiler's own dispatch of common opcodes (`compiler::visit::visit_operators`) must agree with
+/// wasmparser's: overlong LEBs decode the same, encodings it leaves to wasmparser still work, and an
+/// operator after the function's final `end` is the same error.
+#[test]
+fn uncommon_encodings_and_operators_after_the_end() {
+    let engine = Engine::default();
+    let header = b"\0asm\x01\0\0\0";
+    // (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add), both immediates
+    // as two-byte LEBs.
+    let mut overlong = header.to_vec();
+    overlong.extend_from_slice(b"\x01\x06\x01\x60\x01\x7f\x01\x7f\x03\x02\x01\x00\x07\x05\x01\x01f\x00\x00");
+    overlong.extend_from_slice(b"\x0a\x0b\x01\x09\x00\x20\x80\x00\x41\x81\x00\x6a\x0b");
+    let m = Module::new(&engine, &overlong).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &m, &[]).unwrap();
+    assert_eq!(inst.get_func("f").unwrap().call(&mut store, &[Val::I32(41)]).unwrap(), vec![Val::I32(42)]);
+
+    // A block typed by a type index goes to wasmparser.
+    let m = module(
+        &engine,
+        r#"(module
+            (type $t (func (param i32) (result i32)))
+            (memory 1)
+            (func (export "g") (param i32) (result i32)
+                (i32.store offset=8 align=4 (i32.const 0) (i32.const 5))
+                (local.get 0)
+                (block (type $t) (i32.load offset=8 align=4 (i32.const 0)) (i32.mul))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &m, &[]).unwrap();
+    assert_eq!(inst.get_func("g").unwrap().call(&mut store, &[Val::I32(3)]).unwrap(), vec![Val::I32(15)]);
+    // So does a memarg whose flags byte names a memory index (0x40 | align 2, memory 0, offset 8),
+    // valid since multi-memory.
+    let mut indexed = header.to_vec();
+    indexed.extend_from_slice(b"\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x05\x03\x01\x00\x01");
+    indexed.extend_from_slice(b"\x0a\x0a\x01\x08\x00\x41\x00\x28\x42\x00\x08\x0b");
+    assert!(wasmparser::Validator::new().validate_all(&indexed).is_ok());
+    Module::new(&engine, &indexed).unwrap();
+    // An alignment above the natural one is invalid, whichever path decodes it.
+    let misaligned = wat::parse_str("(module (memory 1) (func (drop (i32.load align=8 (i32.const 0)))))").unwrap();
+    assert!(matches!(Module::new(&engine, &misaligned), Err(Error::Invalid(_))));
+
+    // (func end nop): the `nop` follows the function's final `end`.
+    let mut trailing = header.to_vec();
+    trailing.extend_from_slice(b"\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x05\x01\x03\x00\x0b\x01");
+    match Module::new(&engine, &trailing) {
+        Err(Error::Invalid(msg)) => assert!(msg.contains("operators remaining after end of function"), "{msg}"),
+        other => panic!("expected an invalid-module error, got {:?}", other.map(|_| ())),
+    }
+}
