@@ -148,16 +148,6 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
                 visitor.$visit(index)
             }};
         }
-        // The hottest operators: validated and translated right here (as `define_visit` does), so
-        // the translator's code for them is inlined into this loop.
-        macro_rules! inline_index {
-            ($visit:ident, $op:ident) => {{
-                reader.read_u8()?;
-                let local_index = reader.read_var_u32()?;
-                visitor.validator.visitor(visitor.offset).$visit(local_index)?;
-                visitor.translate(&ManuallyDrop::new(Operator::$op { local_index }))
-            }};
-        }
         macro_rules! plain {
             ($visit:ident) => {{
                 reader.read_u8()?;
@@ -183,7 +173,15 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
             0x0d => index!(visit_br_if),
             0x10 => index!(visit_call),
             0x1a => plain!(visit_drop),
-            0x20 => inline_index!(visit_local_get, LocalGet),
+            // local.get and i32.const, two operators in five, are validated and translated right
+            // here (as `define_visit` does), so their translation is inlined into this loop. (Doing
+            // the same for local.set/tee and i32.add cost more in I-cache misses than it saved.)
+            0x20 => {
+                reader.read_u8()?;
+                let local_index = reader.read_var_u32()?;
+                visitor.validator.visitor(visitor.offset).visit_local_get(local_index)?;
+                visitor.translate(&ManuallyDrop::new(Operator::LocalGet { local_index }))
+            }
             0x21 => index!(visit_local_set),
             0x22 => index!(visit_local_tee),
             0x23 => index!(visit_global_get),
