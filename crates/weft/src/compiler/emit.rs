@@ -208,14 +208,19 @@ impl CodeBuffer {
     }
 
     #[inline(always)]
-    fn emit_inline(&mut self, id: u16, h: &Holes, target: Option<&mut Label>, callee: Option<u32>) -> u32 {
+    fn emit_inline(&mut self, id: u16, h: &Holes, mut target: Option<&mut Label>, callee: Option<u32>) -> u32 {
         self.counts[id as usize] += 1;
         self.reserve(0);
         let start = self.pos();
         match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
             Some((len, fixups)) => {
                 self.end += len;
-                if !fixups.is_empty() {
+                if let ([hole], Some(label)) = (fixups, target.as_deref_mut())
+                    && hole.kind == HoleKind::Target
+                {
+                    // A jump or branch, the common case of `emit`: linked here, not in `fix_up`.
+                    self.link(start + hole.offset, label);
+                } else if !fixups.is_empty() {
                     self.fix_up(start, fixups, target, callee, h);
                 }
             }
