@@ -4,8 +4,9 @@
 # Why: the translator's profile is flat (no function above ~11% of the instructions compiling SQLite),
 # and about 40% of its modelled cycles are I-cache misses and mispredicted branches. A profile lets LLVM
 # inline the hot per-operator paths into the operator loop and lay the cold ones out of the way. On the
-# modules of bench/compile.py, which are not in the training set, that takes a fifth to a quarter off the
-# single-threaded compile time (bench/results/compile.md); callgrind counts 37% fewer instructions.
+# modules of bench/compile.py, which are not in the training set, that takes a tenth (AMD EPYC) to a
+# quarter (Intel Xeon) off the single-threaded compile time (bench/results/compile.md); callgrind counts
+# 30% fewer instructions on sqlite.
 #
 # How: an instrumented build compiles a training set, llvm-profdata merges the counters, and a second
 # build uses them. The training set is the corpus's C kernels with their libc, compiled single-threaded
