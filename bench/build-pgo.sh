@@ -30,14 +30,14 @@ base_flags="-C target-feature=+crt-static"
 # PATH (an older one rejects the files as "unsupported instrumentation profile format version").
 # Without either, on Debian, install llvm-19 (rustc 1.95 writes LLVM 22 profiles; 19 reads them, 14
 # does not). Checked before the 2-minute instrumented build, not after it.
-if [ ! -x "$(rustc --print sysroot)/lib/rustlib/$triple/bin/llvm-profdata" ] \
+sysroot_tool="$(rustc --print sysroot)/lib/rustlib/$triple/bin/llvm-profdata"
+if [ ! -x "$sysroot_tool" ] \
     && ! compgen -c llvm-profdata- | grep -qE '^llvm-profdata-(19|[2-9][0-9])$' \
     && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "build-pgo: installing Debian's llvm-19 for llvm-profdata-19" >&2
     apt-get install -y -qq llvm-19 >/dev/null || { apt-get update -qq && apt-get install -y -qq llvm-19 >/dev/null; }
 fi
 profdata_tools=()
-sysroot_tool="$(rustc --print sysroot)/lib/rustlib/$triple/bin/llvm-profdata"
 [ -x "$sysroot_tool" ] && profdata_tools+=("$sysroot_tool")
 for p in $(compgen -c llvm-profdata- | sort -u | sort -t- -k3 -n -r) llvm-profdata; do
     command -v "$p" >/dev/null && profdata_tools+=("$p")
