@@ -251,6 +251,10 @@ impl<'e> Builder<'e> {
                 wasmparser::ValidPayload::End(_) => {}
                 _ => {}
             }
+            if let Payload::CodeSectionStart { count, .. } = &payload {
+                // Sized up front: growing copies the vector, onto pages that fault anew.
+                bodies.reserve(*count as usize);
+            }
             self.section(payload, bytes)?;
         }
         let strict = (self.engine.config().version == crate::WasmVersion::V2).then_some(bytes);
@@ -563,7 +567,10 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
         let mut buf = CodeBuffer::new(capacity);
         let landing = crate::compiler::assemble::begin_image(&mut buf)?;
         let mut allocs = FuncValidatorAllocations::default();
-        let funcs = bodies.into_iter().enumerate().map(|(i, b)| compile_one(&mut translator, &mut buf, &mut allocs, i, b)).collect::<Result<_, _>>()?;
+        let mut funcs = Vec::with_capacity(bodies.len());
+        for (i, b) in bodies.into_iter().enumerate() {
+            funcs.push(compile_one(&mut translator, &mut buf, &mut allocs, i, b)?);
+        }
         let counts = std::mem::take(&mut buf.counts);
         return Ok((funcs, vec![buf], Some(landing), counts));
     }
