@@ -132,7 +132,6 @@ unsafe fn rd<T: Copy>(fp: *mut u8, off: usize) -> T {
 /// whole (`copy64`, `global_set64`, `select64`, pinned-local saves), and an 8-byte load from a 4-byte
 /// store cannot be forwarded by the CPU: it waits ~12 cycles for the store to retire. The upper half of
 /// an i32/f32 slot is otherwise unspecified; readers of 32-bit values only look at the lower half.
-/// (`const32` is the one exception, see there.)
 #[inline(always)]
 unsafe fn wr<T>(fp: *mut u8, off: usize, v: T) {
     // SAFETY: as in `rd`; every slot is 8 bytes wide (16 for v128), so an 8-byte write stays inside it.
@@ -586,9 +585,9 @@ macro_rules! define_simd_mem {
 for_each_simd_mem_op!(define_simd_mem);
 
 // ---- values, locals, globals -----------------------------------------------------------------------
-// 4 bytes, in one `mov dword [slot], imm32`: a widened write takes three instructions (the hole is a
-// 32-bit immediate that LLVM zero-extends again). Few 8-byte reads follow a materialized constant.
-stencil!(const32(fp, ctx, mem, len) { wr_exact::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
+// Widened like every 4-byte slot write: a function's shared exit reads its result slot with
+// `copy64`, often right after `return 0` stored the constant there (Lua's pattern matcher).
+stencil!(const32(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
 stencil!(const64(fp, ctx, mem, len) {
     wr::<u64>(fp, h!(S0), (h!(IMM) as u32 as u64) | ((h!(IMM_HI) as u32 as u64) << 32));
     next!()
