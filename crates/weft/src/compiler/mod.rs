@@ -317,23 +317,48 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     weft_ops::for_each_simple_op!(table)
 }
 
-/// The position of the first byte at or after `from` that is a `local.get/set/tee` opcode (0x20..=0x22),
-/// looking at 8 bytes at a time: a body is mostly other bytes.
-#[inline]
-fn next_local_op(bytes: &[u8], from: usize) -> Option<usize> {
+/// Counts, per local index, the bytes that look like `local.get/set/tee` (0x20..=0x22) followed by
+/// their LEB128 index, skipping each index once decoded. Indices beyond `uses` are ignored.
+/// One pass, 8 bytes at a time, visiting only the candidate bytes: a body is mostly other bytes.
+fn count_local_ops(bytes: &[u8], uses: &mut [u32]) {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut i = from;
-    while let Some(word) = bytes.get(i..i + 8) {
+    // Where the next candidate may start: bytes before it belong to an index already decoded.
+    let mut next = 0;
+    let mut visit = |op: usize, next: &mut usize| {
+        if op < *next {
+            return;
+        }
+        let (mut index, mut shift, mut i) = (0u32, 0, op + 1);
+        while let Some(&b) = bytes.get(i) {
+            i += 1;
+            index |= ((b & 0x7f) as u32) << shift;
+            shift += 7;
+            if b & 0x80 == 0 || shift >= 32 {
+                break;
+            }
+        }
+        *next = i;
+        if let Some(n) = uses.get_mut(index as usize) {
+            *n += 1;
+        }
+    };
+    let chunks = bytes.chunks_exact(8);
+    let tail = chunks.remainder().len();
+    for (c, chunk) in chunks.enumerate() {
         // Bytes 0x20..=0x22 become 0..=2; the high bit of a byte of `found` is set where that byte
         // is below 3 (no carries cross bytes: `y & 0x7f` + 0x7d < 0x100).
-        let y = u64::from_le_bytes(word.try_into().unwrap()) ^ (0x20 * ONES);
-        let found = !(((y & (0x7f * ONES)) + (0x7d * ONES)) | y) & (0x80 * ONES);
-        if found != 0 {
-            return Some(i + found.trailing_zeros() as usize / 8);
+        let y = u64::from_le_bytes(chunk.try_into().unwrap()) ^ (0x20 * ONES);
+        let mut found = !(((y & (0x7f * ONES)) + (0x7d * ONES)) | y) & (0x80 * ONES);
+        while found != 0 {
+            visit(c * 8 + found.trailing_zeros() as usize / 8, &mut next);
+            found &= found - 1;
         }
-        i += 8;
     }
-    bytes.get(i..)?.iter().position(|b| (0x20..=0x22).contains(b)).map(|p| i + p)
+    for op in bytes.len() - tail..bytes.len() {
+        if (0x20..=0x22).contains(&bytes[op]) {
+            visit(op, &mut next);
+        }
+    }
 }
 
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
@@ -536,22 +561,7 @@ impl FuncTranslator {
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
         self.local_uses.clear();
         self.local_uses.resize(self.locals.len(), 0);
-        let mut i = 0;
-        while let Some(op) = next_local_op(bytes, i) {
-            let (mut index, mut shift) = (0u32, 0);
-            i = op + 1;
-            while let Some(&b) = bytes.get(i) {
-                i += 1;
-                index |= ((b & 0x7f) as u32) << shift;
-                shift += 7;
-                if b & 0x80 == 0 || shift >= 32 {
-                    break;
-                }
-            }
-            if let Some(n) = self.local_uses.get_mut(index as usize) {
-                *n += 1;
-            }
-        }
+        count_local_ops(bytes, &mut self.local_uses);
         // The two most referenced locals of each pinned type; `q` needs the memlen register, free
         // only with guard pages.
         let mut best = [None::<u32>; PINS];
@@ -1894,11 +1904,40 @@ impl FuncTranslator {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn next_local_op_finds_exactly_the_local_opcodes() {
-        let bytes: Vec<u8> = (0..600u32).map(|i| (i.wrapping_mul(2654435761) >> 7) as u8).collect();
-        for from in 0..bytes.len() + 2 {
-            let expected = bytes.get(from..).and_then(|b| b.iter().position(|b| (0x20..=0x22).contains(b))).map(|p| from + p);
-            assert_eq!(super::next_local_op(&bytes, from), expected, "from {from}");
+    fn count_local_ops_matches_a_byte_by_byte_scan() {
+        // The reference: every byte in turn; a candidate's index is decoded and skipped.
+        fn reference(bytes: &[u8], uses: &mut [u32]) {
+            let mut i = 0;
+            while i < bytes.len() {
+                if !(0x20..=0x22).contains(&bytes[i]) {
+                    i += 1;
+                    continue;
+                }
+                let (mut index, mut shift) = (0u32, 0);
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    i += 1;
+                    index |= ((b & 0x7f) as u32) << shift;
+                    shift += 7;
+                    if b & 0x80 == 0 || shift >= 32 {
+                        break;
+                    }
+                }
+                if let Some(n) = uses.get_mut(index as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        // Pseudo-random bytes, dense in candidates and in multi-byte indices that hide candidates.
+        let bytes: Vec<u8> = (0..2000u32).map(|i| [0x20, 0x21, 0x22, 0x80, 0xa0, 0x01, 0x05, (i.wrapping_mul(2654435761) >> 7) as u8][(i.wrapping_mul(40503) >> 5) as usize % 8]).collect();
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, 1999, 2000] {
+            for from in [0, 1, 3, 8] {
+                let body = &bytes[from.min(len)..len];
+                let (mut got, mut want) = (vec![0u32; 200], vec![0u32; 200]);
+                super::count_local_ops(body, &mut got);
+                reference(body, &mut want);
+                assert_eq!(got, want, "bytes {from}..{len}");
+            }
         }
     }
 }
