@@ -1913,24 +1913,24 @@ mod tests {
                     i += 1;
                     continue;
                 }
-                let (mut index, mut shift) = (0u32, 0);
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    i += 1;
-                    index |= ((b & 0x7f) as u32) << shift;
-                    shift += 7;
-                    if b & 0x80 == 0 || shift >= 32 {
-                        break;
-                    }
-                }
+                // The index: up to five bytes, through the first without the continuation bit.
+                let rest = &bytes[i + 1..];
+                let leb = &rest[..rest.iter().take(5).position(|b| b & 0x80 == 0).map_or(rest.len().min(5), |p| p + 1)];
+                let index = leb.iter().enumerate().fold(0u32, |x, (k, &b)| x | ((b & 0x7f) as u32) << (7 * k));
+                i += 1 + leb.len();
                 if let Some(n) = uses.get_mut(index as usize) {
                     *n += 1;
                 }
             }
         }
         // Pseudo-random bytes, dense in candidates and in multi-byte indices that hide candidates.
-        let bytes: Vec<u8> = (0..2000u32).map(|i| [0x20, 0x21, 0x22, 0x80, 0xa0, 0x01, 0x05, (i.wrapping_mul(2654435761) >> 7) as u8][(i.wrapping_mul(40503) >> 5) as usize % 8]).collect();
-        for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, 1999, 2000] {
+        // Also indices of five bytes and more (a sixth is an opcode again), and candidates hidden in them.
+        let mut bytes = vec![0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x21, 0x05, 0x22, 0xa0, 0xa1, 0xa2, 0x21, 0x22, 0x01];
+        bytes.extend((0..2000u32).map(|i| {
+            let r = i.wrapping_mul(2654435761);
+            [0x20, 0x21, 0x22, 0x80, 0xa0, 0x01, 0x05, (r >> 7) as u8][(r >> 13) as usize % 8]
+        }));
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, 1999, bytes.len()] {
             for from in [0, 1, 3, 8] {
                 let body = &bytes[from.min(len)..len];
                 let (mut got, mut want) = (vec![0u32; 200], vec![0u32; 200]);
