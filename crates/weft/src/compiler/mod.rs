@@ -324,8 +324,8 @@ fn count_local_ops(bytes: &[u8], uses: &mut [u32]) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Where the next candidate may start: bytes before it belong to an index already decoded.
     let mut next = 0;
-    let mut visit = |op: usize, next: &mut usize| {
-        if op < *next {
+    let mut visit = |op: usize| {
+        if op < next {
             return;
         }
         let (mut index, mut shift, mut i) = (0u32, 0, op + 1);
@@ -337,7 +337,7 @@ fn count_local_ops(bytes: &[u8], uses: &mut [u32]) {
                 break;
             }
         }
-        *next = i;
+        next = i;
         if let Some(n) = uses.get_mut(index as usize) {
             *n += 1;
         }
@@ -350,13 +350,13 @@ fn count_local_ops(bytes: &[u8], uses: &mut [u32]) {
         let y = u64::from_le_bytes(chunk.try_into().unwrap()) ^ (0x20 * ONES);
         let mut found = !(((y & (0x7f * ONES)) + (0x7d * ONES)) | y) & (0x80 * ONES);
         while found != 0 {
-            visit(c * 8 + found.trailing_zeros() as usize / 8, &mut next);
+            visit(c * 8 + found.trailing_zeros() as usize / 8);
             found &= found - 1;
         }
     }
     for op in bytes.len() - tail..bytes.len() {
         if (0x20..=0x22).contains(&bytes[op]) {
-            visit(op, &mut next);
+            visit(op);
         }
     }
 }
