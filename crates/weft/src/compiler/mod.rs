@@ -354,8 +354,8 @@ fn count_local_ops(bytes: &[u8], uses: &mut [u32]) {
             found &= found - 1;
         }
     }
-    for op in bytes.len() - tail..bytes.len() {
-        if (0x20..=0x22).contains(&bytes[op]) {
+    for (op, b) in bytes.iter().enumerate().skip(bytes.len() - tail) {
+        if (0x20..=0x22).contains(b) {
             visit(op);
         }
     }
