@@ -91,10 +91,8 @@ impl CodeArena {
                 if head > 0 {
                     libc::munmap(ptr as *mut _, head);
                 }
-                let tail = HUGE_PAGE - head;
-                if tail > 0 {
-                    libc::munmap(ptr.add(head + len) as *mut _, tail);
-                }
+                // The rest of the extra 2 MiB (never empty: `head` < `HUGE_PAGE`).
+                libc::munmap(ptr.add(head + len) as *mut _, HUGE_PAGE - head);
                 ptr = ptr.add(head);
             }
         }
