@@ -56,8 +56,6 @@ pub struct VmCtx {
     pub tables: *const *mut VmTable,
     /// Every function of the instance, imports first; `ref.func` hands out pointers into this array.
     pub funcs: *const VmFuncRef,
-    /// `br_table` targets: one array of absolute code addresses per `br_table` in the module.
-    pub jump_tables: *const *const usize,
     pub runtime: *mut VmRuntime,
     /// Runtime helpers, indexed by the `builtin` stencil's immediate.
     pub builtins: *const Builtin,

@@ -20,6 +20,9 @@ pub enum HoleKind {
     Data,
     /// An f64 immediate (`IMM` | `IMM_HI` << 32), read rip-relatively from the function's constant pool.
     Const64,
+    /// The start of `br_table` `IMM`'s jump table (offsets of its targets from the table itself),
+    /// placed after the function's code.
+    JumpTable,
 }
 
 /// How a hole may be used, which decides which instruction may precede it.
@@ -36,7 +39,7 @@ pub enum HoleClass {
 }
 
 impl HoleKind {
-    pub const ALL: [(&'static str, HoleKind); 11] = [
+    pub const ALL: [(&'static str, HoleKind); 12] = [
         ("CONTINUE", HoleKind::Continue),
         ("TARGET", HoleKind::Target),
         ("CALLEE", HoleKind::Callee),
@@ -48,6 +51,7 @@ impl HoleKind {
         ("N", HoleKind::N),
         ("OFFSET", HoleKind::Offset),
         ("K64", HoleKind::Const64),
+        ("JTAB", HoleKind::JumpTable),
     ];
 
     pub fn from_symbol(name: &str) -> Option<HoleKind> {
@@ -58,7 +62,7 @@ impl HoleKind {
         match self {
             HoleKind::Continue | HoleKind::Target => HoleClass::Jump,
             HoleKind::Callee => HoleClass::Call,
-            HoleKind::Data | HoleKind::Const64 => HoleClass::Data,
+            HoleKind::Data | HoleKind::Const64 | HoleKind::JumpTable => HoleClass::Data,
             _ => HoleClass::Value,
         }
     }

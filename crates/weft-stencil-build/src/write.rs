@@ -206,6 +206,7 @@ fn kind_name(kind: HoleKind) -> &'static str {
         HoleKind::Offset => "Offset",
         HoleKind::Data => "Data",
         HoleKind::Const64 => "Const64",
+        HoleKind::JumpTable => "JumpTable",
     }
 }
 
@@ -227,7 +228,9 @@ fn value_field(kind: HoleKind) -> Option<&'static str> {
         HoleKind::ImmHi => "imm_hi",
         HoleKind::N => "n",
         HoleKind::Offset => "offset",
-        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data | HoleKind::Const64 => return None,
+        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data | HoleKind::Const64 | HoleKind::JumpTable => {
+            return None;
+        }
     })
 }
 

@@ -19,6 +19,8 @@ pub enum HoleKind {
     Data,
     /// The f64 `IMM | IMM_HI << 32`, in the function's constant pool (a rel32 to it).
     Const64,
+    /// `br_table` `IMM`'s jump table, after the function's code (a rel32 to it).
+    JumpTable,
 }
 
 /// How a hole is written.

@@ -9,9 +9,9 @@
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
 //! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
-//!   offsets, `IMM`/`IMM_HI`/`N`/`OFFSET` immediates, `CALLEE` a direct-call target; `K64` is the
-//!   one symbol read rather than taken the address of: an f64 constant, placed in a pool after the
-//!   function's code.
+//!   offsets, `IMM`/`IMM_HI`/`N`/`OFFSET` immediates, `CALLEE` a direct-call target; `K64` (an f64
+//!   constant) and `JTAB` (a `br_table`'s jump table) are data placed after the function's code and
+//!   read rip-relatively.
 #![no_std]
 #![allow(non_upper_case_globals, clippy::missing_safety_doc)]
 
@@ -44,6 +44,8 @@ unsafe extern "C" {
     /// An f64 immediate: read from the function's constant pool (one rip-relative load), not
     /// assembled from `IMM` and `IMM_HI` (six instructions).
     static K64: f64;
+    /// A `br_table`'s jump table (its targets' addresses), after the function's code.
+    static JTAB: usize;
     fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
     fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
     fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64, g: f64, h: f64) -> u64;
@@ -678,14 +680,18 @@ stencil!(jump(fp, ctx, mem, len) { jump!() });
 stencil!(br_if(fp, ctx, mem, len) { if rd::<u32>(fp, h!(S0)) != 0 { jump!() } next!() });
 // (No `br_unless`: LLVM compiles a test against a literal 0 as `jne CONTINUE; jmp TARGET`; the
 // compiler branches when zero with the `i32.eq` compare-and-branch against an immediate 0.)
-/// `br_table`: jump table `IMM` of the module has `N` targets plus the default; the index is in slot
-/// `S0` (`br_table`), t0 (`_r`) or a pinned local (`_p`, `_q`).
+/// `br_table`: jump table `JTAB` (rip-relative, after the function's code: no loads through `ctx`)
+/// has the addresses of `N` targets plus the default; the index is in slot `S0` (`br_table`), t0
+/// (`_r`) or a pinned local (`_p`, `_q`).
 macro_rules! define_br_table {
     ($($ns:literal $k:ident;)*) => { $(
         stencil!(@anon $ns, (fp, ctx, mem, len, t0, f0) {
             let i = operand!(a $k u32, fp, t0, f0) as usize;
             let n = h!(N);
-            let table = *(*ctx).jump_tables.add(h!(IMM));
+            // An indexed access would address the table absolutely (`[JTAB + 4*i]`), which copies of
+            // the code cannot share: take its address rip-relatively instead (pitfall 1's `sym` asm).
+            let table: *const usize;
+            core::arch::asm!("lea {t}, [rip + {jtab}]", t = out(reg) table, jtab = sym JTAB, options(pure, nomem, nostack, preserves_flags));
             let target: Next = core::mem::transmute(*table.add(if i < n { i } else { n }));
             jump!(target)
         });

@@ -123,21 +123,14 @@ pub(crate) struct ModuleInner {
     pub code: CodeMemory,
     /// Code offset of every defined function.
     pub func_offsets: Vec<u32>,
-    /// Bytes of instructions of every defined function (its f64 constants follow).
+    /// Bytes of instructions of every defined function (its f64 constants and jump tables follow).
     pub func_insn_lens: Vec<u32>,
-    /// Absolute addresses of `br_table` targets, one array per `br_table`.
-    _jump_tables: Vec<Box<[usize]>>,
-    pub jump_table_ptrs: Box<[*const usize]>,
     pub names: Vec<Option<String>>,
     pub stats: CompileStats,
     /// Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
     pub oob_landing: u32,
 }
 
-// SAFETY: the raw pointers point into `_jump_tables`, owned and never mutated after construction.
-unsafe impl Send for ModuleInner {}
-// SAFETY: as above.
-unsafe impl Sync for ModuleInner {}
 
 impl Module {
     /// Parses, validates and compiles a binary module.
@@ -268,10 +261,6 @@ impl<'e> Builder<'e> {
         let t1 = Instant::now();
         let image = crate::compiler::assemble::assemble(funcs, buffers, in_place, self.env.num_imported_funcs, &mut counts)?;
         let code = image.code;
-        let base = code.base() as usize;
-        let jump_tables: Vec<Box<[usize]>> =
-            image.jump_tables.iter().map(|t| t.iter().map(|&off| base + off as usize).collect()).collect();
-        let jump_table_ptrs = jump_tables.iter().map(|t| t.as_ptr()).collect();
         let stats = CompileStats {
             wasm_bytes: bytes.len(),
             code_bytes: code.bytes().len(),
@@ -305,8 +294,6 @@ impl<'e> Builder<'e> {
             code,
             func_offsets: self.func_offsets,
             func_insn_lens,
-            _jump_tables: jump_tables,
-            jump_table_ptrs,
             names,
             stats,
             oob_landing,

@@ -199,3 +199,46 @@ fn uncommon_encodings_and_operators_after_the_end() {
         other => panic!("expected an invalid-module error, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn br_table_jump_tables_follow_each_function_wherever_it_lands() {
+    // Jump tables sit after their function's code (after its f64 constants) and hold absolute target
+    // addresses, rebased when the functions are laid out: in place on one thread, or copied from
+    // per-thread buffers in parallel. Several functions, tables of several sizes, one function with
+    // constants in front of its two tables, indices past the end (the default).
+    let wat = r#"(module
+        (func $small (export "small") (param i32) (result i32)
+            (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 10))) (return (i32.const 11)))
+            (i32.const 12))
+        (func (export "with_pool") (param i32) (result f64)
+            (block (block (br_table 1 0 1 0 (local.get 0))) (return (f64.const 1.5)))
+            (block (block (br_table 0 1 (i32.shr_u (local.get 0) (i32.const 1))))
+                (return (f64.add (f64.const 2.25) (f64.convert_i32_u (local.get 0)))))
+            (f64.const 8.0625))
+        (func (export "loop") (param $n i32) (result i32) (local $acc i32)
+            (loop $top
+                (block $b (block $a
+                    (br_table $a $b $a (i32.and (local.get $n) (i32.const 3))))
+                    (local.set $acc (i32.add (local.get $acc) (i32.const 100))))
+                (local.set $acc (i32.add (local.get $acc) (call $small (i32.rem_u (local.get $n) (i32.const 4)))))
+                (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))"#;
+    let args = [0, 1, 2, 3, 7, u32::MAX];
+    let small = [10, 11, 12, 12, 12, 12];
+    let with_pool = [2.25, 1.5, 8.0625, 1.5, 1.5, 1.5];
+    // n = 10..1, n & 3 = 2 1 0 3 2 1 0 3 2 1: +100 unless it is 1, then + small(n % 4).
+    let looped = 112 + 11 + 110 + 112 + 112 + 11 + 110 + 112 + 112 + 11;
+    for parallel_compilation in [false, true] {
+        let engine = Engine::new(Config { parallel_compilation, ..Default::default() }).unwrap();
+        let m = module(&engine, wat);
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &m, &[]).unwrap();
+        let mut call = |name: &str, arg: u32| inst.get_func(name).unwrap().call(&mut store, &[Val::I32(arg as i32)]).unwrap();
+        for (i, &arg) in args.iter().enumerate() {
+            assert_eq!(call("small", arg), vec![Val::I32(small[i])], "small({arg}), parallel: {parallel_compilation}");
+            let want = vec![Val::F64(f64::to_bits(with_pool[i]))];
+            assert_eq!(call("with_pool", arg), want, "with_pool({arg}), parallel: {parallel_compilation}");
+        }
+        assert_eq!(call("loop", 10), vec![Val::I32(looped)], "parallel: {parallel_compilation}");
+    }
+}

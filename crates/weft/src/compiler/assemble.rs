@@ -13,10 +13,8 @@ pub struct Image {
     pub code: CodeMemory,
     /// Code offset of every function, in order.
     pub func_offsets: Vec<u32>,
-    /// Bytes of instructions of every function (its constant pool follows).
+    /// Bytes of instructions of every function (its constant pool and jump tables follow).
     pub func_insn_lens: Vec<u32>,
-    /// Module-wide `br_table` jump tables, as code offsets.
-    pub jump_tables: Vec<Vec<u32>>,
     pub oob_landing: u32,
 }
 
@@ -41,9 +39,9 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
     if let Some(oob_landing) = in_place {
         let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
         let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
-        let jump_tables = resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
+        resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
         let code = buf.into_code().map_err(mapping_error)?;
-        return Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing });
+        return Ok(Image { code, func_offsets, func_insn_lens, oob_landing });
     }
     let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64);
     let oob_landing = begin_image(&mut header)?;
@@ -56,7 +54,6 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         func_offsets.push(start);
         end = start + f.code.len() as u32;
     }
-    let mut jump_tables = Vec::new();
     let code = CodeMemory::build(end as usize, |code| {
         code[..header.len()].copy_from_slice(header);
         let mut filled = header.len();
@@ -65,17 +62,21 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
             code[base as usize..base as usize + f.code.len()].copy_from_slice(&buffers[f.buffer].bytes()[f.code.clone()]);
             filled = base as usize + f.code.len();
         }
-        jump_tables = resolve(code, &funcs, &func_offsets, num_imported);
+        resolve(code, &funcs, &func_offsets, num_imported);
     })
     .map_err(mapping_error)?;
-    Ok(Image { code, func_offsets, func_insn_lens, jump_tables, oob_landing })
+    Ok(Image { code, func_offsets, func_insn_lens, oob_landing })
 }
 
-/// Patches the image's data references, calls and `br_table` numbers; returns the module-wide jump
-/// tables.
-fn resolve(code: &mut [u8], funcs: &[FuncCode], func_offsets: &[u32], num_imported: u32) -> Vec<Vec<u32>> {
-    let mut jump_tables = Vec::new();
+/// Patches the image's data references, calls and jump table entries (`code` is where the image runs).
+fn resolve(code: &mut [u8], funcs: &[FuncCode], func_offsets: &[u32], num_imported: u32) {
+    let image = code.as_ptr() as u64;
     for (f, &base) in funcs.iter().zip(func_offsets) {
+        let tables = &mut code[(base + f.jump_tables.start) as usize..(base + f.jump_tables.end) as usize];
+        for entry in tables.chunks_exact_mut(8) {
+            let target = u64::from_le_bytes(entry.try_into().unwrap());
+            entry.copy_from_slice(&(image + base as u64 + target).to_le_bytes());
+        }
         for &(site, addend) in &f.data_sites {
             let at = base + site;
             write32(code, at, (addend - at as i64) as i32 as u32);
@@ -85,17 +86,7 @@ fn resolve(code: &mut [u8], funcs: &[FuncCode], func_offsets: &[u32], num_import
             let target = func_offsets[(callee - num_imported) as usize];
             write32(code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
         }
-        let first_table = jump_tables.len() as u32;
-        for &site in &f.table_sites {
-            let at = (base + site) as usize;
-            let local = u32::from_le_bytes(code[at..at + 4].try_into().unwrap());
-            write32(code, base + site, first_table + local);
-        }
-        for table in &f.jump_tables {
-            jump_tables.push(table.iter().map(|&pad| base + pad).collect());
-        }
     }
-    jump_tables
 }
 
 /// int3 padding between pieces (never executed). Only the gaps are written: filling the whole image

@@ -4,8 +4,9 @@
 //! Positions are offsets into the function's code. Branches inside the function are rel32 and so
 //! position-independent; unresolved ones form a chain through their own 4 bytes (each holds the
 //! previous unresolved site), so forward branches cost no allocation. What points outside the function
-//! (calls, the shared read-only data, the module-wide `br_table` numbering) is recorded as a fixup and
-//! resolved when `assemble` lays the functions out.
+//! (calls, the shared read-only data) is recorded as a fixup and resolved when `assemble` lays the
+//! functions out, as are the absolute addresses in the `br_table` jump tables that follow the
+//! function's code (after its f64 constants).
 
 pub use weft_stencils::Holes;
 use crate::codemem::{CodeArena, CodeMemory};
@@ -50,10 +51,9 @@ pub struct FuncCode {
     pub data_sites: Vec<(u32, i64)>,
     /// rel32 call sites and the function index they call.
     pub call_sites: Vec<(u32, u32)>,
-    /// 32-bit sites holding an index into this function's `jump_tables`, to become module-wide.
-    pub table_sites: Vec<u32>,
-    /// `br_table` targets: code offsets of landing pads, one array per `br_table`.
-    pub jump_tables: Vec<Vec<u32>>,
+    /// The function's `br_table` jump tables: 8-byte entries holding target positions, to which
+    /// `assemble` adds the function's address.
+    pub jump_tables: std::ops::Range<u32>,
 }
 
 /// Appends the functions compiled on one thread to one buffer, a mapping that can become the code
@@ -67,8 +67,13 @@ pub struct CodeBuffer {
     func_start: usize,
     data_sites: Vec<(u32, i64)>,
     call_sites: Vec<(u32, u32)>,
-    pub table_sites: Vec<u32>,
+    /// The current function's `br_table` targets (landing pad positions, one array per `br_table`),
+    /// placed after its code by `emit_const_pool`, and the rel32 sites reading them: (site, addend,
+    /// index into `jump_tables`).
     pub jump_tables: Vec<Vec<u32>>,
+    table_sites: Vec<(u32, i32, u32)>,
+    /// Where the current function's jump tables are, once emitted (see `FuncCode::jump_tables`).
+    tables_at: std::ops::Range<u32>,
     /// `br_table` landing pads (code offsets) that are a bare `jump` (see `shortcut_jump_pads`).
     pub bare_jump_pads: Vec<u32>,
     /// Stencil counts, for `--stats` (kept across functions).
@@ -100,6 +105,7 @@ impl CodeBuffer {
             call_sites: Vec::new(),
             table_sites: Vec::new(),
             jump_tables: Vec::new(),
+            tables_at: 0..0,
             bare_jump_pads: Vec::new(),
             counts: vec![0; STENCILS.len()],
             error: None,
@@ -149,12 +155,13 @@ impl CodeBuffer {
             insn_len: (self.pool_at.take().unwrap_or(self.end) - self.func_start) as u32,
             data_sites: self.data_sites.clone(),
             call_sites: self.call_sites.clone(),
-            table_sites: self.table_sites.clone(),
-            jump_tables: std::mem::take(&mut self.jump_tables),
+            jump_tables: std::mem::replace(&mut self.tables_at, 0..0),
         };
         self.data_sites.clear();
         self.call_sites.clear();
         self.table_sites.clear();
+        self.jump_tables.clear();
+        self.tables_at = 0..0;
         self.bare_jump_pads.clear();
         self.pool.clear();
         self.pool_sites.clear();
@@ -182,11 +189,6 @@ impl CodeBuffer {
     fn site(&mut self, site: u32) -> &mut [u8] {
         let at = self.func_start + site as usize;
         &mut self.code[at..at + 4]
-    }
-
-    /// Offsets (from the stencil start) of the holes of kind `kind` in stencil `id`.
-    pub fn hole_offsets(id: u16, kind: HoleKind) -> impl Iterator<Item = u32> {
-        STENCILS[id as usize].holes().iter().filter(move |h| h.kind == kind).map(|h| h.offset)
     }
 
     pub fn pos(&self) -> u32 {
@@ -253,6 +255,7 @@ impl CodeBuffer {
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
                 HoleKind::Const64 => self.pool_site(site, hole.addend, h.imm as u64 | (h.imm_hi as u64) << 32),
+                HoleKind::JumpTable => self.table_sites.push((site, hole.addend as i32, h.imm)),
                 HoleKind::Target => {
                     let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
                     self.link(site, label);
@@ -280,29 +283,51 @@ impl CodeBuffer {
         self.pool_sites.push((site, addend as i32, index as u32));
     }
 
-    /// Appends the function's constant pool after its code (8-byte aligned, int3 before it) and points
-    /// the sites reading it there. Call once the function's code is complete.
+    /// Appends the function's constant pool and then its jump tables after its code (8-byte aligned,
+    /// int3 before them) and points the sites reading them there. Call once the function's code is
+    /// complete and every label is bound.
     pub fn emit_const_pool(&mut self) {
-        if self.pool.is_empty() {
+        if self.pool.is_empty() && self.jump_tables.is_empty() {
             return;
         }
         self.pool_at = Some(self.end);
         let start = self.end.next_multiple_of(8);
-        let bytes = 8 * self.pool.len();
+        let entries: usize = self.jump_tables.iter().map(Vec::len).sum();
+        let bytes = 8 * (self.pool.len() + entries);
         self.reserve(start - self.end + bytes);
         self.code[self.end..start].fill(INT3);
         for (i, bits) in self.pool.iter().enumerate() {
             self.code[start + 8 * i..start + 8 * (i + 1)].copy_from_slice(&bits.to_le_bytes());
         }
-        self.end = start + bytes;
+        self.end = start + 8 * self.pool.len();
         let pool_pos = (start - self.func_start) as i64;
         for k in 0..self.pool_sites.len() {
             let (site, addend, index) = self.pool_sites[k];
             let rel = pool_pos + 8 * index as i64 + addend as i64 - site as i64;
             self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
         }
+        // Entries are absolute addresses (a `br_table` jumps through one load, with no add on the
+        // way): here the targets' positions, which `assemble` rebases once the function has its place.
+        let tables_start = self.pos();
+        let mut table_pos = Vec::with_capacity(self.jump_tables.len());
+        for t in 0..self.jump_tables.len() {
+            table_pos.push(self.pos());
+            for (i, &target) in self.jump_tables[t].iter().enumerate() {
+                let at = self.end + 8 * i;
+                self.code[at..at + 8].copy_from_slice(&(target as u64).to_le_bytes());
+            }
+            self.end += 8 * self.jump_tables[t].len();
+        }
+        self.tables_at = tables_start..self.pos();
+        for k in 0..self.table_sites.len() {
+            let (site, addend, index) = self.table_sites[k];
+            let rel = table_pos[index as usize] as i64 + addend as i64 - site as i64;
+            self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
+        }
         self.pool.clear();
         self.pool_sites.clear();
+        self.jump_tables.clear();
+        self.table_sites.clear();
     }
 
     /// The error for the first value hole of stencil `id` (emitted at `start`) that `h` does not fit.

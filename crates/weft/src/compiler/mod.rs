@@ -1604,12 +1604,9 @@ impl FuncTranslator {
                     Src::Slot(s0) => (id::br_table, s0),
                     Src::Imm(_) => unreachable!("no immediate form was offered"),
                 };
-                // Numbered within the function; `assemble` makes the number module-wide.
+                // Numbered within the function: the table follows its code (`emit_const_pool`).
                 let table = buf.jump_tables.len() as u32;
-                let at = self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() });
-                for offset in CodeBuffer::hole_offsets(stencil, HoleKind::Imm) {
-                    buf.table_sites.push(at + offset);
-                }
+                self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() });
                 self.pads.clear();
                 self.pads.resize(self.frames.len(), None);
                 let mut entries = Vec::with_capacity(targets.len() as usize + 1);

@@ -92,7 +92,6 @@ impl Instance {
                 globals: std::ptr::null(),
                 tables: std::ptr::null(),
                 funcs: std::ptr::null(),
-                jump_tables: m.jump_table_ptrs.as_ptr(),
                 runtime: &mut *store.inner.runtime,
                 builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
                 instance: std::ptr::null_mut(),
