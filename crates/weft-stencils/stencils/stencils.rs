@@ -594,6 +594,11 @@ stencil!(const64(fp, ctx, mem, len) {
     wr::<u64>(fp, h!(S0), (h!(IMM) as u32 as u64) | ((h!(IMM_HI) as u32 as u64) << 32));
     next!()
 });
+// One `mov qword [fp+S0], imm32` (sign-extended, so for constants below 2^31 only) instead of the
+// three or six instructions above, which assemble the value from truncated symbol addresses.
+stencil!(const_u31(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), h!(IMM) as u64); next!() });
+// Any other 8-byte constant: one load from the function's constant pool and a store.
+stencil!(const_k64(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), (&raw const K64 as *const u64).read()); next!() });
 stencil!(copy64(fp, ctx, mem, len) { wr::<u64>(fp, h!(S1), rd::<u64>(fp, h!(S0))); next!() });
 stencil!(copy128(fp, ctx, mem, len) { wr::<u128>(fp, h!(S1), rd::<u128>(fp, h!(S0))); next!() });
 /// Moves `N` bytes (a multiple of 8) from `S0` down to `S1` (S1 <= S0), for wide multi-value moves.

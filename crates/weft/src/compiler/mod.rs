@@ -932,11 +932,14 @@ impl FuncTranslator {
                 if o.ty == ValType::V128 {
                     unreachable!("v128 constants are materialized when pushed");
                 }
-                if matches!(o.ty, ValType::I32 | ValType::F32) {
-                    self.emit(buf, id::const32, Holes { s0: dst, imm: bits as u32, ..Default::default() });
+                let stencil = if bits < 1 << 31 {
+                    id::const_u31
+                } else if matches!(o.ty, ValType::I32 | ValType::F32) {
+                    id::const32
                 } else {
-                    self.emit(buf, id::const64, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
-                }
+                    id::const_k64
+                };
+                self.emit(buf, stencil, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
             }
         }
     }
