@@ -20,8 +20,8 @@ pub enum HoleKind {
     Data,
     /// An f64 immediate (`IMM` | `IMM_HI` << 32), read rip-relatively from the function's constant pool.
     Const64,
-    /// The start of `br_table` `IMM`'s jump table (offsets of its targets from the table itself),
-    /// placed after the function's code.
+    /// The start of `br_table` `IMM`'s jump table (its targets' addresses), placed after the
+    /// function's code.
     JumpTable,
 }
 

@@ -693,8 +693,9 @@ macro_rules! define_br_table {
         stencil!(@anon $ns, (fp, ctx, mem, len, t0, f0) {
             let i = operand!(a $k u32, fp, t0, f0) as usize;
             let n = h!(N);
-            // An indexed access would address the table absolutely (`[JTAB + 4*i]`), which copies of
-            // the code cannot share: take its address rip-relatively instead (pitfall 1's `sym` asm).
+            // An indexed access would address the table absolutely (`[JTAB + 8*i]`), which copies of
+            // the code cannot share: take its address rip-relatively, with a `sym` operand as
+            // shared/docs/copy-and-patch.md (pitfall 1) does for holes.
             let table: *const usize;
             core::arch::asm!("lea {t}, [rip + {jtab}]", t = out(reg) table, jtab = sym JTAB, options(pure, nomem, nostack, preserves_flags));
             let target: Next = core::mem::transmute(*table.add(if i < n { i } else { n }));
