@@ -131,7 +131,6 @@ pub(crate) struct ModuleInner {
     pub oob_landing: u32,
 }
 
-
 impl Module {
     /// Parses, validates and compiles a binary module.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {

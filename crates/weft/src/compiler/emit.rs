@@ -303,8 +303,7 @@ impl CodeBuffer {
         let pool_pos = (start - self.func_start) as i64;
         for k in 0..self.pool_sites.len() {
             let (site, addend, index) = self.pool_sites[k];
-            let rel = pool_pos + 8 * index as i64 + addend as i64 - site as i64;
-            self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
+            self.write_rel(site, pool_pos + 8 * index as i64 + addend as i64);
         }
         // Entries are absolute addresses (a `br_table` jumps through one load, with no add on the
         // way): here the targets' positions, which `assemble` rebases once the function has its place.
@@ -321,8 +320,7 @@ impl CodeBuffer {
         self.tables_at = tables_start..self.pos();
         for k in 0..self.table_sites.len() {
             let (site, addend, index) = self.table_sites[k];
-            let rel = table_pos[index as usize] as i64 + addend as i64 - site as i64;
-            self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
+            self.write_rel(site, table_pos[index as usize] as i64 + addend as i64);
         }
         self.pool.clear();
         self.pool_sites.clear();
@@ -380,9 +378,14 @@ impl CodeBuffer {
         }
     }
 
+    /// Points the rel32 of a jump or call at `site` to `target` (relative to the end of the rel32).
     fn write_rel32(&mut self, site: u32, target: u32) {
-        let rel = target as i64 - (site as i64 + 4);
-        self.site(site).copy_from_slice(&(rel as i32).to_le_bytes());
+        self.write_rel(site, target as i64 - 4);
+    }
+
+    /// Writes `to - site` at `site`: a rel32 whose relocation addend is already in `to`.
+    fn write_rel(&mut self, site: u32, to: i64) {
+        self.site(site).copy_from_slice(&((to - site as i64) as i32).to_le_bytes());
     }
 
     /// Binds `label` to `pos`, resolving every queued site.
