@@ -48,7 +48,7 @@ unsafe extern "C" {
     static JTAB: usize;
     fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
     fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
-    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, a: u64, b: u64, c: u64, f: f64, g: f64, h: f64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
 }
 
 /// The value of a hole. Declared `u8` so LLVM assumes no alignment; it does assume non-null, so no
@@ -94,7 +94,7 @@ macro_rules! stencil {
             /// reloads pinned locals), so they need not survive it (saves LLVM callee-saved registers).
             #[allow(unused_macros)]
             macro_rules! next_clear {
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, 0, 0, 0.0, 0.0, 0.0) };
+                ($m:expr, $l:expr) => {{ let (t0, t1, f0, f1, f2) = unset!(); return CONTINUE($fp, $ctx, $m, $l, t0, t1, f0, f1, f2) }};
             }
             /// The pinned locals, kept in registers for the whole function: i32 locals `p` in t1 and (with
             /// guard pages, where no stencil it is used with needs the memory length) `q` in the memlen
@@ -123,6 +123,17 @@ macro_rules! stencil {
             unsafe { $body }
         }
     };
+}
+
+/// The state registers t0, t1, f0, f1, f2 as they are, for a continuation after a call where the
+/// compiler holds nothing in them: an empty asm "writes" them, so no instruction clears them (five
+/// zeroing instructions per call otherwise). Not `pure`: it must stay after the call it follows.
+macro_rules! unset {
+    () => {{
+        let (t0, t1, f0, f1, f2): (u64, u64, f64, f64, f64);
+        core::arch::asm!("", out("r8") t0, out("r9") t1, out("xmm0") f0, out("xmm1") f1, out("xmm2") f2, options(nomem, nostack, preserves_flags));
+        (t0, t1, f0, f1, f2)
+    }};
 }
 
 #[inline(always)]
@@ -706,12 +717,19 @@ macro_rules! define_br_table {
 define_br_table!("br_table" s; "br_table_r" r; "br_table_p" p; "br_table_q" q;);
 stencil!(trap(fp, ctx, mem, len) { return h!(IMM) as u64 });
 
-/// First stencil of every function, entered by a real `call`: checks that the frame (`S0` bytes) fits
-/// below the stack limit (which also bounds call depth), then loads memory 0 into the state registers.
-stencil!(enter(fp, ctx, mem, len) {
-    if fp.add(h!(S0)) > (*(*ctx).runtime).stack_limit { return trap::STACK_EXHAUSTED }
+/// First stencil of every function, entered by a real `call` from outside the instance's own direct
+/// calls (the host, a table, another instance): loads memory 0 into the state registers and falls
+/// into `enter`.
+stencil!(enter_memory(fp, ctx, mem, len) {
     let (m, l) = memory(ctx);
     next!(m, l)
+});
+/// Checks that the frame (`S0` bytes) fits below the stack limit (which also bounds call depth).
+/// Direct calls enter here: their caller, of the same instance, passes memory 0 in the state
+/// registers.
+stencil!(enter(fp, ctx, mem, len) {
+    if fp.add(h!(S0)) > (*(*ctx).runtime).stack_limit { return trap::STACK_EXHAUSTED }
+    next!()
 });
 /// Returns from the wasm function (results already at the frame base).
 stencil!(ret(fp, ctx, mem, len) { return trap::OK });
@@ -737,11 +755,13 @@ macro_rules! resume_after_call {
     }};
     (p, $fp:ident, $ctx:ident) => {{
         let (m, l) = memory($ctx);
-        return CONTINUE($fp, $ctx, m, l, 0, rd::<u32>($fp, h!(N)) as u64, 0.0, 0.0, 0.0)
+        let (t0, _, f0, f1, f2) = unset!();
+        return CONTINUE($fp, $ctx, m, l, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2)
     }};
     (pq, $fp:ident, $ctx:ident) => {{
         let (m, _) = memory($ctx);
-        return CONTINUE($fp, $ctx, m, rd::<u32>($fp, h!(OFFSET)) as u64, 0, rd::<u32>($fp, h!(N)) as u64, 0.0, 0.0, 0.0)
+        let (t0, _, f0, f1, f2) = unset!();
+        return CONTINUE($fp, $ctx, m, rd::<u32>($fp, h!(OFFSET)) as u64, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2)
     }};
 }
 
@@ -764,7 +784,8 @@ macro_rules! call {
             save_before_call!($pins, fp);
             // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
             // arguments are ignored, so they are passed as they are (no instruction to clear them).
-            let r = CALLEE(fp.add(h!(S0)), ctx, ctx as *mut u8, len, t0, pin!(p), f0, pin!(x), pin!(y));
+            // The callee, of this instance, is entered past `enter_memory`: memory 0 is passed on.
+            let r = CALLEE(fp.add(h!(S0)), ctx, mem, len, t0, pin!(p), f0, pin!(x), pin!(y));
             if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
             resume_after_call!($pins, fp, ctx)
         });

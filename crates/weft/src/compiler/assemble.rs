@@ -83,7 +83,8 @@ fn resolve(code: &mut [u8], funcs: &[FuncCode], func_offsets: &[u32], num_import
         }
         for &(site, callee) in &f.call_sites {
             let at = base + site;
-            let target = func_offsets[(callee - num_imported) as usize];
+            let callee = (callee - num_imported) as usize;
+            let target = func_offsets[callee] + funcs[callee].direct_entry;
             write32(code, at, (target as i64 - (at as i64 + 4)) as i32 as u32);
         }
     }

@@ -47,6 +47,8 @@ pub struct FuncCode {
     pub code: std::ops::Range<usize>,
     /// Bytes of instructions at the start of `code`; the rest is its constant pool.
     pub insn_len: u32,
+    /// Where direct calls enter (past `enter_memory`: their caller passes memory 0 in registers).
+    pub direct_entry: u32,
     /// rel32 sites referring to the shared read-only data, with their offset into it (incl. addend).
     pub data_sites: Vec<(u32, i64)>,
     /// rel32 call sites and the function index they call.
@@ -67,6 +69,8 @@ pub struct CodeBuffer {
     func_start: usize,
     data_sites: Vec<(u32, i64)>,
     call_sites: Vec<(u32, u32)>,
+    /// The current function's `FuncCode::direct_entry`.
+    direct_entry: u32,
     /// The current function's `br_table` targets (landing pad positions, one array per `br_table`),
     /// placed after its code by `emit_const_pool`, and the rel32 sites reading them: (site, addend,
     /// index into `jump_tables`).
@@ -103,6 +107,7 @@ impl CodeBuffer {
             func_start: 0,
             data_sites: Vec::new(),
             call_sites: Vec::new(),
+            direct_entry: 0,
             table_sites: Vec::new(),
             jump_tables: Vec::new(),
             tables_at: 0..0,
@@ -148,11 +153,17 @@ impl CodeBuffer {
 
     /// Hands over the function emitted since `begin_function` (the site lists keep their capacity),
     /// and forgets its error, if any (reported by `check` or abandoned with the failed function).
+    /// Direct calls of the current function enter at `pos`.
+    pub fn set_direct_entry(&mut self, pos: u32) {
+        self.direct_entry = pos;
+    }
+
     pub fn take_function(&mut self) -> FuncCode {
         let f = FuncCode {
             buffer: 0,
             code: self.func_start..self.end,
             insn_len: (self.pool_at.take().unwrap_or(self.end) - self.func_start) as u32,
+            direct_entry: std::mem::take(&mut self.direct_entry),
             data_sites: self.data_sites.clone(),
             call_sites: self.call_sites.clone(),
             jump_tables: std::mem::replace(&mut self.tables_at, 0..0),

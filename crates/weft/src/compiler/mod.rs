@@ -542,7 +542,9 @@ impl FuncTranslator {
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
         self.max_top = self.stack_base;
 
+        buf.emit_plain(id::enter_memory, &Holes::default());
         let enter = buf.emit_plain(id::enter, &Holes::default());
+        buf.set_direct_entry(enter);
         // Declared locals start at zero. Which of them a read may see unwritten is known only after
         // the body: the entry jumps to a stub emitted after it that zeroes those and jumps back.
         let mut zeroing = Label::new();
