@@ -43,6 +43,8 @@ impl Error {
 }
 
 impl From<wasmparser::BinaryReaderError> for Error {
+    #[cold]
+    #[inline(never)]
     fn from(e: wasmparser::BinaryReaderError) -> Error {
         Error::Invalid(e.to_string())
     }
@@ -56,6 +58,8 @@ impl From<crate::compiler::emit::PatchError> for Error {
 
 // The translator passes `Box<Error>` (one register) through its many small functions; `?` converts.
 impl From<wasmparser::BinaryReaderError> for Box<Error> {
+    #[cold]
+    #[inline(never)]
     fn from(e: wasmparser::BinaryReaderError) -> Box<Error> {
         Box::new(e.into())
     }
