@@ -782,9 +782,9 @@ macro_rules! call {
     ($name:ident, $pins:tt) => {
         stencil!($name(fp, ctx, mem, len, t0, f0) {
             save_before_call!($pins, fp);
-            // The callee reads only fp and ctx (and, if it is a host function, its caller's ctx); the other
-            // arguments are ignored, so they are passed as they are (no instruction to clear them).
-            // The callee, of this instance, is entered past `enter_memory`: memory 0 is passed on.
+            // The callee, a function of this instance, is entered past `enter_memory`: it reads fp, ctx
+            // and memory 0 (mem, and memlen without guard pages) from these registers and ignores
+            // the others, passed as they are (no instruction to clear them).
             let r = CALLEE(fp.add(h!(S0)), ctx, mem, len, t0, pin!(p), f0, pin!(x), pin!(y));
             if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
             resume_after_call!($pins, fp, ctx)

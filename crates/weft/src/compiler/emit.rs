@@ -151,13 +151,13 @@ impl CodeBuffer {
         self.func_start = start;
     }
 
-    /// Hands over the function emitted since `begin_function` (the site lists keep their capacity),
-    /// and forgets its error, if any (reported by `check` or abandoned with the failed function).
     /// Direct calls of the current function enter at `pos`.
     pub fn set_direct_entry(&mut self, pos: u32) {
         self.direct_entry = pos;
     }
 
+    /// Hands over the function emitted since `begin_function` (the site lists keep their capacity),
+    /// and forgets its error, if any (reported by `check` or abandoned with the failed function).
     pub fn take_function(&mut self) -> FuncCode {
         let f = FuncCode {
             buffer: 0,
