@@ -82,23 +82,23 @@ pub fn write(set: &StencilSet) -> String {
 
 // The variant tables: the same variants as the named fields, indexed by operand kinds so that the
 // compiler picks one with arithmetic instead of a match. `SRC` letters index sources, `OUT` letters results.
-const SRC: &str = "sirpqxy";
-const OUT: &str = "srpqxy";
-const NO_SRC: usize = 7;
+const SRC: &str = "sirpqxyuv";
+const OUT: &str = "srpqxyuv";
+const NO_SRC: usize = 9;
 const NONE: u16 = u16::MAX;
 
-const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 768],\n        /// Stores by `store_index`.\n        pub stores: [u16; 98],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 98],\n";
+const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 1600],\n        /// Stores by `store_index`.\n        pub stores: [u16; 162],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 162],\n";
 
 const TABLE_ACCESS: &str = r#"
     /// Operand kinds of the variant tables: slot, immediate, t0/f0, then the pinned locals p, q (i32),
-    /// x, y (f64).
+    /// x, y, u, v (f64).
     pub const SRC_SLOT: usize = 0;
     pub const SRC_IMM: usize = 1;
     pub const SRC_REG: usize = 2;
     pub const SRC_P: usize = 3;
     /// No second operand (unops, loads).
-    pub const SRC_NONE: usize = 7;
-    /// Result kinds: slot, t0/f0, then the pinned locals p, q, x, y.
+    pub const SRC_NONE: usize = 9;
+    /// Result kinds: slot, t0/f0, then the pinned locals p, q, x, y, u, v.
     pub const OUT_SLOT: usize = 0;
     pub const OUT_REG: usize = 1;
     pub const OUT_P: usize = 2;
@@ -108,17 +108,17 @@ const TABLE_ACCESS: &str = r#"
         /// one source combination are consecutive.
         #[inline]
         pub fn op_index(guarded: bool, a: usize, b: usize, out: usize) -> usize {
-            ((guarded as usize * 8 + a) * 8 + b) * 6 + out
+            ((guarded as usize * 10 + a) * 10 + b) * 8 + out
         }
         /// The store `[g]<address><value>`.
         #[inline]
         pub fn store(&self, guarded: bool, address: usize, value: usize) -> u16 {
-            self.stores[(guarded as usize * 7 + address) * 7 + value]
+            self.stores[(guarded as usize * 9 + address) * 9 + value]
         }
         /// The compare-and-branch `brif_<a><b>` (or `brunless_<a><b>`).
         #[inline]
         pub fn branch(&self, when_true: bool, a: usize, b: usize) -> u16 {
-            self.branches[(!when_true as usize * 7 + a) * 7 + b]
+            self.branches[(!when_true as usize * 9 + a) * 9 + b]
         }
     }
 "#;
@@ -131,7 +131,7 @@ struct Tables {
 
 impl Default for Tables {
     fn default() -> Self {
-        Tables { ops: vec![NONE; 768], stores: vec![NONE; 98], branches: vec![NONE; 98] }
+        Tables { ops: vec![NONE; 1600], stores: vec![NONE; 162], branches: vec![NONE; 162] }
     }
 }
 
@@ -146,7 +146,7 @@ impl Tables {
             if let [a, b] = c[..]
                 && let (Some(a), Some(b)) = (src(a), src(b))
             {
-                self.branches[((kind == "brunless") as usize * 7 + a) * 7 + b] = id;
+                self.branches[((kind == "brunless") as usize * 9 + a) * 9 + b] = id;
             }
             return;
         }
@@ -164,7 +164,7 @@ impl Tables {
                     _ => None,
                 };
                 if let Some((a, b, d)) = key {
-                    self.ops[((g * 8 + a) * 8 + b) * 6 + d] = id;
+                    self.ops[((g * 10 + a) * 10 + b) * 8 + d] = id;
                 }
             }
             None => {
@@ -172,7 +172,7 @@ impl Tables {
                 if let [a, v] = c[..]
                     && let (Some(a), Some(v)) = (src(a), src(v))
                 {
-                    self.stores[(g * 7 + a) * 7 + v] = id;
+                    self.stores[(g * 9 + a) * 9 + v] = id;
                 }
             }
         }

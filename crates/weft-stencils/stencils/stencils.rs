@@ -5,7 +5,7 @@
 //! - state arrives in registers: `fp` (frame base, rdi), `ctx` (VmCtx, rsi), `mem`/`memlen` (memory 0,
 //!   rdx/rcx), `t0` (r8: a cached integer operand), `f0` (xmm0: a cached f64 operand), and the pinned
 //!   locals (kept in registers for a whole function): `p` in `t1` (r9), `q` in memlen (guard pages
-//!   only), `x`/`y` in `f1`/`f2` (xmm1/xmm2);
+//!   only), `x`/`y`/`u`/`v` in `f1`..`f4` (xmm1..xmm4);
 //! - a stencil ends by tail-calling `CONTINUE` (the next stencil) or `TARGET` (a branch target) with the
 //!   same state, or by *returning* a trap code from the wasm function it belongs to (0 = normal return);
 //! - everything known only at JIT time is the address of an extern symbol: a hole. `S0`/`S1` are frame
@@ -31,7 +31,7 @@ mod oplist;
 use simd::V128;
 use vm::{VmCtx, VmFuncRef, VmMemory};
 
-type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64) -> u64;
+type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64, f64, f64) -> u64;
 
 unsafe extern "C" {
     static S0: u8;
@@ -46,9 +46,9 @@ unsafe extern "C" {
     static K64: f64;
     /// A `br_table`'s jump table (its targets' addresses), after the function's code.
     static JTAB: usize;
-    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
-    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
-    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64) -> u64;
+    fn CONTINUE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64, f3: f64, f4: f64) -> u64;
+    fn TARGET(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64, f3: f64, f4: f64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut VmCtx, mem: *mut u8, memlen: u64, t0: u64, t1: u64, f0: f64, f1: f64, f2: f64, f3: f64, f4: f64) -> u64;
 }
 
 /// The value of a hole. Declared `u8` so LLVM assumes no alignment; it does assume non-null, so no
@@ -78,46 +78,50 @@ macro_rules! stencil {
     (@export $export:expr, $name:ident($fp:ident, $ctx:ident, $mem:ident, $len:ident, $t0:ident, $f0:ident) $body:block) => {
         #[unsafe(export_name = $export)]
         pub unsafe extern "C" fn $name(
-            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64, $f0: f64, f1: f64, f2: f64,
+            $fp: *mut u8, $ctx: *mut VmCtx, $mem: *mut u8, $len: u64, $t0: u64, t1: u64, $f0: f64, f1: f64, f2: f64, f3: f64, f4: f64,
         ) -> u64 {
             #[allow(unused_macros)]
             macro_rules! next {
-                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
-                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1, $f0, f1, f2) };
+                () => { return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2, f3, f4) };
+                ($m:expr, $l:expr) => { return CONTINUE($fp, $ctx, $m, $l, $t0, t1, $f0, f1, f2, f3, f4) };
             }
             /// Continue with the cached registers set to `$state` (t0, f0).
             #[allow(unused_macros)]
             macro_rules! next_state {
-                ($state:expr) => {{ let (t, f) = $state; return CONTINUE($fp, $ctx, $mem, $len, t, t1, f, f1, f2) }};
+                ($state:expr) => {{ let (t, f) = $state; return CONTINUE($fp, $ctx, $mem, $len, t, t1, f, f1, f2, f3, f4) }};
             }
             /// Continue after a call: the compiler keeps no value cached in registers across calls (and
             /// reloads pinned locals), so they need not survive it (saves LLVM callee-saved registers).
             #[allow(unused_macros)]
             macro_rules! next_clear {
-                ($m:expr, $l:expr) => {{ let (t0, t1, f0, f1, f2) = unset!(); return CONTINUE($fp, $ctx, $m, $l, t0, t1, f0, f1, f2) }};
+                ($m:expr, $l:expr) => {{ let (t0, t1, f0, f1, f2, f3, f4) = unset!(); return CONTINUE($fp, $ctx, $m, $l, t0, t1, f0, f1, f2, f3, f4) }};
             }
             /// The pinned locals, kept in registers for the whole function: i32 locals `p` in t1 and (with
             /// guard pages, where no stencil it is used with needs the memory length) `q` in the memlen
-            /// register; f64 locals `x` and `y` in f1 and f2.
+            /// register; f64 locals `x`, `y`, `u`, `v` in f1 to f4.
             #[allow(unused_macros)]
             macro_rules! pin {
                 (p) => { t1 };
                 (q) => { $len };
                 (x) => { f1 };
                 (y) => { f2 };
+                (u) => { f3 };
+                (v) => { f4 };
             }
             /// Continue with a new value of a pinned local.
             #[allow(unused_macros)]
             macro_rules! next_pin {
-                (p, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0, f1, f2) }};
-                (q, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, v, $t0, t1, $f0, f1, f2) }};
-                (x, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, v, f2) }};
-                (y, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, v) }};
+                (p, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, v, $f0, f1, f2, f3, f4) }};
+                (q, $v:expr) => {{ let v: u64 = $v; return CONTINUE($fp, $ctx, $mem, v, $t0, t1, $f0, f1, f2, f3, f4) }};
+                (x, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, v, f2, f3, f4) }};
+                (y, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, v, f3, f4) }};
+                (u, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2, v, f4) }};
+                (v, $v:expr) => {{ let v: f64 = $v; return CONTINUE($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2, f3, v) }};
             }
             #[allow(unused_macros)]
             macro_rules! jump {
-                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
-                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2) };
+                () => { return TARGET($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2, f3, f4) };
+                ($target:expr) => { return $target($fp, $ctx, $mem, $len, $t0, t1, $f0, f1, f2, f3, f4) };
             }
             #[allow(unused_unsafe, unused_variables)]
             unsafe { $body }
@@ -125,14 +129,15 @@ macro_rules! stencil {
     };
 }
 
-/// The state registers t0, t1, f0, f1, f2 as they are, for a continuation after a call where the
+/// The state registers t0, t1, f0 to f4 as they are, for a continuation after a call where the
 /// compiler holds nothing in them: an empty asm "writes" them, so no instruction clears them (five
 /// zeroing instructions per call otherwise). Not `pure`: it must stay after the call it follows.
 macro_rules! unset {
     () => {{
-        let (t0, t1, f0, f1, f2): (u64, u64, f64, f64, f64);
-        core::arch::asm!("", out("r8") t0, out("r9") t1, out("xmm0") f0, out("xmm1") f1, out("xmm2") f2, options(nomem, nostack, preserves_flags));
-        (t0, t1, f0, f1, f2)
+        let (t0, t1, f0, f1, f2, f3, f4): (u64, u64, f64, f64, f64, f64, f64);
+        core::arch::asm!("", out("r8") t0, out("r9") t1, out("xmm0") f0, out("xmm1") f1, out("xmm2") f2, out("xmm3") f3, out("xmm4") f4,
+            options(nomem, nostack, preserves_flags));
+        (t0, t1, f0, f1, f2, f3, f4)
     }};
 }
 
@@ -196,6 +201,8 @@ macro_rules! operand {
     (a q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
     (a x $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(x)) };
     (a y $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(y)) };
+    (a u $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(u)) };
+    (a v $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(v)) };
     (b s $t:ident, $fp:ident, $t0:ident, $f0:ident) => { rd::<$t>($fp, h!(S1)) };
     (b i $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as FromImm>::from_imm(h!(IMM) as u32, h!(IMM_HI) as u32) };
     (b r $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, $f0) };
@@ -203,6 +210,8 @@ macro_rules! operand {
     (b q $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg(pin!(q), $f0) };
     (b x $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(x)) };
     (b y $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(y)) };
+    (b u $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(u)) };
+    (b v $t:ident, $fp:ident, $t0:ident, $f0:ident) => { <$t as Reg>::from_reg($t0, pin!(v)) };
 }
 
 /// A memory address operand (a u32) as a usize. Registers are used whole: an i32 in t0 or a pinned
@@ -244,6 +253,8 @@ macro_rules! binop_variant {
     (@deliver q $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(q, <$out as Reg>::to_state($v, $t0, $f0).0) };
     (@deliver x $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(x, <$out as Reg>::to_state($v, $t0, $f0).1) };
     (@deliver y $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(y, <$out as Reg>::to_state($v, $t0, $f0).1) };
+    (@deliver u $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(u, <$out as Reg>::to_state($v, $t0, $f0).1) };
+    (@deliver v $out:ident $v:ident, $hole:ident, $fp:ident, $t0:ident, $f0:ident) => { next_pin!(v, <$out as Reg>::to_state($v, $t0, $f0).1) };
 }
 
 /// `if_i32!(T, tokens...)`: the tokens when `T` is a 32-bit integer, the type of the pinned locals.
@@ -253,14 +264,14 @@ macro_rules! if_i32 {
     ($other:ident, $($t:tt)*) => {};
 }
 
-/// `if_f64!(T, tokens...)`: the tokens when `T` is f64, the type of the pinned locals `x` and `y`.
+/// `if_f64!(T, tokens...)`: the tokens when `T` is f64, the type of the pinned locals `x`, `y`, `u`, `v`.
 macro_rules! if_f64 {
     (f64, $($t:tt)*) => { $($t)* };
     ($other:ident, $($t:tt)*) => {};
 }
 
 /// `src_ok!(KIND T, tokens...)`: the tokens when an operand of type `T` may come from source `KIND`
-/// (`s` slot, `i` immediate, `r` t0/f0, `p`/`q`/`x`/`y` a pinned local). Also used for results (no `i`).
+/// (`s` slot, `i` immediate, `r` t0/f0, `p`/`q`/`x`/`y`/`u`/`v` a pinned local). Also used for results (no `i`).
 macro_rules! src_ok {
     (s $t:ident, $($x:tt)*) => { $($x)* };
     (i $t:ident, $($x:tt)*) => { $($x)* };
@@ -269,6 +280,8 @@ macro_rules! src_ok {
     (q $t:ident, $($x:tt)*) => { if_i32!($t, $($x)*); };
     (x $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
     (y $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
+    (u $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
+    (v $t:ident, $($x:tt)*) => { if_f64!($t, $($x)*); };
 }
 
 /// `distinct!(A B, tokens...)`: two operands never both come from t0/f0 (it holds one stack entry); a
@@ -285,15 +298,15 @@ macro_rules! distinct_stored {
     ($a:ident $v:ident $t:ident, $($x:tt)*) => { distinct!($a $v, $($x)*); };
 }
 
-/// Every binop variant `<a><b>_<d>`: a in {s r p q x y}, b in {s i r p q x y}, d in {s r p q x y},
+/// Every binop variant `<a><b>_<d>`: a in {s r p q x y u v}, b in {s i r p q x y u v}, d in {s r p q x y u v},
 /// where the types allow it.
 macro_rules! binop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => { binop_variants!(@a $kind $name $in $out; s r p q x y); };
+    ($kind:ident $name:ident $in:ident $out:ident) => { binop_variants!(@a $kind $name $in $out; s r p q x y u v); };
     (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, binop_variants!(@b $kind $name $in $out $a; s i r p q x y););
+        src_ok!($a $in, binop_variants!(@b $kind $name $in $out $a; s i r p q x y u v););
     )* };
     (@b $kind:ident $name:ident $in:ident $out:ident $a:ident; $($b:ident)*) => { $(
-        distinct!($a $b, src_ok!($b $in, binop_variants!(@d $kind $name $in $out $a $b; s r p q x y);););
+        distinct!($a $b, src_ok!($b $in, binop_variants!(@d $kind $name $in $out $a $b; s r p q x y u v);););
     )* };
     (@d $kind:ident $name:ident $in:ident $out:ident $a:ident $b:ident; $($d:ident)*) => { $(
         src_ok!($d $out, binop_variant!($kind concat!(stringify!($a), stringify!($b), "_", stringify!($d)), $a $b $d $name $in $out););
@@ -309,11 +322,11 @@ macro_rules! unop_variant {
     };
 }
 
-/// Every unop variant `<a>_<d>`, a and d in {s r p q x y}, where the types allow it.
+/// Every unop variant `<a>_<d>`, a and d in {s r p q x y u v}, where the types allow it.
 macro_rules! unop_variants {
-    ($kind:ident $name:ident $in:ident $out:ident) => { unop_variants!(@a $kind $name $in $out; s r p q x y); };
+    ($kind:ident $name:ident $in:ident $out:ident) => { unop_variants!(@a $kind $name $in $out; s r p q x y u v); };
     (@a $kind:ident $name:ident $in:ident $out:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, unop_variants!(@d $kind $name $in $out $a; s r p q x y););
+        src_ok!($a $in, unop_variants!(@d $kind $name $in $out $a; s r p q x y u v););
     )* };
     (@d $kind:ident $name:ident $in:ident $out:ident $a:ident; $($d:ident)*) => { $(
         src_ok!($d $out, unop_variant!($kind concat!(stringify!($a), "_", stringify!($d)), $a $d $name $in $out););
@@ -344,9 +357,9 @@ macro_rules! cmp_branch_variant {
     };
 }
 macro_rules! define_cmp_branches {
-    ($($variant:ident $name:ident $in:ident;)*) => { $( define_cmp_branches!(@a $name $in; s r p q x y); )* };
+    ($($variant:ident $name:ident $in:ident;)*) => { $( define_cmp_branches!(@a $name $in; s r p q x y u v); )* };
     (@a $name:ident $in:ident; $($a:ident)*) => { $(
-        src_ok!($a $in, define_cmp_branches!(@b $name $in $a; s i r p q x y););
+        src_ok!($a $in, define_cmp_branches!(@b $name $in $a; s i r p q x y u v););
     )* };
     (@b $name:ident $in:ident $a:ident; $($b:ident)*) => { $(
         distinct!($a $b, src_ok!($b $in,
@@ -386,19 +399,19 @@ macro_rules! load_variant {
         });
     };
 }
-/// Loads `<a>_<d>` (explicit checks: a in {s r p}, d in {s r p x y}; they read memlen, so never `q`)
-/// and `g<a>_<d>` (guarded: a in {s r p q i}, d in {s r p q x y}; `i`, a constant address, is folded
+/// Loads `<a>_<d>` (explicit checks: a in {s r p}, d in {s r p x y u v}; they read memlen, so never `q`)
+/// and `g<a>_<d>` (guarded: a in {s r p q i}, d in {s r p q x y u v}; `i`, a constant address, is folded
 /// into the offset: C's global variables are `i32.const 0` plus an offset).
 macro_rules! define_load {
     ($($variant:ident $name:ident $m:ident => $r:ident $bytes:literal;)*) => { $(
         define_load!(@a $name $m $r $bytes; s r p);
         define_load!(@ga $name $m $r $bytes; s r p q i);
     )* };
-    (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p x y); )* };
+    (@a $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@d $name $m $r $bytes $a; s r p x y u v); )* };
     (@d $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
         src_ok!($d $r, load_variant!(checked concat!(stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
     )* };
-    (@ga $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@gd $name $m $r $bytes $a; s r p q x y); )* };
+    (@ga $name:ident $m:ident $r:ident $bytes:literal; $($a:ident)*) => { $( define_load!(@gd $name $m $r $bytes $a; s r p q x y u v); )* };
     (@gd $name:ident $m:ident $r:ident $bytes:literal $a:ident; $($d:ident)*) => { $(
         src_ok!($d $r, load_variant!(guarded concat!("g", stringify!($a), "_", stringify!($d)), $a $d $name $m $r $bytes););
     )* };
@@ -413,7 +426,7 @@ macro_rules! define_load_fused {
         define_load_fused!(@a guarded "g" $name $fused; s r p q i);
     )* };
     (@a $mode:ident $g:literal $name:ident $fused:ident; $($a:ident)*) => { $(
-        define_load_fused!(@d $mode $g $name $fused $a; s r x y);
+        define_load_fused!(@d $mode $g $name $fused $a; s r x y u v);
     )* };
     (@d $mode:ident $g:literal $name:ident $fused:ident $a:ident; $($d:ident)*) => { $(
         stencil!(@anon concat!($g, stringify!($a), "_", stringify!($d), "__", stringify!($fused)), (fp, ctx, mem, len, t0, f0) {
@@ -442,8 +455,8 @@ macro_rules! guarded_store_variant {
         });
     };
 }
-/// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s i r p x y}) and `g<a><v>` (guarded:
-/// address in {s r p q i}, a constant address `i` as for loads; value in {s i r p q x y}). A constant
+/// Stores `<a><v>` (explicit checks: address in {s r p}, value in {s i r p x y u v}) and `g<a><v>` (guarded:
+/// address in {s r p q i}, a constant address `i` as for loads; value in {s i r p q x y u v}). A constant
 /// value (`i`: C zeroing a field, setting a flag) is stored as an immediate, not first written to a slot
 /// and read back.
 macro_rules! define_store {
@@ -451,11 +464,11 @@ macro_rules! define_store {
         define_store!(@a $name $vt $m $bytes; s r p);
         define_store!(@ga $name $vt $m; s r p q i);
     )* };
-    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s i r p x y); )* };
+    (@a $name:ident $vt:ident $m:ident $bytes:literal; $($a:ident)*) => { $( define_store!(@v $name $vt $m $bytes $a; s i r p x y u v); )* };
     (@v $name:ident $vt:ident $m:ident $bytes:literal $a:ident; $($v:ident)*) => { $(
         distinct_stored!($a $v $vt, src_ok!($v $vt, store_variant!(concat!(stringify!($a), stringify!($v)), $a $v $name $vt $m $bytes);););
     )* };
-    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s i r p q x y); )* };
+    (@ga $name:ident $vt:ident $m:ident; $($a:ident)*) => { $( define_store!(@gv $name $vt $m $a; s i r p q x y u v); )* };
     (@gv $name:ident $vt:ident $m:ident $a:ident; $($v:ident)*) => { $(
         distinct_stored!($a $v $vt, src_ok!($v $vt, guarded_store_variant!(concat!("g", stringify!($a), stringify!($v)), $a $v $name $vt $m);););
     )* };
@@ -481,7 +494,7 @@ macro_rules! define_pin {
     )* };
 }
 define_pin!(p q);
-/// The same for the f64 pinned locals `x` (f1) and `y` (f2); `IMM`/`IMM_HI` are the constant's halves.
+/// The same for the f64 pinned locals `x`, `y`, `u`, `v` (f1 to f4); `IMM`/`IMM_HI` are the constant's halves.
 macro_rules! define_fpin {
     ($($k:ident)*) => { $(
         stencil!(@anon concat!("pin_", stringify!($k), "__from_s"), (fp, ctx, mem, len, t0, f0) { next_pin!($k, rd::<f64>(fp, h!(S0))) });
@@ -492,7 +505,7 @@ macro_rules! define_fpin {
         stencil!(@anon concat!("pin_", stringify!($k), "__to_s"), (fp, ctx, mem, len, t0, f0) { wr::<f64>(fp, h!(S1), pin!($k)); next!() });
     )* };
 }
-define_fpin!(x y);
+define_fpin!(x y u v);
 /// Reloads memlen (over pinned local `q`) before a stencil that checks bounds explicitly.
 stencil!(reload_len(fp, ctx, mem, len) { let (m, l) = memory(ctx); next!(m, l) });
 stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next!() });
@@ -755,13 +768,13 @@ macro_rules! resume_after_call {
     }};
     (p, $fp:ident, $ctx:ident) => {{
         let (m, l) = memory($ctx);
-        let (t0, _, f0, f1, f2) = unset!();
-        return CONTINUE($fp, $ctx, m, l, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2)
+        let (t0, _, f0, f1, f2, f3, f4) = unset!();
+        return CONTINUE($fp, $ctx, m, l, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2, f3, f4)
     }};
     (pq, $fp:ident, $ctx:ident) => {{
         let (m, _) = memory($ctx);
-        let (t0, _, f0, f1, f2) = unset!();
-        return CONTINUE($fp, $ctx, m, rd::<u32>($fp, h!(OFFSET)) as u64, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2)
+        let (t0, _, f0, f1, f2, f3, f4) = unset!();
+        return CONTINUE($fp, $ctx, m, rd::<u32>($fp, h!(OFFSET)) as u64, t0, rd::<u32>($fp, h!(N)) as u64, f0, f1, f2, f3, f4)
     }};
 }
 
@@ -785,7 +798,7 @@ macro_rules! call {
             // The callee, a function of this instance, is entered past `enter_memory`: it reads fp, ctx
             // and memory 0 (mem, and memlen without guard pages) from these registers and ignores
             // the others, passed as they are (no instruction to clear them).
-            let r = CALLEE(fp.add(h!(S0)), ctx, mem, len, t0, pin!(p), f0, pin!(x), pin!(y));
+            let r = CALLEE(fp.add(h!(S0)), ctx, mem, len, t0, pin!(p), f0, pin!(x), pin!(y), pin!(u), pin!(v));
             if r != 0 { return trapped(ctx, r, (*ctx).funcs.add(h!(IMM))) }
             resume_after_call!($pins, fp, ctx)
         });
@@ -801,7 +814,7 @@ macro_rules! call_ref {
     ($f:ident, $pins:tt, $fp:ident, $ctx:ident, $len:ident, $t0:ident, $f0:ident) => {{
         save_before_call!($pins, $fp);
         let code: Next = core::mem::transmute((*$f).code);
-        let r = code($fp.add(h!(S0)), (*$f).ctx as *mut VmCtx, $ctx as *mut u8, $len, $t0, pin!(p), $f0, pin!(x), pin!(y));
+        let r = code($fp.add(h!(S0)), (*$f).ctx as *mut VmCtx, $ctx as *mut u8, $len, $t0, pin!(p), $f0, pin!(x), pin!(y), pin!(u), pin!(v));
         if r != 0 { return trapped($ctx, r, $f) }
         resume_after_call!($pins, $fp, $ctx)
     }};

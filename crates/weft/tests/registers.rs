@@ -1,4 +1,4 @@
-//! Values the compiler keeps in registers (the cached t0, the pinned locals p and q) keep their meaning
+//! Values the compiler keeps in registers (the cached t0, the pinned locals p, q, x, y, u, v) keep their meaning
 //! where the registers are shared or clobbered: across calls, around explicitly checked accesses (which
 //! need the memlen register q lives in), after an i64 in t0 is wrapped and used as an address. And the
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
@@ -138,6 +138,73 @@ fn pinned_f64_locals_survive_calls() {
     for engine in engines() {
         let r = call(&engine, F64_ACROSS_CALLS, "run", &[Val::I32(50)]).unwrap();
         assert_eq!(r, vec![Val::F64((a + b).to_bits())]);
+    }
+}
+
+// Five heavily used f64 locals: four are pinned (x, y, u, v), the fifth lives in its slot. They are
+// written by binops, a load, a copy from another pin and a constant; read by compares, a branch, a
+// store and a call argument; and survive calls to a function that pins four f64 locals of its own.
+const FOUR_F64_PINS: &str = r#"(module
+  (memory 1)
+  (func $mix (param f64) (result f64) (local f64 f64 f64 f64)
+    (local.set 1 (f64.mul (local.get 0) (f64.const 0.5)))
+    (local.set 2 (f64.add (local.get 1) (local.get 0)))
+    (local.set 3 (f64.sub (local.get 2) (local.get 1)))
+    (local.set 4 (f64.mul (local.get 3) (local.get 2)))
+    (local.set 1 (f64.div (local.get 4) (f64.add (local.get 3) (f64.const 1))))
+    (local.set 2 (f64.add (local.get 2) (local.get 1)))
+    (local.set 3 (f64.add (local.get 3) (local.get 4)))
+    (local.set 4 (f64.sub (local.get 4) (local.get 2)))
+    (f64.add (f64.add (local.get 1) (local.get 2)) (f64.add (local.get 3) (local.get 4))))
+  (func (export "run") (param $n i32) (result f64)
+    (local $zr f64) (local $zi f64) (local $cr f64) (local $ci f64) (local $acc f64)
+    (local.set $cr (f64.const -0.75))
+    (local.set $ci (f64.const 0.125))
+    (f64.store (i32.const 8) (f64.const 0.0625))
+    (loop $l
+      (local.set $acc (f64.add (local.get $zr) (local.get $zi)))
+      (local.set $zr (f64.add (f64.sub (f64.mul (local.get $zr) (local.get $zr)) (f64.mul (local.get $zi) (local.get $zi))) (local.get $cr)))
+      (local.set $zi (f64.add (f64.mul (f64.mul (local.get $acc) (local.get $zi)) (f64.const 2)) (local.get $ci)))
+      (if (f64.gt (f64.add (f64.mul (local.get $zr) (local.get $zr)) (f64.mul (local.get $zi) (local.get $zi))) (f64.const 4))
+        (then (local.set $zr (f64.load (i32.const 8))) (local.set $zi (local.get $cr))))
+      (local.set $cr (f64.add (local.get $cr) (f64.div (call $mix (local.get $ci)) (f64.const 1024))))
+      (local.set $ci (f64.sub (local.get $ci) (f64.mul (local.get $acc) (f64.const 0.001))))
+      (f64.store (i32.const 16) (local.get $zi))
+      (local.set $acc (f64.add (local.get $acc) (f64.load (i32.const 16))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f64.add (f64.add (local.get $zr) (local.get $zi)) (f64.add (f64.add (local.get $cr) (local.get $ci)) (local.get $acc)))))"#;
+
+#[test]
+fn four_pinned_f64_locals_survive_calls_and_every_access_form() {
+    let mix = |a: f64| {
+        let (mut l1, mut l2, mut l3, mut l4);
+        l1 = a * 0.5;
+        l2 = l1 + a;
+        l3 = l2 - l1;
+        l4 = l3 * l2;
+        l1 = l4 / (l3 + 1.0);
+        l2 += l1;
+        l3 += l4;
+        l4 -= l2;
+        (l1 + l2) + (l3 + l4)
+    };
+    let (mut zr, mut zi, mut cr, mut ci, mut acc) = (0.0f64, 0.0f64, -0.75f64, 0.125f64, 0.0f64);
+    for _ in 0..200 {
+        acc = zr + zi;
+        zr = (zr * zr - zi * zi) + cr;
+        zi = (acc * zi) * 2.0 + ci;
+        if zr * zr + zi * zi > 4.0 {
+            zr = 0.0625;
+            zi = cr;
+        }
+        cr += mix(ci) / 1024.0;
+        ci -= acc * 0.001;
+        acc += zi;
+    }
+    let want = (zr + zi) + ((cr + ci) + acc);
+    for engine in engines() {
+        let r = call(&engine, FOUR_F64_PINS, "run", &[Val::I32(200)]).unwrap();
+        assert_eq!(r, vec![Val::F64(want.to_bits())]);
     }
 }
 

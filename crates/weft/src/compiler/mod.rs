@@ -8,7 +8,7 @@
 //! Two peepholes roll back the stencil just emitted: `local.set` retargets a producer's result straight
 //! into the local, and a compare followed by `br_if`/`if` becomes one compare-and-branch stencil.
 //! Branches move their values to the target's slots and jump; forward jumps wait on a `Label` chain.
-//! The most referenced locals (two i32, two f64) are *pinned* in registers instead of their slots
+//! The most referenced locals (two i32, four f64) are *pinned* in registers instead of their slots
 //! (which are written only around calls, since callees do not preserve those registers).
 //!
 //! *Architecture invariant*: work per operator is O(1) amortized (plus O(arity) for moves, bounded by
@@ -156,11 +156,11 @@ impl Src {
 }
 
 /// How many locals can be pinned: `p` (t1) and `q` (the memlen register, with guard pages only) for
-/// i32 locals, `x` and `y` (f1, f2) for f64 locals.
-const PINS: usize = 4;
+/// i32 locals, `x`, `y`, `u`, `v` (f1 to f4) for f64 locals.
+const PINS: usize = 6;
 /// `pins` masks (bit k: pinned local k) of the i32 and the f64 pins.
-const INT_PINS: u8 = 0b0011;
-const F64_PINS: u8 = 0b1100;
+const INT_PINS: u8 = 0b00_0011;
+const F64_PINS: u8 = 0b11_1100;
 
 /// The type a pinned local of pin `k` has.
 fn pin_type(k: u8) -> ValType {
@@ -252,7 +252,7 @@ pub struct FuncTranslator {
     /// `local.tee` kept it in the register. Evicted, it becomes a read of the local, not a spill.
     mirrors: [Option<(usize, u32)>; 2],
     /// The locals kept in registers for the whole function (their slots are only up to date around
-    /// calls), by pin: `p` and `q` (i32), `x` and `y` (f64).
+    /// calls), by pin: `p` and `q` (i32), `x`, `y`, `u`, `v` (f64).
     pinned: [Option<u32>; PINS],
     /// The pinned local may differ from its slot (written since the last save or load on every path
     /// here), so a call must save it first.
@@ -412,7 +412,7 @@ fn commutative(op: &Operator) -> bool {
 
 /// The stencil of pinned-local helper `op` (`id::op::from_s`, `to_s`, `br_if`…) for pin `k`.
 fn pin_stencil(k: u8, op: &Variants) -> u16 {
-    [op.pin_p, op.pin_q, op.pin_x, op.pin_y][k as usize]
+    [op.pin_p, op.pin_q, op.pin_x, op.pin_y, op.pin_u, op.pin_v][k as usize]
 }
 
 /// Holes for sources `a` (and `b`).
@@ -602,24 +602,29 @@ impl FuncTranslator {
         self.local_uses.clear();
         self.local_uses.resize(self.locals.len(), 0);
         count_local_ops(bytes, &mut self.local_uses, &mut self.skim_positions);
-        // The two most referenced locals of each pinned type; `q` needs the memlen register, free
-        // only with guard pages.
+        // The most referenced locals of each pinned type, best first (two i32, four f64); `q` needs
+        // the memlen register, free only with guard pages.
         let mut best = [None::<u32>; PINS];
         let uses = |x: Option<u32>| x.map_or(0, |x| self.local_uses[x as usize]);
         for (x, &n) in self.local_uses.iter().enumerate() {
-            let first = match self.locals[x].ty {
-                ValType::I32 => 0,
-                ValType::F64 => 2,
+            let class = match self.locals[x].ty {
+                ValType::I32 => 0..2,
+                ValType::F64 => 2..PINS,
                 _ => continue,
             };
             if n < MIN_PIN_USES {
                 continue;
             }
-            if n > uses(best[first]) {
-                best[first + 1] = best[first];
-                best[first] = Some(x as u32);
-            } else if n > uses(best[first + 1]) {
-                best[first + 1] = Some(x as u32);
+            // Insertion into the class's ranking: from the first it beats, the rest move down one.
+            let (mut candidate, mut inserted) = (Some(x as u32), false);
+            for k in class {
+                if inserted || n > uses(best[k]) {
+                    candidate = std::mem::replace(&mut best[k], candidate);
+                    inserted = true;
+                    if candidate.is_none() {
+                        break;
+                    }
+                }
             }
         }
         if !self.guard_pages {

@@ -11,7 +11,7 @@ use std::ptr::NonNull;
 use weft_ops::trap;
 use weft_ops::vm::{VmCtx, VmFuncRef};
 
-type Entry = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64) -> u64;
+type Entry = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64, f64, f64) -> u64;
 
 /// A callable function (wasm or host), valid as long as its store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     // the frame (the callee checks the rest), and all state compiled code touches is owned by the store.
     let code = unsafe {
         let entry: Entry = std::mem::transmute((*f).code);
-        entry(fp, (*f).ctx as *mut VmCtx, std::ptr::null_mut(), 0, 0, 0, 0.0, 0.0, 0.0)
+        entry(fp, (*f).ctx as *mut VmCtx, std::ptr::null_mut(), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0)
     };
     super::signals::leave(previous_guard);
     store.active -= 1;
@@ -260,7 +260,7 @@ fn main_thread_stack_low() -> Option<usize> {
 }
 
 /// Entry point of every host function, called by compiled code like a wasm function.
-unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, _: u64, _: u64, _: u64, _: f64, _: f64, _: f64) -> u64 {
+unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, _: u64, _: u64, _: u64, _: f64, _: f64, _: f64, _: f64, _: f64) -> u64 {
     // SAFETY: `ctx` is the HostFuncDyn<T> this trampoline was registered with, and its store is alive
     // (it owns the record). Compiled code holds no Rust references into the store while it runs.
     let host = unsafe { &*(ctx as *const HostFuncDyn<T>) };
