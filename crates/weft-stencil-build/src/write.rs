@@ -58,9 +58,9 @@ pub fn write(set: &StencilSet) -> String {
     for ns in namespaces.keys() {
         writeln!(out, "        pub {ns}: u16,").unwrap();
     }
-    out.push_str(TABLE_FIELDS);
+    out.push_str(&table_fields());
     out.push_str("    }\n");
-    out.push_str(TABLE_ACCESS);
+    out.push_str(&TABLE_ACCESS.replace("{NO_SRC}", &NO_SRC.to_string()).replace("{OPS_DIM}", &OPS_DIM.to_string()).replace("{OUTS_DIM}", &OUTS_DIM.to_string()).replace("{PAIR_DIM}", &PAIR_DIM.to_string()));
     out.push_str("\n    pub mod op {\n        use super::{Variants, NONE};\n");
     for (name, variants) in &ops {
         write!(out, "        pub const {name}: Variants = Variants {{").unwrap();
@@ -84,10 +84,30 @@ pub fn write(set: &StencilSet) -> String {
 // compiler picks one with arithmetic instead of a match. `SRC` letters index sources, `OUT` letters results.
 const SRC: &str = "sirpqxyuv";
 const OUT: &str = "srpqxyuv";
-const NO_SRC: usize = 9;
+/// The source kind of a missing second operand: one past the letters.
+const NO_SRC: usize = SRC.len();
 const NONE: u16 = u16::MAX;
+/// Table dimensions: operand kinds (with `NO_SRC`), result kinds, store and branch operand kinds. The
+/// generated accessors (`TABLE_ACCESS`) use the same numbers.
+const OPS_DIM: usize = SRC.len() + 1;
+const OUTS_DIM: usize = OUT.len();
+const PAIR_DIM: usize = SRC.len();
+const OPS_LEN: usize = 2 * OPS_DIM * OPS_DIM * OUTS_DIM;
+const PAIRS_LEN: usize = 2 * PAIR_DIM * PAIR_DIM;
 
-const TABLE_FIELDS: &str = "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; 1600],\n        /// Stores by `store_index`.\n        pub stores: [u16; 162],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; 162],\n";
+fn ops_index(guarded: usize, a: usize, b: usize, out: usize) -> usize {
+    ((guarded * OPS_DIM + a) * OPS_DIM + b) * OUTS_DIM + out
+}
+
+fn pair_index(flag: usize, a: usize, b: usize) -> usize {
+    (flag * PAIR_DIM + a) * PAIR_DIM + b
+}
+
+fn table_fields() -> String {
+    format!(
+        "        /// Result-producing variants by `op_index`.\n        pub ops: [u16; {OPS_LEN}],\n        /// Stores by `store_index`.\n        pub stores: [u16; {PAIRS_LEN}],\n        /// Compare-and-branch stencils by `branch_index`.\n        pub branches: [u16; {PAIRS_LEN}],\n"
+    )
+}
 
 const TABLE_ACCESS: &str = r#"
     /// Operand kinds of the variant tables: slot, immediate, t0/f0, then the pinned locals p, q (i32),
@@ -97,7 +117,7 @@ const TABLE_ACCESS: &str = r#"
     pub const SRC_REG: usize = 2;
     pub const SRC_P: usize = 3;
     /// No second operand (unops, loads).
-    pub const SRC_NONE: usize = 9;
+    pub const SRC_NONE: usize = {NO_SRC};
     /// Result kinds: slot, t0/f0, then the pinned locals p, q, x, y, u, v.
     pub const OUT_SLOT: usize = 0;
     pub const OUT_REG: usize = 1;
@@ -108,17 +128,17 @@ const TABLE_ACCESS: &str = r#"
         /// one source combination are consecutive.
         #[inline]
         pub fn op_index(guarded: bool, a: usize, b: usize, out: usize) -> usize {
-            ((guarded as usize * 10 + a) * 10 + b) * 8 + out
+            ((guarded as usize * {OPS_DIM} + a) * {OPS_DIM} + b) * {OUTS_DIM} + out
         }
         /// The store `[g]<address><value>`.
         #[inline]
         pub fn store(&self, guarded: bool, address: usize, value: usize) -> u16 {
-            self.stores[(guarded as usize * 9 + address) * 9 + value]
+            self.stores[(guarded as usize * {PAIR_DIM} + address) * {PAIR_DIM} + value]
         }
         /// The compare-and-branch `brif_<a><b>` (or `brunless_<a><b>`).
         #[inline]
         pub fn branch(&self, when_true: bool, a: usize, b: usize) -> u16 {
-            self.branches[(!when_true as usize * 9 + a) * 9 + b]
+            self.branches[(!when_true as usize * {PAIR_DIM} + a) * {PAIR_DIM} + b]
         }
     }
 "#;
@@ -131,7 +151,7 @@ struct Tables {
 
 impl Default for Tables {
     fn default() -> Self {
-        Tables { ops: vec![NONE; 1600], stores: vec![NONE; 162], branches: vec![NONE; 162] }
+        Tables { ops: vec![NONE; OPS_LEN], stores: vec![NONE; PAIRS_LEN], branches: vec![NONE; PAIRS_LEN] }
     }
 }
 
@@ -146,7 +166,7 @@ impl Tables {
             if let [a, b] = c[..]
                 && let (Some(a), Some(b)) = (src(a), src(b))
             {
-                self.branches[((kind == "brunless") as usize * 9 + a) * 9 + b] = id;
+                self.branches[pair_index((kind == "brunless") as usize, a, b)] = id;
             }
             return;
         }
@@ -164,7 +184,7 @@ impl Tables {
                     _ => None,
                 };
                 if let Some((a, b, d)) = key {
-                    self.ops[((g * 10 + a) * 10 + b) * 8 + d] = id;
+                    self.ops[ops_index(g, a, b, d)] = id;
                 }
             }
             None => {
@@ -172,7 +192,7 @@ impl Tables {
                 if let [a, v] = c[..]
                     && let (Some(a), Some(v)) = (src(a), src(v))
                 {
-                    self.stores[(g * 9 + a) * 9 + v] = id;
+                    self.stores[pair_index(g, a, v)] = id;
                 }
             }
         }
