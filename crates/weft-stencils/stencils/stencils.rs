@@ -614,12 +614,8 @@ for_each_simd_mem_op!(define_simd_mem);
 // Widened like every 4-byte slot write: a function's shared exit reads its result slot with
 // `copy64`, often right after `return 0` stored the constant there (Lua's pattern matcher).
 stencil!(const32(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), h!(IMM) as u32); next!() });
-stencil!(const64(fp, ctx, mem, len) {
-    wr::<u64>(fp, h!(S0), (h!(IMM) as u32 as u64) | ((h!(IMM_HI) as u32 as u64) << 32));
-    next!()
-});
 // One `mov qword [fp+S0], imm32` (sign-extended, so for constants below 2^31 only) instead of the
-// three or six instructions above, which assemble the value from truncated symbol addresses.
+// three instructions above, which assemble the value from a truncated symbol address.
 stencil!(const_u31(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), h!(IMM) as u64); next!() });
 // Any other 8-byte constant: one load from the function's constant pool and a store.
 stencil!(const_k64(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), (&raw const K64 as *const u64).read()); next!() });

@@ -977,16 +977,23 @@ impl FuncTranslator {
                 if o.ty == ValType::V128 {
                     unreachable!("v128 constants are materialized when pushed");
                 }
-                let stencil = if bits < 1 << 31 {
-                    id::const_u31
-                } else if matches!(o.ty, ValType::I32 | ValType::F32) {
-                    id::const32
-                } else {
-                    id::const_k64
-                };
-                self.emit(buf, stencil, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
+                self.emit_const_to(buf, bits, matches!(o.ty, ValType::I32 | ValType::F32), dst);
             }
         }
+    }
+
+    /// Writes constant `bits` to the slot at `dst` (a 4-byte value if `narrow`, widened like every
+    /// slot write): one `mov` of an immediate below 2^31, else a 4-byte immediate or a load from the
+    /// constant pool.
+    fn emit_const_to(&mut self, buf: &mut CodeBuffer, bits: u64, narrow: bool, dst: u32) {
+        let stencil = if bits < 1 << 31 {
+            id::const_u31
+        } else if narrow {
+            id::const32
+        } else {
+            id::const_k64
+        };
+        self.emit(buf, stencil, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
@@ -1773,8 +1780,7 @@ impl FuncTranslator {
                 let v = u128::from_le_bytes(*value.bytes());
                 let dst = self.push(ValType::V128);
                 for (i, half) in [v as u64, (v >> 64) as u64].into_iter().enumerate() {
-                    let h = Holes { s0: dst + 8 * i as u32, imm: half as u32, imm_hi: (half >> 32) as u32, ..Default::default() };
-                    self.emit(buf, id::const64, h);
+                    self.emit_const_to(buf, half, false, dst + 8 * i as u32);
                 }
             }
             // Bit-preserving conversions: the value already has the right bits, wherever it lives.
