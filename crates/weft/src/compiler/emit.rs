@@ -45,7 +45,7 @@ pub struct FuncCode {
     /// Which of the compiling threads' buffers holds the code (see `assemble`), and where.
     pub buffer: usize,
     pub code: std::ops::Range<usize>,
-    /// Bytes of instructions at the start of `code`; the rest is its constant pool.
+    /// Bytes of instructions at the start of `code`; its constant pool and jump tables follow.
     pub insn_len: u32,
     /// Where direct calls enter (past `enter_memory`: their caller passes memory 0 in registers).
     pub direct_entry: u32,
