@@ -193,9 +193,12 @@ cast! {
 #[inline(always)] pub fn i64_extend32_s(a: i64) -> i64 { a as i32 as i64 }
 
 macro_rules! const_shifts {
-    ($($name:ident $op:ident $k:literal;)*) => { $( const_shifts!(@ $name $op $k); )* };
-    (@ $name:ident shl $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { a << $k } };
-    (@ $name:ident shr_u $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { ((a as u32) >> $k) as i32 } };
-    (@ $name:ident shr_s $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { a >> $k } };
+    ($($name:ident $ty:ident $op:ident $k:literal;)*) => { $( const_shifts!(@ $name $ty $op $k); )* };
+    (@ $name:ident i32 shl $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { a << $k } };
+    (@ $name:ident i32 shr_u $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { ((a as u32) >> $k) as i32 } };
+    (@ $name:ident i32 shr_s $k:literal) => { #[inline(always)] pub fn $name(a: i32) -> i32 { a >> $k } };
+    (@ $name:ident i64 shl $k:literal) => { #[inline(always)] pub fn $name(a: i64) -> i64 { a << $k } };
+    (@ $name:ident i64 shr_u $k:literal) => { #[inline(always)] pub fn $name(a: i64) -> i64 { ((a as u64) >> $k) as i64 } };
+    (@ $name:ident i64 shr_s $k:literal) => { #[inline(always)] pub fn $name(a: i64) -> i64 { a >> $k } };
 }
 crate::for_each_const_shift!(const_shifts);

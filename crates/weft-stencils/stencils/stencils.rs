@@ -342,7 +342,7 @@ macro_rules! define_simple {
 }
 for_each_simple_op!(define_simple);
 macro_rules! define_const_shifts {
-    ($($name:ident $op:ident $k:literal;)*) => { $( unop_variants!(plain $name i32 i32); )* };
+    ($($name:ident $ty:ident $op:ident $k:literal;)*) => { $( unop_variants!(plain $name $ty $ty); )* };
 }
 for_each_const_shift!(define_const_shifts);
 

@@ -1403,7 +1403,7 @@ impl FuncTranslator {
         if self.dead && self.skip_dead(op) {
             return Ok(());
         }
-        if let (O::I32Shl | O::I64Shl | O::I32ShrU | O::I32ShrS, Some(top)) = (op, self.stack.last())
+        if let (O::I32Shl | O::I32ShrU | O::I32ShrS | O::I64Shl | O::I64ShrU | O::I64ShrS, Some(top)) = (op, self.stack.last())
             && let Loc::Const(k) = top.loc
             && self.shift_by_const(buf, op, k)?
         {
@@ -1442,41 +1442,34 @@ impl FuncTranslator {
     }
 
     /// x86 shifts by a variable amount need it in cl, which costs a stencil four instructions to free
-    /// up. A shift by a frequent constant has a stencil specialized on the amount; any other shift left
-    /// by constant `k` is a multiply by an immediate instead. Returns whether `op` was one of those.
+    /// up; a shift by a constant has a stencil specialized on the amount (one instruction). Returns
+    /// whether `op` was translated so (not for a shift by 0 modulo the width, the generic stencil's).
     fn shift_by_const(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>, k: u64) -> Result<bool, Box<Error>> {
         use Operator as O;
+        let (bits, ty) = match op {
+            O::I32Shl | O::I32ShrU | O::I32ShrS => (32, ValType::I32),
+            O::I64Shl | O::I64ShrU | O::I64ShrS => (64, ValType::I64),
+            _ => return Ok(false),
+        };
+        // The amount is taken modulo the width (wasm semantics).
+        let k = k % bits;
         macro_rules! table {
-            ($($name:ident $kind:ident $amount:literal;)*) => {
-                match (op, k & 31) {
-                    $((table!(@op $kind), $amount) => Some(&id::op::$name),)*
+            ($($name:ident $ty:ident $kind:ident $amount:literal;)*) => {
+                match (op, k) {
+                    $((table!(@op $ty $kind), $amount) => Some(&id::op::$name),)*
                     _ => None,
                 }
             };
-            (@op shl) => { O::I32Shl };
-            (@op shr_u) => { O::I32ShrU };
-            (@op shr_s) => { O::I32ShrS };
+            (@op i32 shl) => { O::I32Shl };
+            (@op i32 shr_u) => { O::I32ShrU };
+            (@op i32 shr_s) => { O::I32ShrS };
+            (@op i64 shl) => { O::I64Shl };
+            (@op i64 shr_u) => { O::I64ShrU };
+            (@op i64 shr_s) => { O::I64ShrS };
         }
-        if let Some(v) = weft_ops::for_each_const_shift!(table) {
-            self.pop_lazy();
-            self.unop(buf, v, ValType::I32)?;
-            return Ok(true);
-        }
-        let is_64 = match op {
-            O::I32Shl => false,
-            O::I64Shl => true,
-            _ => return Ok(false),
-        };
-        let k = k & if is_64 { 63 } else { 31 };
-        // The immediate is sign-extended for i64: only 2^k < 2^31 keeps its meaning there.
-        if is_64 && k > 30 {
-            return Ok(false);
-        }
-        let ty = self.stack.last().expect("a shift has operands").ty;
+        let Some(v) = weft_ops::for_each_const_shift!(table) else { return Ok(false) };
         self.pop_lazy();
-        self.push_loc(ty, Loc::Const(1u64 << k));
-        let (v, out) = if is_64 { (&id::op::i64_mul, ValType::I64) } else { (&id::op::i32_mul, ValType::I32) };
-        self.binop(buf, v, out, false, None)?;
+        self.unop(buf, v, ty)?;
         Ok(true)
     }
 
