@@ -155,6 +155,9 @@ impl Src {
     }
 }
 
+/// `FuncTranslator::pin_of_local` of a local in no register.
+const NOT_PINNED: u8 = u8::MAX;
+
 /// How many locals can be pinned: `p` (t1) and `q` (the memlen register, with guard pages only) for
 /// i32 locals, `x`, `y`, `u`, `v` (f1 to f4) for f64 locals.
 const PINS: usize = 6;
@@ -254,6 +257,8 @@ pub struct FuncTranslator {
     /// The locals kept in registers for the whole function (their slots are only up to date around
     /// calls), by pin: `p` and `q` (i32), `x`, `y`, `u`, `v` (f64).
     pinned: [Option<u32>; PINS],
+    /// By local: its pin in `pinned`, or `NOT_PINNED` (the lookup every local operand makes).
+    pin_of_local: Vec<u8>,
     /// The pinned local may differ from its slot (written since the last save or load on every path
     /// here), so a call must save it first.
     pin_dirty: [bool; PINS],
@@ -537,6 +542,13 @@ impl FuncTranslator {
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
         self.pinned = self.choose_pinned(body)?;
+        self.pin_of_local.clear();
+        self.pin_of_local.resize(self.locals.len(), NOT_PINNED);
+        for (k, x) in self.pinned.into_iter().enumerate() {
+            if let Some(x) = x {
+                self.pin_of_local[x as usize] = k as u8;
+            }
+        }
         // Results are written to the frame base on return, so the frame holds at least them; and a
         // callee's frame must start at least MIN_FRAME_BYTES up (it starts at the first argument).
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
@@ -694,8 +706,10 @@ impl FuncTranslator {
         }
     }
 
+    #[inline]
     fn pin_index(&self, x: u32) -> Option<u8> {
-        self.pinned.iter().position(|&p| p == Some(x)).map(|k| k as u8)
+        let k = self.pin_of_local[x as usize];
+        (k != NOT_PINNED).then_some(k)
     }
 
     /// Writes the pinned locals to their slots (before calls, which do not preserve their registers).
