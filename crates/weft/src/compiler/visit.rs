@@ -160,6 +160,20 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
                 }
             }};
         }
+        // Validated and translated right here (as `define_visit` does), so that the translation is
+        // inlined into this loop.
+        macro_rules! inlined {
+            ($leb:ident, $visit:ident, $op:ident { $imm:ident }) => {
+                match $leb(bytes, pos + 1) {
+                    Some(($imm, n)) => {
+                        pos += 1 + n;
+                        visitor.validator.visitor(visitor.offset).$visit($imm)?;
+                        visitor.translate(&ManuallyDrop::new(Operator::$op { $imm }))
+                    }
+                    None => by_wasmparser!(),
+                }
+            };
+        }
         macro_rules! plain {
             ($visit:ident) => {{
                 pos += 1;
@@ -185,17 +199,9 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
             0x0d => index!(visit_br_if),
             0x10 => index!(visit_call),
             0x1a => plain!(visit_drop),
-            // local.get and i32.const, two operators in five, are validated and translated right
-            // here (as `define_visit` does), so their translation is inlined into this loop. (Doing
-            // the same for local.set/tee and i32.add cost more in I-cache misses than it saved.)
-            0x20 => match leb_u32(bytes, pos + 1) {
-                Some((local_index, n)) => {
-                    pos += 1 + n;
-                    visitor.validator.visitor(visitor.offset).visit_local_get(local_index)?;
-                    visitor.translate(&ManuallyDrop::new(Operator::LocalGet { local_index }))
-                }
-                None => by_wasmparser!(),
-            },
+            // local.get and i32.const are two operators in five. (Inlining local.set/tee and
+            // i32.add as well cost more in I-cache misses than it saved.)
+            0x20 => inlined!(leb_u32, visit_local_get, LocalGet { local_index }),
             0x21 => index!(visit_local_set),
             0x22 => index!(visit_local_tee),
             0x23 => index!(visit_global_get),
@@ -209,14 +215,7 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
             0x37 => memarg!(visit_i64_store, 3),
             0x3a => memarg!(visit_i32_store8, 0),
             0x3b => memarg!(visit_i32_store16, 1),
-            0x41 => match leb_i32(bytes, pos + 1) {
-                Some((value, n)) => {
-                    pos += 1 + n;
-                    visitor.validator.visitor(visitor.offset).visit_i32_const(value)?;
-                    visitor.translate(&ManuallyDrop::new(Operator::I32Const { value }))
-                }
-                None => by_wasmparser!(),
-            },
+            0x41 => inlined!(leb_i32, visit_i32_const, I32Const { value }),
             0x42 => match leb_i32(bytes, pos + 1) {
                 Some((value, n)) => {
                     pos += 1 + n;
