@@ -55,7 +55,10 @@ pub fn write(set: &StencilSet) -> String {
     out.push_str("\n    /// No such variant.\n    pub const NONE: u16 = u16::MAX;\n");
     out.push_str("\n    /// Every variant of one operator (see the stencil source for the naming), `NONE` where absent.\n");
     out.push_str("    #[derive(Clone, Copy, Debug)]\n    pub struct Variants {\n");
-    for ns in namespaces.keys() {
+    // Named fields only for the helpers outside the tables: a field per variant would repeat the
+    // tables and make every operator's entry 1.4 KB larger.
+    let named: Vec<&str> = namespaces.keys().copied().filter(|ns| !Tables::default().add(ns, 0)).collect();
+    for ns in &named {
         writeln!(out, "        pub {ns}: u16,").unwrap();
     }
     out.push_str(&table_fields());
@@ -64,7 +67,7 @@ pub fn write(set: &StencilSet) -> String {
     out.push_str("\n    pub mod op {\n        use super::{Variants, NONE};\n");
     for (name, variants) in &ops {
         write!(out, "        pub const {name}: Variants = Variants {{").unwrap();
-        for ns in namespaces.keys() {
+        for ns in &named {
             let id = variants.iter().find(|(n, _)| n == ns).map(|(_, i)| i.to_string()).unwrap_or_else(|| "NONE".into());
             write!(out, " {ns}: {id},").unwrap();
         }
@@ -130,6 +133,17 @@ const TABLE_ACCESS: &str = r#"
         pub fn op_index(guarded: bool, a: usize, b: usize, out: usize) -> usize {
             ((guarded as usize * {OPS_DIM} + a) * {OPS_DIM} + b) * {OUTS_DIM} + out
         }
+        /// The unguarded variant `<a>_<out>` (a unop or a load); `s_s` tells operators apart (the
+        /// address of a `const` table is not guaranteed unique).
+        #[inline]
+        pub fn unary(&self, a: usize, out: usize) -> u16 {
+            self.ops[Self::op_index(false, a, SRC_NONE, out)]
+        }
+        /// The unguarded variant `<a><b>_<out>`.
+        #[inline]
+        pub fn binary(&self, a: usize, b: usize, out: usize) -> u16 {
+            self.ops[Self::op_index(false, a, b, out)]
+        }
         /// The store `[g]<address><value>`.
         #[inline]
         pub fn store(&self, guarded: bool, address: usize, value: usize) -> u16 {
@@ -156,9 +170,9 @@ impl Default for Tables {
 }
 
 impl Tables {
-    /// Files variant `ns` (a namespace such as `gs_r`, `sp`, `brif_pi`) under its operand kinds; other
-    /// namespaces (named helpers) are not in the tables.
-    fn add(&mut self, ns: &str, id: u16) {
+    /// Files variant `ns` (a namespace such as `gs_r`, `sp`, `brif_pi`) under its operand kinds and
+    /// returns true; other namespaces (named helpers) are not in the tables.
+    fn add(&mut self, ns: &str, id: u16) -> bool {
         let src = |c: char| SRC.find(c);
         let out = |c: char| OUT.find(c);
         if let Some((kind, ab)) = ns.split_once('_').filter(|(k, _)| *k == "brif" || *k == "brunless") {
@@ -167,8 +181,9 @@ impl Tables {
                 && let (Some(a), Some(b)) = (src(a), src(b))
             {
                 self.branches[pair_index((kind == "brunless") as usize, a, b)] = id;
+                return true;
             }
-            return;
+            return false;
         }
         let (guarded, rest) = match ns.strip_prefix('g') {
             Some(rest) => (true, rest),
@@ -185,7 +200,9 @@ impl Tables {
                 };
                 if let Some((a, b, d)) = key {
                     self.ops[ops_index(g, a, b, d)] = id;
+                    return true;
                 }
+                false
             }
             None => {
                 let c: Vec<char> = rest.chars().collect();
@@ -193,7 +210,9 @@ impl Tables {
                     && let (Some(a), Some(v)) = (src(a), src(v))
                 {
                     self.stores[pair_index(g, a, v)] = id;
+                    return true;
                 }
+                false
             }
         }
     }

@@ -155,6 +155,13 @@ impl Src {
     }
 }
 
+// Operand and result kinds for the variant tables' accessors: a slot (`SRC_SLOT` and `OUT_SLOT` are
+// both 0), the first i32 pin `p`, the first f64 pin `x`.
+const SLOT: usize = id::SRC_SLOT;
+const SRC_P: usize = id::SRC_P;
+const SRC_X: usize = id::SRC_P + 2;
+const _: () = assert!(id::SRC_SLOT == id::OUT_SLOT);
+
 /// `FuncTranslator::pin_of_local` of a local in no register.
 const NOT_PINNED: u8 = u8::MAX;
 
@@ -205,7 +212,7 @@ impl Producer {
             return (pair.0 != NONE).then_some(pair);
         }
         // (Compared by stencil id: the address of a `const` table is not guaranteed unique.)
-        if v.s_s != id::op::i32_eqz.s_s {
+        if v.unary(SLOT, SLOT) != id::op::i32_eqz.unary(SLOT, SLOT) {
             return None;
         }
         // `i32.eqz; br_if` branches when the operand is zero: `operand == 0` against an immediate 0
@@ -1115,7 +1122,7 @@ impl FuncTranslator {
             // until then (writing it from f0 later costs the same as the producer writing its slot).
             // Nor for a value equal to a local: it becomes a read of the local (`spill_entry`).
             let class = reg_class(out).expect("register result");
-            let is_load = v.s_s == id::op::f64_load.s_s;
+            let is_load = v.unary(SLOT, SLOT) == id::op::f64_load.unary(SLOT, SLOT);
             let evict = match self.freg {
                 Some(i) if class == RegClass::Float
                     && (is_load || (self.pending.is_none_or(|p| p.height != i + 1) && self.mirror_of(ValType::F64, i).is_none())) =>
@@ -1286,8 +1293,8 @@ impl FuncTranslator {
 
     fn unop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType) -> Result<(), Box<Error>> {
         let a = self.pop_lazy();
-        let pins = if v.p_s != NONE { INT_PINS } else { 0 } | if v.x_s != NONE { F64_PINS } else { 0 };
-        let a = self.source(buf, &a, self.stack.len(), v.r_s != NONE, false, pins)?;
+        let pins = if v.unary(SRC_P, SLOT) != NONE { INT_PINS } else { 0 } | if v.unary(SRC_X, SLOT) != NONE { F64_PINS } else { 0 };
+        let a = self.source(buf, &a, self.stack.len(), v.unary(id::SRC_REG, SLOT) != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
@@ -1300,7 +1307,7 @@ impl FuncTranslator {
             && p.evict == Some((self.stack.len(), a.off))
         {
             if let Some(fused) = load_fused
-                && p.variants.s_s == id::op::f64_load.s_s
+                && p.variants.unary(SLOT, SLOT) == id::op::f64_load.unary(SLOT, SLOT)
             {
                 // `a` in f0, `b` the held-back f64.load: one stencil loads and operates, `b` never
                 // exists. (The load's address operand is still where the load would have read it.)
@@ -1325,10 +1332,10 @@ impl FuncTranslator {
             std::mem::swap(&mut a, &mut b);
         }
         // Register forms exist for integer inputs (`rs` implies `sr` and `ri`).
-        let reg_ok = v.rs_s != NONE;
+        let reg_ok = v.binary(id::SRC_REG, SLOT, SLOT) != NONE;
         let at = self.stack.len();
         // Pinned forms exist for i32 and f64 inputs (both operands may be the same pinned local).
-        let pins = if v.ps_s != NONE { INT_PINS } else { 0 } | if v.xs_s != NONE { F64_PINS } else { 0 };
+        let pins = if v.binary(SRC_P, SLOT, SLOT) != NONE { INT_PINS } else { 0 } | if v.binary(SRC_X, SLOT, SLOT) != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, at, reg_ok, false, pins)?;
         let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pins)?;
         self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
@@ -1520,10 +1527,10 @@ impl FuncTranslator {
             }
             None => self.source(buf, &addr, at, true, false, pins)?,
         };
-        let value_pins = if v.sp != NONE { pins } else { 0 } | if v.sx != NONE { F64_PINS } else { 0 };
+        let value_pins = if v.store(false, SLOT, SRC_P) != NONE { pins } else { 0 } | if v.store(false, SLOT, SRC_X) != NONE { F64_PINS } else { 0 };
         // An f64 value in f0 and an address in t0 are two registers.
-        let reg_ok = (a != Src::Reg || reg_class(value.ty) == Some(RegClass::Float)) && v.sr != NONE;
-        let val = self.source(buf, &value, at + 1, reg_ok, v.si != NONE, value_pins)?;
+        let reg_ok = (a != Src::Reg || reg_class(value.ty) == Some(RegClass::Float)) && v.store(false, SLOT, id::SRC_REG) != NONE;
+        let val = self.source(buf, &value, at + 1, reg_ok, v.store(false, SLOT, id::SRC_IMM) != NONE, value_pins)?;
         let stencil = v.store(guarded, a.kind(), val.kind());
         debug_assert!(stencil != NONE, "every store has a form for its sources");
         let mut h = source_holes(a, Some(val));
