@@ -663,9 +663,9 @@ impl FuncTranslator {
     /// Local `x` is read here: if it may still hold its initial zero, its slot must be zeroed.
     #[inline]
     fn read_local(&mut self, x: u32) {
-        if !self.assigned[x as usize] {
-            self.zero_needed[x as usize] = true;
-        }
+        // Without a branch: whether the local was assigned yet varies from read to read.
+        let x = x as usize;
+        self.zero_needed[x] |= !self.assigned[x];
     }
 
     #[inline]
