@@ -279,8 +279,9 @@ pub struct FuncTranslator {
     /// leaves a loop's `end`). Declared locals read while not known to be written must be zeroed at
     /// entry (`zero_needed`).
     assigned: Vec<bool>,
-    /// Locals that became `assigned`, in order, to undo at block ends.
+    /// Locals that became `assigned`, in order, to undo at block ends: the first `assign_len` entries.
     assign_log: Vec<u32>,
+    assign_len: usize,
     /// Per local: zeroed on entry (see `assigned`).
     zero_needed: Vec<bool>,
     guard_pages: bool,
@@ -576,7 +577,11 @@ impl FuncTranslator {
         self.assigned.clear();
         self.assigned.resize(self.locals.len(), false);
         self.assigned[..ty.params.len()].fill(true);
+        // Room for every local (each is logged at most once at a time) and the spare slot a rewrite
+        // writes without counting.
         self.assign_log.clear();
+        self.assign_log.resize(self.locals.len() + 1, 0);
+        self.assign_len = 0;
         self.zero_needed.clear();
         self.zero_needed.resize(self.locals.len(), false);
         for x in self.pinned.into_iter().flatten() {
@@ -670,10 +675,12 @@ impl FuncTranslator {
 
     #[inline]
     fn write_local(&mut self, x: u32) {
-        if !self.assigned[x as usize] {
-            self.assigned[x as usize] = true;
-            self.assign_log.push(x);
-        }
+        // Without a branch (first writes and rewrites interleave unpredictably): the entry is always
+        // written, and counted only if the local is newly assigned.
+        let fresh = !self.assigned[x as usize];
+        self.assigned[x as usize] = true;
+        self.assign_log[self.assign_len] = x;
+        self.assign_len += fresh as usize;
     }
 
     /// The stub the entry jumps to (`zeroing`): zeroes the locals in `zero_needed` and jumps back to
@@ -708,9 +715,10 @@ impl FuncTranslator {
 
     /// Forgets the writes logged since `mark` (leaving a block they may not all have happened in).
     fn unassign_to(&mut self, mark: usize) {
-        for x in self.assign_log.drain(mark..) {
+        for &x in &self.assign_log[mark..self.assign_len] {
             self.assigned[x as usize] = false;
         }
+        self.assign_len = mark;
     }
 
     #[inline]
@@ -1567,7 +1575,7 @@ impl FuncTranslator {
                     Label::new()
                 };
                 let kind = if matches!(op, O::Loop { .. }) { Kind::Loop } else { Kind::Block };
-                self.frames.push(Control { kind, sig, height, label, else_label: Label::new(), assign_mark: self.assign_log.len() });
+                self.frames.push(Control { kind, sig, height, label, else_label: Label::new(), assign_mark: self.assign_len });
             }
             O::If { blockty } => {
                 let sig = self.block_sig(blockty)?;
@@ -1586,7 +1594,7 @@ impl FuncTranslator {
                     }
                 }
                 let height = self.stack.len() - sig.params(env).len();
-                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label, assign_mark: self.assign_log.len() });
+                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label, assign_mark: self.assign_len });
             }
             O::Else => {
                 let i = self.frames.len() - 1;
