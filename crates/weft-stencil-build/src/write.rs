@@ -57,7 +57,8 @@ pub fn write(set: &StencilSet) -> String {
     out.push_str("    #[derive(Clone, Copy, Debug)]\n    pub struct Variants {\n");
     // Named fields only for the helpers outside the tables: a field per variant would repeat the
     // tables and make every operator's entry 1.4 KB larger.
-    let named: Vec<&str> = namespaces.keys().copied().filter(|ns| !Tables::default().add(ns, 0)).collect();
+    let mut scratch = Tables::default();
+    let named: Vec<&str> = namespaces.keys().copied().filter(|ns| !scratch.add(ns, 0)).collect();
     for ns in &named {
         writeln!(out, "        pub {ns}: u16,").unwrap();
     }
@@ -83,8 +84,8 @@ pub fn write(set: &StencilSet) -> String {
     out
 }
 
-// The variant tables: the same variants as the named fields, indexed by operand kinds so that the
-// compiler picks one with arithmetic instead of a match. `SRC` letters index sources, `OUT` letters results.
+// The variant tables: every variant with operand kinds in its name, indexed by those kinds so that the
+// compiler picks one with arithmetic instead of a match (the other variants are named fields). `SRC` letters index sources, `OUT` letters results.
 const SRC: &str = "sirpqxyuv";
 const OUT: &str = "srpqxyuv";
 /// The source kind of a missing second operand: one past the letters.
