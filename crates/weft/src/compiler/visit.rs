@@ -10,7 +10,7 @@ use super::emit::CodeBuffer;
 use super::{FuncTranslator, ModuleEnv};
 use crate::Error;
 use std::mem::ManuallyDrop;
-use wasmparser::{BinaryReader, BlockType, FrameKind, FrameStack, FuncValidator, MemArg, MemArgTarget, Operator, ValType, ValidatorResources, VisitOperator, VisitSimdOperator};
+use wasmparser::{BinaryReader, BlockType, FrameKind, FrameStack, FuncValidator, Ieee64, MemArg, MemArgTarget, Operator, ValType, ValidatorResources, VisitOperator, VisitSimdOperator};
 
 pub(super) struct OperatorVisitor<'t> {
     pub translator: &'t mut FuncTranslator,
@@ -116,8 +116,8 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
         }
         macro_rules! memarg {
             ($visit:ident, $max_align:expr) => {
-                // Alignment flags below 0x10: one byte, no memory index, no ordering. (A short
-                // offset reads the same as a u32 or, with memory64, a u64.)
+                // Alignment flags below 0x10: one byte, no memory index, no ordering. (An
+                // offset `leb_u32` accepts reads the same as a u32 or, with memory64, a u64.)
                 match (bytes.get(pos + 1), leb_u32(bytes, pos + 2)) {
                     (Some(&align), Some((offset, n))) if align < 0x10 => {
                         pos += 2 + n;
@@ -195,10 +195,29 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
                 }
                 Ok(())
             }
+            0x00 => plain!(visit_unreachable),
             0x0c => index!(visit_br),
             0x0d => index!(visit_br_if),
+            0x0f => plain!(visit_return),
             0x10 => index!(visit_call),
+            // The table index is a LEB where reference types are on (wasm-ld pads it to five bytes),
+            // else a single reserved zero byte.
+            0x11 => match leb_u32(bytes, pos + 1) {
+                Some((type_index, n)) => match (features.call_indirect_overlong(), leb_u32(bytes, pos + 1 + n)) {
+                    (true, Some((table, m))) => {
+                        pos += 1 + n + m;
+                        visitor.visit_call_indirect(type_index, table)
+                    }
+                    (false, Some((0, 1))) => {
+                        pos += 2 + n;
+                        visitor.visit_call_indirect(type_index, 0)
+                    }
+                    _ => by_wasmparser!(),
+                },
+                None => by_wasmparser!(),
+            },
             0x1a => plain!(visit_drop),
+            0x1b => plain!(visit_select),
             // local.get and i32.const are two operators in five. (Inlining local.set/tee and
             // i32.add as well cost more in I-cache misses than it saved.)
             0x20 => inlined!(leb_u32, visit_local_get, LocalGet { local_index }),
@@ -210,16 +229,29 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
             0x29 => memarg!(visit_i64_load, 3),
             0x2c => memarg!(visit_i32_load8_s, 0),
             0x2d => memarg!(visit_i32_load8_u, 0),
+            0x2b => memarg!(visit_f64_load, 3),
+            0x2e => memarg!(visit_i32_load16_s, 1),
             0x2f => memarg!(visit_i32_load16_u, 1),
+            0x31 => memarg!(visit_i64_load8_u, 0),
+            0x35 => memarg!(visit_i64_load32_u, 2),
             0x36 => memarg!(visit_i32_store, 2),
             0x37 => memarg!(visit_i64_store, 3),
             0x3a => memarg!(visit_i32_store8, 0),
+            0x39 => memarg!(visit_f64_store, 3),
             0x3b => memarg!(visit_i32_store16, 1),
             0x41 => inlined!(leb_i32, visit_i32_const, I32Const { value }),
             0x42 => match leb_i32(bytes, pos + 1) {
                 Some((value, n)) => {
                     pos += 1 + n;
                     visitor.visit_i64_const(value.into())
+                }
+                None => by_wasmparser!(),
+            },
+            0x44 => match bytes.get(pos + 1..pos + 9) {
+                Some(bits) => {
+                    pos += 9;
+                    // Bit-exact: `from_bits` and `to_bits` are transmutes on x86-64 (NaN payloads survive).
+                    visitor.visit_f64_const(Ieee64::from(f64::from_bits(u64::from_le_bytes(bits.try_into().unwrap()))))
                 }
                 None => by_wasmparser!(),
             },
@@ -234,13 +266,48 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
             0x4d => plain!(visit_i32_le_u),
             0x4e => plain!(visit_i32_ge_s),
             0x4f => plain!(visit_i32_ge_u),
+            0x50 => plain!(visit_i64_eqz),
+            0x51 => plain!(visit_i64_eq),
+            0x52 => plain!(visit_i64_ne),
+            0x53 => plain!(visit_i64_lt_s),
+            0x54 => plain!(visit_i64_lt_u),
+            0x55 => plain!(visit_i64_gt_s),
+            0x56 => plain!(visit_i64_gt_u),
+            0x57 => plain!(visit_i64_le_s),
+            0x58 => plain!(visit_i64_le_u),
+            0x59 => plain!(visit_i64_ge_s),
+            0x5a => plain!(visit_i64_ge_u),
+            0x61 => plain!(visit_f64_eq),
+            0x62 => plain!(visit_f64_ne),
+            0x63 => plain!(visit_f64_lt),
+            0x64 => plain!(visit_f64_gt),
+            0x65 => plain!(visit_f64_le),
+            0x66 => plain!(visit_f64_ge),
             0x6a => plain!(visit_i32_add),
             0x6b => plain!(visit_i32_sub),
             0x6c => plain!(visit_i32_mul),
             0x71 => plain!(visit_i32_and),
             0x72 => plain!(visit_i32_or),
+            0x73 => plain!(visit_i32_xor),
             0x74 => plain!(visit_i32_shl),
+            0x75 => plain!(visit_i32_shr_s),
+            0x76 => plain!(visit_i32_shr_u),
+            0x77 => plain!(visit_i32_rotl),
             0x7c => plain!(visit_i64_add),
+            0x7d => plain!(visit_i64_sub),
+            0x7e => plain!(visit_i64_mul),
+            0x83 => plain!(visit_i64_and),
+            0x84 => plain!(visit_i64_or),
+            0x85 => plain!(visit_i64_xor),
+            0x86 => plain!(visit_i64_shl),
+            0x88 => plain!(visit_i64_shr_u),
+            0xa0 => plain!(visit_f64_add),
+            0xa1 => plain!(visit_f64_sub),
+            0xa2 => plain!(visit_f64_mul),
+            0xa3 => plain!(visit_f64_div),
+            0xa7 => plain!(visit_i32_wrap_i64),
+            0xac => plain!(visit_i64_extend_i32_s),
+            0xad => plain!(visit_i64_extend_i32_u),
             _ => by_wasmparser!(),
         };
         result?;
@@ -250,9 +317,10 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
     Ok(())
 }
 
-/// The unsigned LEB128 at `bytes[at..]` if it takes at most four bytes (any value below 2^28, which
-/// is always a valid u32): its value and length. Longer encodings, which may be invalid, are left to
-/// wasmparser's reader and its errors.
+/// The unsigned LEB128 at `bytes[at..]` if it is a valid u32 of at most five bytes: its value and
+/// length. Five bytes are common: wasm-ld pads the function indices, addresses and offsets it
+/// relocates to five. Anything else (longer, truncated, or a fifth byte with bits past the 32nd) is
+/// left to wasmparser's reader and its errors.
 #[inline(always)]
 fn leb_u32(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
     let b0 = *bytes.get(at)?;
@@ -267,16 +335,31 @@ fn leb_u32(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
             return Some((value, n + 1));
         }
     }
-    None
+    // The fifth byte holds bits 28..31: no continuation, nothing above.
+    let b4 = *bytes.get(at + 4)?;
+    (b4 < 0x10).then(|| (value | u32::from(b4) << 28, 5))
 }
 
-/// The signed LEB128 at `bytes[at..]` if it takes at most four bytes (28 bits, sign-extended: always a
-/// valid i32 and i64), like `leb_u32`.
+/// The signed LEB128 at `bytes[at..]` if it is a valid i32 of at most five bytes, like `leb_u32`.
+/// Such an encoding also reads as the same i64.
 #[inline(always)]
 fn leb_i32(bytes: &[u8], at: usize) -> Option<(i32, usize)> {
-    let (value, n) = leb_u32(bytes, at)?;
-    let unused = 32 - 7 * n as u32;
-    Some((((value << unused) as i32) >> unused, n))
+    let b0 = *bytes.get(at)?;
+    if b0 < 0x80 {
+        return Some((((b0 << 1) as i8 >> 1).into(), 1));
+    }
+    let mut value = u32::from(b0 & 0x7f);
+    for n in 1..4 {
+        let b = *bytes.get(at + n)?;
+        value |= u32::from(b & 0x7f) << (7 * n);
+        if b < 0x80 {
+            let unused = 32 - 7 * (n as u32 + 1);
+            return Some((((value << unused) as i32) >> unused, n + 1));
+        }
+    }
+    // The fifth byte holds bits 28..31; its bits 4..6 must repeat the sign (bit 3), and no continuation.
+    let b4 = *bytes.get(at + 4)?;
+    matches!(b4 & 0xf8, 0x00 | 0x78).then(|| ((value | u32::from(b4) << 28) as i32, 5))
 }
 
 #[cfg(test)]
@@ -285,7 +368,8 @@ mod tests {
     use wasmparser::BinaryReader;
 
     /// What the short decoders read, wasmparser reads the same (value and length); what they leave to
-    /// wasmparser is exactly the encodings of five bytes or more and the truncated ones.
+    /// wasmparser is exactly the encodings of six bytes or more, the truncated ones and the five-byte
+    /// ones wasmparser rejects as out of range.
     #[test]
     fn short_lebs_read_as_wasmparser_reads_them() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -295,29 +379,42 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        for _ in 0..200_000 {
+        let (mut five_u, mut five_i) = (0, 0);
+        for _ in 0..400_000 {
             let r = next();
+            let r2 = next();
             // Encodings of 1 to 6 bytes: continuation bits on all but the last, random payload bits,
             // sometimes cut short.
             let len = 1 + (r % 6) as usize;
-            let mut bytes: Vec<u8> = (0..len).map(|k| ((r >> (8 + 7 * k)) as u8 & 0x7f) | if k + 1 < len { 0x80 } else { 0 }).collect();
+            let mut bytes: Vec<u8> = (0..len).map(|k| ((r2 >> (7 * k)) as u8 & 0x7f) | if k + 1 < len { 0x80 } else { 0 }).collect();
             if r >> 60 == 0 {
                 bytes.pop();
             }
-            let terminated_within_four = bytes.iter().take(4).any(|b| b & 0x80 == 0);
+            // Five-byte encodings are read only if wasmparser accepts them.
+            let terminated_within_five = bytes.iter().take(5).any(|b| b & 0x80 == 0);
+            let wasmparser_u32 = BinaryReader::new(&bytes, 0).read_var_u32().is_ok();
+            let wasmparser_i32 = BinaryReader::new(&bytes, 0).read_var_i32().is_ok();
             let ours = leb_u32(&bytes, 0);
-            assert_eq!(ours.is_some(), terminated_within_four, "{bytes:x?}");
+            assert_eq!(ours.is_some(), terminated_within_five && wasmparser_u32, "{bytes:x?}");
             if let Some((value, n)) = ours {
+                five_u += usize::from(n == 5);
                 let mut reader = BinaryReader::new(&bytes, 0);
                 assert_eq!(reader.read_var_u32().unwrap(), value, "{bytes:x?}");
                 assert_eq!(reader.current_position(), n);
-                let (signed, n) = leb_i32(&bytes, 0).unwrap();
+            }
+            let ours = leb_i32(&bytes, 0);
+            assert_eq!(ours.is_some(), terminated_within_five && wasmparser_i32, "{bytes:x?}");
+            if let Some((signed, n)) = ours {
+                five_i += usize::from(n == 5);
                 let mut reader = BinaryReader::new(&bytes, 0);
                 assert_eq!(reader.read_var_i32().unwrap(), signed, "{bytes:x?}");
                 assert_eq!(reader.current_position(), n);
                 let mut reader = BinaryReader::new(&bytes, 0);
                 assert_eq!(reader.read_var_i64().unwrap(), i64::from(signed), "{bytes:x?}");
+                assert_eq!(reader.current_position(), n);
             }
         }
+        // Random fifth bytes are mostly out of range: make sure the accepted ones were exercised.
+        assert!(five_u > 1000 && five_i > 1000, "{five_u} {five_i}");
     }
 }
