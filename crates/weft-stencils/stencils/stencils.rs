@@ -491,6 +491,10 @@ macro_rules! define_pin {
         stencil!(@anon concat!("pin_", stringify!($k), "__to_s"), (fp, ctx, mem, len, t0, f0) { wr::<u64>(fp, h!(S1), pin!($k) as u32 as u64); next!() });
         stencil!(@anon concat!("pin_", stringify!($k), "__br_if"), (fp, ctx, mem, len, t0, f0) { if pin!($k) as u32 != 0 { jump!() } next!() });
         stencil!(@anon concat!("pin_", stringify!($k), "__br_unless"), (fp, ctx, mem, len, t0, f0) { if pin!($k) as u32 == 0 { jump!() } next!() });
+        stencil!(@anon concat!("pin_", stringify!($k), "__global_set"), (fp, ctx, mem, len, t0, f0) {
+            // Zero-extended already (the pinned-register invariant).
+            *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = pin!($k); next!()
+        });
     )* };
 }
 define_pin!(p q);
@@ -670,6 +674,18 @@ stencil!(global_get64(fp, ctx, mem, len) {
 stencil!(global_set64(fp, ctx, mem, len) {
     *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = rd::<u64>(fp, h!(S0)); next!()
 });
+// i32 and i64 globals into t0 and out of t0 or a pinned local (the stack pointer's `global.get`,
+// `i32.sub`, `global.set` in every C prologue, without a trip through a slot). An i32 is read as 4
+// bytes, so t0 stays zero-extended whatever the global's upper half holds.
+stencil!(@anon "global_get32_r", (fp, ctx, mem, len, t0, f0) {
+    let g = *(*ctx).globals.add(h!(IMM));
+    next_state!((*(g as *const u32) as u64, f0))
+});
+stencil!(@anon "global_get64_r", (fp, ctx, mem, len, t0, f0) {
+    let g = *(*ctx).globals.add(h!(IMM));
+    next_state!((*(g as *const u64), f0))
+});
+stencil!(global_set_r(fp, ctx, mem, len, t0) { *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = t0; next!() });
 stencil!(global_get128(fp, ctx, mem, len) {
     wr::<u128>(fp, h!(S0), (*(*ctx).globals.add(h!(IMM)) as *const u128).read_unaligned()); next!()
 });

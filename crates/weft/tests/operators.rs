@@ -56,3 +56,60 @@ fn shifts_by_every_constant_amount() {
         }
     }
 }
+
+/// i32 and i64 globals are read into the cached register and written from it, from a pinned local
+/// and from a slot. An i32 global read into the register is zero-extended: used as an address, a
+/// value with the top bit set is out of bounds (sign-extended, it would reach below linear memory).
+#[test]
+fn globals_through_the_register_and_pinned_locals() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (memory 1)
+      (global $g (mut i32) (i32.const 0))
+      (global $h (mut i64) (i64.const 0))
+      (func (export "prologue") (param $n i32) (result i32)
+        (local $sp i32)
+        ;; C's frame setup and teardown; $sp is used often enough to be pinned.
+        (global.set $g (local.tee $sp (i32.sub (global.get $g) (local.get $n))))
+        (i32.store (local.get $sp) (i32.const 7))
+        (i32.store offset=4 (local.get $sp) (i32.load (local.get $sp)))
+        (global.set $g (i32.add (local.get $sp) (local.get $n)))
+        (global.get $g))
+      (func (export "set pinned") (param $x i32) (result i32)
+        (local $y i32)
+        (local.set $y (i32.add (local.get $x) (local.get $x)))
+        (local.set $y (i32.add (local.get $y) (local.get $y)))
+        (local.set $y (i32.add (local.get $y) (local.get $y)))
+        (global.set $g (local.get $y))
+        (global.get $g))
+      (func (export "set slot") (param $x i32) (result i32)
+        (local $a i32) (local $b i32) (local $c i32)
+        (local.set $a (local.get $x)) (local.set $b (local.get $a)) (local.set $c (local.get $b))
+        (local.set $a (local.get $c)) (local.set $b (local.get $a)) (local.set $c (local.get $b))
+        (global.set $g (local.get $c))
+        (global.get $g))
+      (func (export "load at g") (param $x i32) (result i32)
+        (global.set $g (local.get $x))
+        (i32.load (global.get $g)))
+      (func (export "i64") (param $x i64) (result i64)
+        (global.set $h (i64.add (local.get $x) (i64.const 1)))
+        (i64.sub (global.get $h) (i64.const 2))))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let mut call = |name: &str, arg: Val| instance.get_func(name).unwrap().call(&mut store, &[arg]);
+    call("load at g", Val::I32(0x1000)).unwrap();
+    assert_eq!(call("prologue", Val::I32(32)).unwrap(), vec![Val::I32(0x1000)]);
+    for x in [0, 1, -1, i32::MIN, 0x1234_5678] {
+        assert_eq!(call("set pinned", Val::I32(x)).unwrap(), vec![Val::I32(x.wrapping_mul(8))], "{x:#x}");
+        assert_eq!(call("set slot", Val::I32(x)).unwrap(), vec![Val::I32(x)], "{x:#x}");
+    }
+    for x in [0, -1, i64::MIN, i64::MAX, 0x1234_5678_9abc_def0] {
+        assert_eq!(call("i64", Val::I64(x)).unwrap(), vec![Val::I64(x.wrapping_sub(1))], "{x:#x}");
+    }
+    assert_eq!(call("load at g", Val::I32(8)).unwrap(), vec![Val::I32(0)]);
+    for x in [-4, -16, i32::MIN, 0x10000] {
+        let err = call("load at g", Val::I32(x)).unwrap_err();
+        assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "load at {x:#x}: {err}");
+    }
+}

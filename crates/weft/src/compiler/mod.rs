@@ -1784,15 +1784,30 @@ impl FuncTranslator {
             }
             O::GlobalGet { global_index } => {
                 let t = env.globals[global_index as usize].content;
-                let dst = self.push(t);
-                let stencil = if t == ValType::V128 { id::global_get128 } else { id::global_get64 };
-                self.emit(buf, stencil, Holes { s0: dst, imm: global_index, ..Default::default() });
+                let h = Holes { imm: global_index, ..Default::default() };
+                if matches!(t, ValType::I32 | ValType::I64) {
+                    // Into t0: C's stack pointer is read, adjusted and written back.
+                    self.spill_class(buf, RegClass::Int)?;
+                    self.push_loc(t, Loc::Reg);
+                    self.emit(buf, if t == ValType::I32 { id::global_get32_r } else { id::global_get64_r }, h);
+                } else {
+                    let dst = self.push(t);
+                    let stencil = if t == ValType::V128 { id::global_get128 } else { id::global_get64 };
+                    self.emit(buf, stencil, Holes { s0: dst, ..h });
+                }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_lazy();
-                let s0 = self.src_or_slot(buf, &v)?;
-                let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
-                self.emit(buf, stencil, Holes { s0, imm: global_index, ..Default::default() });
+                let h = Holes { imm: global_index, ..Default::default() };
+                if v.loc == Loc::Reg && reg_class(v.ty) == Some(RegClass::Int) {
+                    self.emit(buf, id::global_set_r, h);
+                } else if let Some(k) = self.pin_of(&v).filter(|&k| pin_type(k) == ValType::I32 && v.ty == ValType::I32) {
+                    self.emit(buf, pin_stencil(k, &id::op::global_set), h);
+                } else {
+                    let s0 = self.src_or_slot(buf, &v)?;
+                    let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
+                    self.emit(buf, stencil, Holes { s0, ..h });
+                }
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
             O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),
