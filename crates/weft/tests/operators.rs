@@ -113,3 +113,37 @@ fn globals_through_the_register_and_pinned_locals() {
         assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "load at {x:#x}: {err}");
     }
 }
+
+/// `i64.extend_i32_u` of a value in the cached register emits nothing (the register holds an i32
+/// zero-extended): the value is right whatever its top bit, also when the register mirrored an i32
+/// local that is later read as itself.
+#[test]
+fn extend_u_of_a_register_value() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (func (export "reg") (param $x i32) (result i64)
+        (i64.extend_i32_u (i32.add (local.get $x) (i32.const 1))))
+      (func (export "tee") (param $x i32) (result i64)
+        (local $y i32)
+        (i64.add
+          (i64.extend_i32_u (local.tee $y (i32.add (local.get $x) (i32.const 1))))
+          (i64.extend_i32_s (local.get $y))))
+      (func (export "spilled") (param $x i32) (result i64)
+        (local $y i32)
+        (i64.extend_i32_u (local.tee $y (i32.sub (local.get $x) (i32.const 1))))
+        (i32.load8_u (i32.const 0))
+        (drop)
+        (i64.shl (i64.extend_i32_u (local.get $y)) (i64.const 1))
+        (i64.add)))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat.replace("(func (export \"reg\")", "(memory 1) (func (export \"reg\")")).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    for x in [0i32, 1, -1, -2, i32::MAX, i32::MIN, 0x7fff_fffe] {
+        let mut call = |name: &str| instance.get_func(name).unwrap().call(&mut store, &[Val::I32(x)]).unwrap();
+        let y = x.wrapping_add(1);
+        assert_eq!(call("reg"), vec![Val::I64(i64::from(y as u32))], "reg {x:#x}");
+        assert_eq!(call("tee"), vec![Val::I64(i64::from(y as u32).wrapping_add(i64::from(y)))], "tee {x:#x}");
+        let z = u64::from(x.wrapping_sub(1) as u32);
+        assert_eq!(call("spilled"), vec![Val::I64((z + (z << 1)) as i64)], "spilled {x:#x}");
+    }
+}

@@ -1438,6 +1438,14 @@ impl FuncTranslator {
         {
             return Ok(());
         }
+        // An i32 in t0 is zero-extended (the register invariant): extending it is a retype. The
+        // result no longer equals the i32 local t0 may mirror.
+        if let (O::I64ExtendI32U, Some(top)) = (op, self.stack.last())
+            && top.loc == Loc::Reg
+        {
+            self.mirrors[mirror_index(ValType::I64)] = None;
+            return self.retype(buf, ValType::I64);
+        }
         if let Some((shape, v, out)) = simple_op(op) {
             return match shape {
                 Shape::Unop => self.unop(buf, v, out),
