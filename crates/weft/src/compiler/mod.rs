@@ -1807,14 +1807,16 @@ impl FuncTranslator {
             O::GlobalSet { global_index } => {
                 let v = self.pop_lazy();
                 let h = Holes { imm: global_index, ..Default::default() };
-                if v.loc == Loc::Reg && reg_class(v.ty) == Some(RegClass::Int) {
-                    self.emit(buf, id::global_set_r, h);
-                } else if let Some(k) = self.pin_of(&v).filter(|&k| pin_type(k) == ValType::I32 && v.ty == ValType::I32) {
-                    self.emit(buf, pin_stencil(k, &id::op::global_set), h);
-                } else {
-                    let s0 = self.src_or_slot(buf, &v)?;
-                    let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
-                    self.emit(buf, stencil, Holes { s0, ..h });
+                // From t0 or an i32 pin when the value is there (stencils for integers only).
+                let int = reg_class(v.ty) == Some(RegClass::Int);
+                match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
+                    Src::Reg => _ = self.emit(buf, id::global_set_r, h),
+                    Src::Pin(k) => _ = self.emit(buf, pin_stencil(k, &id::op::global_set), h),
+                    Src::Slot(s0) => {
+                        let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
+                        self.emit(buf, stencil, Holes { s0, ..h });
+                    }
+                    Src::Imm(_) => unreachable!("no immediate form was offered"),
                 }
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
