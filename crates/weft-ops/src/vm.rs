@@ -50,7 +50,8 @@ pub type Builtin = unsafe extern "C" fn(ctx: *mut VmCtx, sp: *mut u8, imm0: u32,
 pub struct VmCtx {
     /// Memory 0, or a zero-length memory when the module has none.
     pub memory: *mut VmMemory,
-    /// Global cells (16 bytes each, so a v128 fits), imports first.
+    /// Global cells (16 bytes each, so a v128 fits), imports first. (The runtime places the cells of
+    /// the first defined globals right after this struct; compiled code also reaches those directly.)
     pub globals: *const *mut u8,
     /// Tables, imports first.
     pub tables: *const *mut VmTable,

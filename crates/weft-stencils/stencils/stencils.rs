@@ -495,6 +495,9 @@ macro_rules! define_pin {
             // Zero-extended already (the pinned-register invariant).
             *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = pin!($k); next!()
         });
+        stencil!(@anon concat!("pin_", stringify!($k), "__global_set_c"), (fp, ctx, mem, len, t0, f0) {
+            *(inline_global(ctx) as *mut u64) = pin!($k); next!()
+        });
     )* };
 }
 define_pin!(p q);
@@ -686,6 +689,17 @@ stencil!(@anon "global_get64_r", (fp, ctx, mem, len, t0, f0) {
     next_state!((*(g as *const u64), f0))
 });
 stencil!(global_set_r(fp, ctx, mem, len, t0) { *(*(*ctx).globals.add(h!(IMM)) as *mut u64) = t0; next!() });
+// The same for the globals in the instance record, at `IMM` bytes from the context (the first ones a
+// module defines, C's stack pointer among them): one load, not three.
+#[inline(always)]
+unsafe fn inline_global(ctx: *mut VmCtx) -> *mut u8 {
+    unsafe { (ctx as *mut u8).add(h!(IMM)) }
+}
+stencil!(global_get64_c(fp, ctx, mem, len) { wr::<u64>(fp, h!(S0), *(inline_global(ctx) as *const u64)); next!() });
+stencil!(global_set64_c(fp, ctx, mem, len) { *(inline_global(ctx) as *mut u64) = rd::<u64>(fp, h!(S0)); next!() });
+stencil!(@anon "global_get32_rc", (fp, ctx, mem, len, t0, f0) { next_state!((*(inline_global(ctx) as *const u32) as u64, f0)) });
+stencil!(@anon "global_get64_rc", (fp, ctx, mem, len, t0, f0) { next_state!((*(inline_global(ctx) as *const u64), f0)) });
+stencil!(global_set_rc(fp, ctx, mem, len, t0) { *(inline_global(ctx) as *mut u64) = t0; next!() });
 stencil!(global_get128(fp, ctx, mem, len) {
     wr::<u128>(fp, h!(S0), (*(*ctx).globals.add(h!(IMM)) as *const u128).read_unaligned()); next!()
 });

@@ -114,6 +114,60 @@ fn globals_through_the_register_and_pinned_locals() {
     }
 }
 
+/// The first defined globals live in the instance record (compiled code reaches them at a fixed
+/// offset from its context), the rest in boxes of their own. Both kinds are read and written by the
+/// module, by another module importing them, and seen by the host through the exports.
+#[test]
+fn globals_in_the_instance_record_and_beyond() {
+    let engine = Engine::default();
+    // Six mutable globals, more than the instance record holds; "bump" adds to each through the
+    // register (integers), a slot (floats) or a pinned local.
+    let exporter = r#"(module
+      (global $a (export "a") (mut i32) (i32.const 1))
+      (global $b (export "b") (mut i64) (i64.const 2))
+      (global $c (export "c") (mut f64) (f64.const 3))
+      (global $d (export "d") (mut f32) (f32.const 4))
+      (global $e (export "e") (mut i32) (i32.const 5))
+      (global $f (export "f") (mut i64) (i64.const 6))
+      (func (export "bump") (param $n i32) (local $k i32)
+        (local.set $k (i32.add (local.get $n) (local.get $n)))
+        (local.set $k (i32.add (local.get $k) (local.get $n)))
+        (global.set $a (i32.add (global.get $a) (local.get $n)))
+        (global.set $b (i64.add (global.get $b) (i64.extend_i32_u (local.get $n))))
+        (global.set $c (f64.add (global.get $c) (f64.convert_i32_u (local.get $n))))
+        (global.set $d (f32.add (global.get $d) (f32.convert_i32_u (local.get $n))))
+        (global.set $e (local.get $k))
+        (global.set $f (i64.add (global.get $f) (i64.extend_i32_u (local.get $k))))))"#;
+    let importer = r#"(module
+      (import "m" "a" (global $a (mut i32)))
+      (import "m" "f" (global $f (mut i64)))
+      (global $own (mut i32) (i32.const 100))
+      (func (export "mix") (result i32)
+        (global.set $a (i32.mul (global.get $a) (i32.const 10)))
+        (global.set $f (i64.sub (global.get $f) (i64.const 1)))
+        (global.set $own (i32.add (global.get $own) (global.get $a)))
+        (global.get $own)))"#;
+    let mut store = Store::new(&engine, ());
+    let m1 = Module::new(&engine, &wat::parse_str(exporter).unwrap()).unwrap();
+    let i1 = Instance::new(&mut store, &m1, &[]).unwrap();
+    let export = |name: &str| i1.get_export(name).unwrap();
+    let m2 = Module::new(&engine, &wat::parse_str(importer).unwrap()).unwrap();
+    let i2 = Instance::new(&mut store, &m2, &[export("a"), export("f")]).unwrap();
+    i1.get_func("bump").unwrap().call(&mut store, &[Val::I32(7)]).unwrap();
+    assert_eq!(i2.get_func("mix").unwrap().call(&mut store, &[]).unwrap(), vec![Val::I32(180)]);
+    i1.get_func("bump").unwrap().call(&mut store, &[Val::I32(1)]).unwrap();
+    let global = |name: &str| match export(name) {
+        Extern::Global(g) => g.get(&store),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(global("a"), Val::I32(81));
+    assert_eq!(global("b"), Val::I64(10));
+    assert_eq!(global("c"), Val::F64(11f64.to_bits()));
+    assert_eq!(global("d"), Val::F32(12f32.to_bits()));
+    assert_eq!(global("e"), Val::I32(3));
+    assert_eq!(global("f"), Val::I64(6 + 21 - 1 + 3));
+}
+
 /// `i64.extend_i32_u` of a value in the cached register emits nothing (the register holds an i32
 /// zero-extended): the value is right whatever its top bit, also when the register mirrored an i32
 /// local that is later read as itself.

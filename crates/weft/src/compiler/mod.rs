@@ -423,6 +423,13 @@ fn commutative(op: &Operator) -> bool {
     )
 }
 
+/// The offset from the context of global `index`'s cell when it is one of the defined globals kept in
+/// the instance record (v128 ones are reached through `VmCtx::globals` all the same).
+fn inline_global(env: &ModuleEnv, index: u32, ty: ValType) -> Option<u32> {
+    let defined = index.checked_sub(env.num_imported_globals)?;
+    crate::runtime::inline_global_offset(defined).filter(|_| ty != ValType::V128)
+}
+
 /// The stencil of pinned-local helper `op` (`id::op::from_s`, `to_s`, `br_if`…) for pin `k`.
 fn pin_stencil(k: u8, op: &Variants) -> u16 {
     [op.pin_p, op.pin_q, op.pin_x, op.pin_y, op.pin_u, op.pin_v][k as usize]
@@ -1792,32 +1799,52 @@ impl FuncTranslator {
             }
             O::GlobalGet { global_index } => {
                 let t = env.globals[global_index as usize].content;
-                let h = Holes { imm: global_index, ..Default::default() };
+                let inline = inline_global(env, global_index, t);
+                let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
                 if matches!(t, ValType::I32 | ValType::I64) {
                     // Into t0: C's stack pointer is read, adjusted and written back.
                     self.spill_class(buf, RegClass::Int)?;
                     self.push_loc(t, Loc::Reg);
-                    self.emit(buf, if t == ValType::I32 { id::global_get32_r } else { id::global_get64_r }, h);
+                    let stencil = match (t, inline.is_some()) {
+                        (ValType::I32, false) => id::global_get32_r,
+                        (ValType::I32, true) => id::global_get32_rc,
+                        (_, false) => id::global_get64_r,
+                        (_, true) => id::global_get64_rc,
+                    };
+                    self.emit(buf, stencil, h);
                 } else {
                     let dst = self.push(t);
-                    let stencil = if t == ValType::V128 { id::global_get128 } else { id::global_get64 };
+                    let stencil = match (t, inline.is_some()) {
+                        (ValType::V128, _) => id::global_get128,
+                        (_, false) => id::global_get64,
+                        (_, true) => id::global_get64_c,
+                    };
                     self.emit(buf, stencil, Holes { s0: dst, ..h });
                 }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_lazy();
-                let h = Holes { imm: global_index, ..Default::default() };
+                let inline = inline_global(env, global_index, v.ty);
+                let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
                 // From t0 or an i32 pin when the value is there (stencils for integers only).
                 let int = reg_class(v.ty) == Some(RegClass::Int);
-                match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
-                    Src::Reg => _ = self.emit(buf, id::global_set_r, h),
-                    Src::Pin(k) => _ = self.emit(buf, pin_stencil(k, &id::op::global_set), h),
+                let stencil = match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
+                    Src::Reg if inline.is_some() => id::global_set_rc,
+                    Src::Reg => id::global_set_r,
+                    Src::Pin(k) if inline.is_some() => pin_stencil(k, &id::op::global_set_c),
+                    Src::Pin(k) => pin_stencil(k, &id::op::global_set),
                     Src::Slot(s0) => {
-                        let stencil = if v.ty == ValType::V128 { id::global_set128 } else { id::global_set64 };
+                        let stencil = match (v.ty, inline.is_some()) {
+                            (ValType::V128, _) => id::global_set128,
+                            (_, false) => id::global_set64,
+                            (_, true) => id::global_set64_c,
+                        };
                         self.emit(buf, stencil, Holes { s0, ..h });
+                        return Ok(());
                     }
                     Src::Imm(_) => unreachable!("no immediate form was offered"),
-                }
+                };
+                self.emit(buf, stencil, h);
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
             O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),

@@ -15,8 +15,28 @@ use weft_ops::vm::{Builtin, VmCtx, VmFuncRef, VmMemory, VmTable};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Instance(pub(crate) NonNull<InstanceData>);
 
+/// The first `INLINE_GLOBALS` globals a module defines live in the instance record right after its
+/// `VmCtx`, so compiled code reaches them at a fixed offset from the context (one load for C's stack
+/// pointer in every prologue, instead of three through `VmCtx::globals`).
+pub(crate) const INLINE_GLOBALS: usize = 4;
+
+/// Where defined global `defined_index` (counted from the first non-imported one) lives relative to
+/// the `VmCtx`, if it is one of the inline ones.
+pub(crate) fn inline_global_offset(defined_index: u32) -> Option<u32> {
+    let i = defined_index as usize;
+    (i < INLINE_GLOBALS).then(|| {
+        (std::mem::offset_of!(InstanceData, inline_globals) - std::mem::offset_of!(InstanceData, vmctx)
+            + i * std::mem::size_of::<GlobalInstance>()
+            + std::mem::offset_of!(GlobalInstance, cell)) as u32
+    })
+}
+
+#[repr(C)]
 pub(crate) struct InstanceData {
     pub vmctx: VmCtx,
+    /// Cells of the first defined globals (see `inline_global_offset`); their `Global` handles point
+    /// here. Must follow `vmctx`, in this `repr(C)` order.
+    pub inline_globals: [GlobalInstance; INLINE_GLOBALS],
     pub module: Module,
     pub funcs: Box<[VmFuncRef]>,
     pub globals: Box<[*mut u8]>,
@@ -96,6 +116,7 @@ impl Instance {
                 builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
                 instance: std::ptr::null_mut(),
             },
+            inline_globals: std::array::from_fn(|_| GlobalInstance { cell: [0; 2], ty: GlobalType { content: ValType::I32, mutable: false } }),
             module: module.clone(),
             funcs: Box::new([]),
             globals: Box::new([]),
@@ -128,10 +149,16 @@ impl Instance {
         for (i, init) in m.global_inits.iter().enumerate() {
             let ty = m.env.globals[m.env.num_imported_globals as usize + i];
             let value = eval_const(init, &globals, &data.funcs)?;
-            let g = Global::new(store, ty, Val::from_bits(ty.content, value))?;
-            // SAFETY: freshly created in this store.
-            globals.push(unsafe { (*g.0.as_ptr()).cell.as_mut_ptr() } as *mut u8);
-            global_handles.push(g.0);
+            let g = match data.inline_globals.get_mut(i) {
+                Some(g) => {
+                    *g = GlobalInstance { cell: [value as u64, (value >> 64) as u64], ty };
+                    NonNull::from(g)
+                }
+                None => Global::new(store, ty, Val::from_bits(ty.content, value))?.0,
+            };
+            // SAFETY: `g` is in this instance's (boxed, never moved) record or freshly created in this store.
+            globals.push(unsafe { (*g.as_ptr()).cell.as_mut_ptr() } as *mut u8);
+            global_handles.push(g);
         }
         for t in &m.env.tables[m.env.num_imported_tables as usize..] {
             let h = Table::new(store, *t, Val::null(t.elem).unwrap())?;

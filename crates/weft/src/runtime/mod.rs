@@ -18,6 +18,7 @@ mod values;
 pub use func::{Caller, Func};
 pub use global::GlobalInstance;
 pub use instance::Instance;
+pub(crate) use instance::inline_global_offset;
 pub use memory::{MemoryInstance, WASM_PAGE};
 pub use store::{Extern, Global, Memory, Store, Table};
 pub use table::TableInstance;
