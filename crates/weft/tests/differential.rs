@@ -2,7 +2,8 @@
 //! features, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
 //! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
-//! by design). SIMD is left to the spec suite. `WEFT_DIFF_SEEDS=N` runs more seeds.
+//! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite.
+//! `WEFT_DIFF_SEEDS=N` runs more seeds.
 
 mod common;
 
@@ -66,8 +67,12 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
     use wasmi::*;
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).expect("wasmi accepts the module");
-    let mut store = Store::new(&engine, ());
-    let linker = Linker::<()>::new(&engine);
+    // weft's implementation limit on table growth, so that a `table.grow` past it fails (returns -1)
+    // in both engines: growth may fail, and where it does is up to the implementation.
+    let limits = StoreLimitsBuilder::new().table_elements(weft::MAX_TABLE_ELEMENTS as usize).build();
+    let mut store = Store::new(&engine, limits);
+    store.limiter(|limits| limits);
+    let linker = Linker::<StoreLimits>::new(&engine);
     let instance = linker.instantiate_and_start(&mut store, &module).ok()?;
     let mut funcs: Vec<(String, Func)> = instance
         .exports(&store)

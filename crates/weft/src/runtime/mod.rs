@@ -21,7 +21,7 @@ pub use instance::Instance;
 pub(crate) use instance::inline_global_offset;
 pub use memory::{MemoryInstance, WASM_PAGE};
 pub use store::{Extern, Global, Memory, Store, Table};
-pub use table::TableInstance;
+pub use table::{TableInstance, MAX_TABLE_ELEMENTS};
 pub use values::Val;
 
 pub(crate) fn install_signal_handlers() {

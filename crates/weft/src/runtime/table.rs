@@ -3,8 +3,9 @@
 use crate::types::TableType;
 use weft_ops::vm::VmTable;
 
-/// Growth beyond this many elements fails like an exhausted allocator (keeps hostile modules bounded).
-const MAX_ELEMS: u64 = 10_000_000;
+/// Growth beyond this many elements fails like an exhausted allocator (`table.grow` returns -1): keeps
+/// hostile modules bounded.
+pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 
 pub struct TableInstance {
     pub(crate) vm: VmTable,
@@ -33,7 +34,7 @@ impl TableInstance {
     pub fn grow(&mut self, delta: u64, init: u64) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        if new > self.ty.limits.max.unwrap_or(u32::MAX as u64) || new > MAX_ELEMS {
+        if new > self.ty.limits.max.unwrap_or(u32::MAX as u64) || new > MAX_TABLE_ELEMENTS {
             return None;
         }
         self.elems.resize(new as usize, init);
