@@ -1828,23 +1828,17 @@ impl FuncTranslator {
                 let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
                 // From t0 or an i32 pin when the value is there (stencils for integers only).
                 let int = reg_class(v.ty) == Some(RegClass::Int);
-                let stencil = match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
-                    Src::Reg if inline.is_some() => id::global_set_rc,
-                    Src::Reg => id::global_set_r,
-                    Src::Pin(k) if inline.is_some() => pin_stencil(k, &id::op::global_set_c),
-                    Src::Pin(k) => pin_stencil(k, &id::op::global_set),
-                    Src::Slot(s0) => {
-                        let stencil = match (v.ty, inline.is_some()) {
-                            (ValType::V128, _) => id::global_set128,
-                            (_, false) => id::global_set64,
-                            (_, true) => id::global_set64_c,
-                        };
-                        self.emit(buf, stencil, Holes { s0, ..h });
-                        return Ok(());
-                    }
+                let (stencil, s0) = match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
+                    Src::Reg => (if inline.is_some() { id::global_set_rc } else { id::global_set_r }, 0),
+                    Src::Pin(k) => (pin_stencil(k, if inline.is_some() { &id::op::global_set_c } else { &id::op::global_set }), 0),
+                    Src::Slot(s0) => match (v.ty, inline.is_some()) {
+                        (ValType::V128, _) => (id::global_set128, s0),
+                        (_, false) => (id::global_set64, s0),
+                        (_, true) => (id::global_set64_c, s0),
+                    },
                     Src::Imm(_) => unreachable!("no immediate form was offered"),
                 };
-                self.emit(buf, stencil, h);
+                self.emit(buf, stencil, Holes { s0, ..h });
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
             O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),
