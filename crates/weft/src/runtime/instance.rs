@@ -116,7 +116,8 @@ impl Instance {
                 builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
                 instance: std::ptr::null_mut(),
             },
-            inline_globals: std::array::from_fn(|_| GlobalInstance { cell: [0; 2], ty: GlobalType { content: ValType::I32, mutable: false } }),
+            // (Unused slots keep this placeholder.)
+            inline_globals: std::array::from_fn(|_| GlobalInstance::new(GlobalType { content: ValType::I32, mutable: false }, 0)),
             module: module.clone(),
             funcs: Box::new([]),
             globals: Box::new([]),
@@ -151,7 +152,7 @@ impl Instance {
             let value = eval_const(init, &globals, &data.funcs)?;
             let g = match data.inline_globals.get_mut(i) {
                 Some(g) => {
-                    *g = GlobalInstance { cell: [value as u64, (value >> 64) as u64], ty };
+                    *g = GlobalInstance::new(ty, value);
                     NonNull::from(g)
                 }
                 None => Global::new(store, ty, Val::from_bits(ty.content, value))?.0,

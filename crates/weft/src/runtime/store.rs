@@ -150,7 +150,7 @@ impl Global {
             return Err(Error::Usage(format!("global of type {} initialized with a {}", ty.content, value.ty())));
         }
         let bits = value.to_bits();
-        let mut g = Box::new(GlobalInstance { cell: [bits as u64, (bits >> 64) as u64], ty });
+        let mut g = Box::new(GlobalInstance::new(ty, bits));
         let ptr = NonNull::from(&mut *g);
         store.inner.globals.push(g);
         Ok(Global(ptr))
