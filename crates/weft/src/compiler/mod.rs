@@ -332,6 +332,21 @@ fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     weft_ops::for_each_simple_op!(table)
 }
 
+/// Calls `f` with the index of each `true` entry, skipping 16 `false` ones at a time (a function may
+/// declare 50,000 locals and read a few).
+fn for_each_set(flags: &[bool], mut f: impl FnMut(usize)) {
+    for (i, chunk) in flags.chunks(16).enumerate() {
+        // A fold without an early exit: a few vector ORs per chunk.
+        if chunk.iter().fold(false, |any, &x| any | x) {
+            for (j, &x) in chunk.iter().enumerate() {
+                if x {
+                    f(i * 16 + j);
+                }
+            }
+        }
+    }
+}
+
 /// Counts, per local index, the bytes that look like `local.get/set/tee` (0x20..=0x22) followed by
 /// their LEB128 index, skipping each index once decoded. Indices beyond `uses` are ignored.
 /// Two passes: the positions of every candidate byte, 16 bytes at a time with no branch per
@@ -536,23 +551,7 @@ impl FuncTranslator {
         self.reg = None;
         self.freg = None;
         self.mirrors = [None; 2];
-        let mut off = 0u32;
-        for &p in ty.params.iter() {
-            self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
-            off += p.slot_bytes();
-        }
-        let params_bytes = off;
-        let mut locals_reader = body.get_locals_reader()?;
-        for _ in 0..locals_reader.get_count() {
-            let offset = locals_reader.original_position();
-            let (count, t) = locals_reader.read()?;
-            fv.define_locals(offset, count, t)?;
-            let t = ValType::from_wasmparser(t)?;
-            for _ in 0..count {
-                self.locals.push(Operand { ty: t, off, loc: Loc::Slot });
-                off = off.checked_add(t.slot_bytes()).ok_or_else(|| Error::Compile("too many locals".into()))?;
-            }
-        }
+        let (params_bytes, off) = self.declare_locals(ty, body, fv)?;
         self.guard_pages = env.guard_pages;
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
@@ -623,6 +622,31 @@ impl FuncTranslator {
         Ok(())
     }
 
+    /// Fills `locals` with the parameters and the declared locals (each at its frame offset) and
+    /// declares them to the validator; returns the bytes of the parameters and of all locals.
+    fn declare_locals(&mut self, ty: &FuncType, body: &FunctionBody<'_>, fv: &mut FuncValidator<ValidatorResources>) -> Result<(u32, u32), Box<Error>> {
+        let mut off = 0u32;
+        for &p in ty.params.iter() {
+            self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
+            off += p.slot_bytes();
+        }
+        let params_bytes = off;
+        let mut locals_reader = body.get_locals_reader()?;
+        for _ in 0..locals_reader.get_count() {
+            let offset = locals_reader.original_position();
+            let (count, t) = locals_reader.read()?;
+            fv.define_locals(offset, count, t)?;
+            let t = ValType::from_wasmparser(t)?;
+            // One bounds check for the group, then a fill the compiler vectorizes: a hostile module may
+            // declare 50,000 locals in every function (bench/linearity.py, `declared-locals`).
+            let size = t.slot_bytes();
+            let end = u32::try_from(off as u64 + count as u64 * size as u64).map_err(|_| Error::Compile("too many locals".into()))?;
+            self.locals.extend((0..count).map(|k| Operand { ty: t, off: off + k * size, loc: Loc::Slot }));
+            off = end;
+        }
+        Ok((params_bytes, off))
+    }
+
     /// Picks the i32 and f64 locals with the most references (at least `MIN_PIN_USES`) to live in
     /// registers. The count skims the body bytes for `local.get/set/tee` opcodes instead of decoding
     /// them: an immediate that happens to look like one only skews the choice, never the code's meaning.
@@ -638,14 +662,16 @@ impl FuncTranslator {
         let mut best = [None::<u32>; PINS];
         let uses = |x: Option<u32>| x.map_or(0, |x| self.local_uses[x as usize]);
         for (x, &n) in self.local_uses.iter().enumerate() {
+            // The use count first: most locals of a function with many have few uses, and the scan
+            // then reads only this array.
+            if n < MIN_PIN_USES {
+                continue;
+            }
             let class = match self.locals[x].ty {
                 ValType::I32 => 0..2,
                 ValType::F64 => 2..PINS,
                 _ => continue,
             };
-            if n < MIN_PIN_USES {
-                continue;
-            }
             // Insertion into the class's ranking: from the first it beats, the rest move down one.
             let (mut candidate, mut inserted) = (Some(x as u32), false);
             for k in class {
@@ -695,24 +721,26 @@ impl FuncTranslator {
     fn emit_zeroing(&mut self, buf: &mut CodeBuffer, zeroing: &mut Label, body_start: u32) -> Result<(), Box<Error>> {
         // Beyond this many slots, one loop is shorter than a store per slot.
         const MAX_SLOT_STORES: u32 = 16;
-        let needed = || self.locals.iter().zip(&self.zero_needed).filter(|(_, n)| **n).map(|(o, _)| *o);
         let (mut slots, mut lo, mut hi) = (0, u32::MAX, 0);
-        for o in needed() {
+        for_each_set(&self.zero_needed, |x| {
+            let o = self.locals[x];
             slots += o.ty.slot_bytes() / 8;
             lo = lo.min(o.off);
             hi = hi.max(o.off + o.ty.slot_bytes());
-        }
+        });
         if slots == 0 {
             buf.bind(zeroing, body_start);
             return Ok(());
         }
         buf.bind_here(zeroing);
         if slots <= MAX_SLOT_STORES {
-            for o in needed() {
+            let locals = &self.locals;
+            for_each_set(&self.zero_needed, |x| {
+                let o = locals[x];
                 for slot in (o.off..o.off + o.ty.slot_bytes()).step_by(8) {
                     buf.emit_plain(id::zero8, &Holes { s0: slot, ..Default::default() });
                 }
-            }
+            });
         } else {
             buf.emit_plain(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() });
         }
