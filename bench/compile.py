@@ -101,29 +101,22 @@ ENGINES = {
 }
 
 
-def main(argv=None):
-    global WEFT_PGO
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ",".join(ENGINES))
-    ap.add_argument("--modules", default=",".join(DEFAULT_MODULES),
-                    help="comma-separated .wasm paths, relative to the corpus directory or absolute")
+def add_common_args(ap: argparse.ArgumentParser, timeout: float):
+    """The options every compile benchmark takes (this one and bench/linearity.py)."""
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--weft", default=os.environ.get("WEFT", "target/x86_64-unknown-linux-gnu/release/weft"))
     ap.add_argument("--weft-pgo", default=str(WEFT_PGO), help="the PGO build (weft-pgo engine)")
-    ap.add_argument("--baseline", default="weft")
     ap.add_argument("--corpus", default=str(R.SHARED / "corpus"))
     ap.add_argument("--peers", default=str(R.SHARED / "peers"))
     ap.add_argument("--out", default=str(R.BENCH_DIR / "results"))
-    ap.add_argument("--timeout", type=float, default=300)
-    args = ap.parse_args(argv)
+    ap.add_argument("--timeout", type=float, default=timeout)
 
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
 
-    WEFT_PGO = Path(args.weft_pgo).resolve()
-    ctx = R.make_ctx(args)
+def select_engines(ctx, spec: str, log) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The engines named in `spec` (comma-separated) that are installed, with their version info, and
+    the absent ones with the reason; exits on an unknown name or if none is available."""
     engines, absent = [], {}
-    for n in [n.strip() for n in args.engines.split(",") if n.strip()]:
+    for n in [n.strip() for n in spec.split(",") if n.strip()]:
         if n not in ENGINES:
             sys.exit(f"unknown engine {n!r}; known: {', '.join(ENGINES)}")
         ok, info = ENGINES[n][3](ctx)
@@ -131,6 +124,25 @@ def main(argv=None):
         log(f"engine {n:<10} {info if ok else 'SKIPPED: ' + info}")
     if not engines:
         sys.exit("no engine available")
+    return engines, absent
+
+
+def main(argv=None):
+    global WEFT_PGO
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ",".join(ENGINES))
+    ap.add_argument("--modules", default=",".join(DEFAULT_MODULES),
+                    help="comma-separated .wasm paths, relative to the corpus directory or absolute")
+    ap.add_argument("--baseline", default="weft")
+    add_common_args(ap, timeout=300)
+    args = ap.parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    WEFT_PGO = Path(args.weft_pgo).resolve()
+    ctx = R.make_ctx(args)
+    engines, absent = select_engines(ctx, args.engines, log)
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
     for m in modules:
         if not (ctx.corpus / m).is_file():

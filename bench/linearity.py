@@ -211,14 +211,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default="weft", help="comma-separated, from bench/compile.py: " + ",".join(C.ENGINES))
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated: " + ",".join(SHAPES))
-    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--max-exponent", type=float, default=1.3)
-    ap.add_argument("--weft", default="target/x86_64-unknown-linux-gnu/release/weft")
-    ap.add_argument("--weft-pgo", default=str(C.WEFT_PGO))
-    ap.add_argument("--corpus", default=str(R.SHARED / "corpus"))
-    ap.add_argument("--peers", default=str(R.SHARED / "peers"))
-    ap.add_argument("--out", default=str(R.BENCH_DIR / "results"))
-    ap.add_argument("--timeout", type=float, default=120)
+    C.add_common_args(ap, timeout=120)
     args = ap.parse_args(argv)
 
     def log(msg):
@@ -226,15 +220,7 @@ def main(argv=None):
 
     C.WEFT_PGO = Path(args.weft_pgo).resolve()
     ctx = R.make_ctx(args)
-    engines, absent = [], {}
-    for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        if name not in C.ENGINES:
-            sys.exit(f"unknown engine {name!r}; known: {', '.join(C.ENGINES)}")
-        ok, info = C.ENGINES[name][3](ctx)
-        (engines.append((name, info)) if ok else absent.__setitem__(name, info))
-        log(f"engine {name:<10} {info if ok else 'SKIPPED: ' + info}")
-    if not engines:
-        sys.exit("no engine available")
+    engines, absent = C.select_engines(ctx, args.engines, log)
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     for s in shapes:
         if s not in SHAPES:
