@@ -233,7 +233,11 @@ impl<'e> Builder<'e> {
         // Sections are parsed in order; function bodies are collected and compiled afterwards, so they
         // can be compiled in parallel (each validates itself; module-level checks are done by then).
         let mut bodies = Vec::new();
-        for payload in Parser::new(0).parse_all(bytes) {
+        // The parser decodes with the validator's features, as `Validator::validate_all` does: by
+        // default it reads 3.0's encodings (a memory index in a memarg), which 2.0 calls malformed.
+        let mut parser = Parser::new(0);
+        parser.set_features(self.engine.features());
+        for payload in parser.parse_all(bytes) {
             let payload = payload?;
             match validator.payload(&payload)? {
                 wasmparser::ValidPayload::Func(func, body) => {

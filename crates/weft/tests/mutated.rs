@@ -1,0 +1,113 @@
+//! Robustness against malformed and invalid modules: valid wasm-smith modules, mutated (bits flipped,
+//! bytes overwritten, inserted, deleted, the module cut short). weft decodes the common operators
+//! itself (`compiler::visit`) before wasmparser's validator sees them, so this checks that its fast
+//! path agrees with wasmparser's own `validate_all`, and that nothing panics:
+//! - a module wasmparser rejects, weft must reject too (with an error: accepting it would run code
+//!   no validator checked);
+//! - a module wasmparser accepts, weft must compile.
+//!
+//! The second is waived only for WebAssembly 2.0's
+//! stricter encodings, which weft checks and wasmparser does not (a memory limit in an over-long LEB, a
+//! non-zero `memory.size`/`memory.grow` byte), and for `Error::Unsupported`; each such case is counted
+//! and printed. Seeds are fixed (`WEFT_MUTATED_SEEDS=N` runs more).
+
+mod common;
+
+use weft::*;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// One to four edits of `wasm`, biased to the code section's bytes (most of the module).
+fn mutate(wasm: &mut Vec<u8>, rng: &mut Rng) {
+    for _ in 0..1 + rng.below(4) {
+        // Never the 8-byte header: a broken magic number only tests the first check.
+        let at = 8 + rng.below(wasm.len().saturating_sub(8).max(1));
+        let last = wasm.len() - 1;
+        let (bit, byte) = (rng.below(8), rng.next() as u8);
+        match rng.below(8) {
+            0..=2 => wasm[at.min(last)] ^= 1 << bit,
+            3 | 4 => wasm[at.min(last)] = byte,
+            5 => wasm.insert(at.min(wasm.len()), byte),
+            6 if wasm.len() > 9 => drop(wasm.remove(at.min(last))),
+            _ => wasm.truncate(at.max(9)),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    mutants: u32,
+    rejected_by_both: u32,
+    accepted_by_both: u32,
+    stricter: u32,
+    unsupported: u32,
+}
+
+fn check(engine: &Engine, wasm: &[u8], what: &str, counts: &mut Counts) -> Result<(), String> {
+    let reference = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2).validate_all(wasm);
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, wasm)))
+        .map_err(|_| format!("{what}: Module::new panicked"))?;
+    counts.mutants += 1;
+    // Accepted modules are not run: a mutation can break wasm-smith's fuel checks, and weft (like
+    // the spec) lets a loop run forever. tests/smith.rs runs valid modules.
+    match (compiled, reference) {
+        (Err(_), Err(_)) => counts.rejected_by_both += 1,
+        (Ok(_), Err(e)) => return Err(format!("{what}: weft accepted a module wasmparser rejects: {e}")),
+        (Err(Error::Unsupported(_)), Ok(_)) => counts.unsupported += 1,
+        (Err(e @ Error::Invalid(_)), Ok(_)) if stricter_v2(&e) => counts.stricter += 1,
+        (Err(e), Ok(_)) => return Err(format!("{what}: weft rejected a module wasmparser accepts: {e}")),
+        (Ok(_), Ok(_)) => counts.accepted_by_both += 1,
+    }
+    Ok(())
+}
+
+/// The encodings WebAssembly 2.0 calls malformed and wasmparser (which reads 3.0's) accepts.
+fn stricter_v2(e: &Error) -> bool {
+    let text = e.to_string();
+    text.contains("integer representation too long") || text.contains("zero byte expected")
+}
+
+#[test]
+fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
+    let seeds: u64 = std::env::var("WEFT_MUTATED_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let engine = Engine::default();
+    let mut counts = Counts::default();
+    let mut failures = Vec::new();
+    for seed in 0..seeds {
+        let Some(valid) = common::module(common::config(), seed, 0xD6E8_FEB8_6659_FD93) else { continue };
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        // Several mutants per module: generating is slower than mutating.
+        for k in 0..8 {
+            let mut wasm = valid.clone();
+            mutate(&mut wasm, &mut rng);
+            if let Err(e) = check(&engine, &wasm, &format!("seed {seed} mutant {k}"), &mut counts) {
+                // WEFT_MUTATED_DUMP=DIR keeps the failing modules, for `weft compile` or a reduction.
+                if let Some(dir) = std::env::var_os("WEFT_MUTATED_DUMP") {
+                    std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}-mutant{k}.wasm")), &wasm).unwrap();
+                }
+                failures.push(e);
+            }
+        }
+    }
+    let c = &counts;
+    println!(
+        "{} mutants: {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
+        c.mutants, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
+    );
+    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    // Mutation must produce both kinds, or the test checks little.
+    assert!(c.rejected_by_both > c.mutants / 10 && c.accepted_by_both > c.mutants / 20, "too one-sided: {} rejected, {} accepted", c.rejected_by_both, c.accepted_by_both);
+}
