@@ -247,3 +247,22 @@ fn br_table_jump_tables_follow_each_function_wherever_it_lands() {
         assert_eq!(call("loop", 10), vec![Val::I32(looped)], "parallel: {parallel_compilation}");
     }
 }
+
+/// Dead code is skipped up to the `end` that closes it, so every operator that opens a frame must be
+/// counted there, also 3.0's `try_table`, which weft does not run (a mutated module found the miss: the
+/// `try_table`'s `end` closed the dead region early, and the compiler's operand stack fell out of step).
+#[test]
+fn dead_code_with_frames_weft_does_not_translate() {
+    let engine = Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap();
+    let dead = r#"(module (func (export "f") (result i32)
+        (block (result i32) (br 0 (i32.const 7))
+          (try_table (block (nop)) (drop (i32.const 1)))
+          (i32.const 2))))"#;
+    let m = module(&engine, dead);
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &m, &[]).unwrap();
+    assert_eq!(inst.get_func("f").unwrap().call(&mut store, &[]).unwrap(), vec![Val::I32(7)]);
+    // Where it runs, it is an error, not a crash.
+    let live = wat::parse_str(r#"(module (func (try_table (nop))))"#).unwrap();
+    assert!(matches!(Module::new(&engine, &live), Err(Error::Unsupported(_))));
+}

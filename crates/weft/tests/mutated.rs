@@ -1,7 +1,8 @@
 //! Robustness against malformed and invalid modules: valid wasm-smith modules, mutated (bits flipped,
 //! bytes overwritten, inserted, deleted, the module cut short). weft decodes the common operators
 //! itself (`compiler::visit`) before wasmparser's validator sees them, so this checks that its fast
-//! path agrees with wasmparser's own `validate_all`, and that nothing panics:
+//! path agrees with wasmparser's own `validate_all` (2.0 mode with 2.0's features, 3.0 mode with
+//! 3.0's), and that nothing panics:
 //! - a module wasmparser rejects, weft must reject too (with an error: accepting it would run code
 //!   no validator checked);
 //! - a module wasmparser accepts, weft must compile.
@@ -56,8 +57,8 @@ struct Counts {
     unsupported: u32,
 }
 
-fn check(engine: &Engine, wasm: &[u8], what: &str, counts: &mut Counts) -> Result<(), String> {
-    let reference = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2).validate_all(wasm);
+fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what: &str, counts: &mut Counts) -> Result<(), String> {
+    let reference = wasmparser::Validator::new_with_features(features).validate_all(wasm);
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, wasm)))
         .map_err(|_| format!("{what}: Module::new panicked"))?;
     counts.mutants += 1;
@@ -83,7 +84,11 @@ fn stricter_v2(e: &Error) -> bool {
 #[test]
 fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
     let seeds: u64 = std::env::var("WEFT_MUTATED_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
-    let engine = Engine::default();
+    // Each version against wasmparser with that version's features (3.0 reads more encodings).
+    let engines = [
+        (Engine::new(Config { version: WasmVersion::V2, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM2, "2.0"),
+        (Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM3, "3.0"),
+    ];
     let mut counts = Counts::default();
     let mut failures = Vec::new();
     for seed in 0..seeds {
@@ -93,18 +98,20 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
         for k in 0..8 {
             let mut wasm = valid.clone();
             mutate(&mut wasm, &mut rng);
-            if let Err(e) = check(&engine, &wasm, &format!("seed {seed} mutant {k}"), &mut counts) {
-                // WEFT_MUTATED_DUMP=DIR keeps the failing modules, for `weft compile` or a reduction.
-                if let Some(dir) = std::env::var_os("WEFT_MUTATED_DUMP") {
-                    std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}-mutant{k}.wasm")), &wasm).unwrap();
+            for (engine, features, version) in &engines {
+                if let Err(e) = check(engine, *features, &wasm, &format!("{version}: seed {seed} mutant {k}"), &mut counts) {
+                    // WEFT_MUTATED_DUMP=DIR keeps the failing modules, for `weft compile` or a reduction.
+                    if let Some(dir) = std::env::var_os("WEFT_MUTATED_DUMP") {
+                        std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}-mutant{k}.wasm")), &wasm).unwrap();
+                    }
+                    failures.push(e);
                 }
-                failures.push(e);
             }
         }
     }
     let c = &counts;
     println!(
-        "{} mutants: {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
+        "{} checks (mutants x 2 versions): {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
         c.mutants, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
     );
     assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));

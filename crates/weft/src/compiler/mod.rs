@@ -1496,11 +1496,13 @@ impl FuncTranslator {
         self.other_operator(env, buf, op)
     }
 
-    /// In dead code: whether `op` is skipped (everything but the `else`/`end` that ends it).
+    /// In dead code: whether `op` is skipped (everything but the `else`/`end` that ends it). Every
+    /// operator that opens a frame counts, including those translated nowhere else (3.0's
+    /// `try_table`: unsupported where it runs, but valid dead code).
     fn skip_dead(&mut self, op: &Operator<'_>) -> bool {
         use Operator as O;
         match op {
-            O::Block { .. } | O::Loop { .. } | O::If { .. } => {
+            O::Block { .. } | O::Loop { .. } | O::If { .. } | O::TryTable { .. } => {
                 self.dead_depth += 1;
                 true
             }
