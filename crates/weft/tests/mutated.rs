@@ -31,21 +31,95 @@ impl Rng {
     }
 }
 
-/// One to four edits of `wasm`, biased to the code section's bytes (most of the module).
-fn mutate(wasm: &mut Vec<u8>, rng: &mut Rng) {
+/// One to four edits of `bytes` from `from` on: a bit flipped, a byte overwritten, inserted or
+/// deleted, or (with `cut`) the rest cut off.
+fn edit(bytes: &mut Vec<u8>, from: usize, cut: bool, rng: &mut Rng) {
     for _ in 0..1 + rng.below(4) {
-        // Never the 8-byte header: a broken magic number only tests the first check.
-        let at = 8 + rng.below(wasm.len().saturating_sub(8).max(1));
-        let last = wasm.len() - 1;
+        if bytes.len() <= from {
+            bytes.push(rng.next() as u8);
+            continue;
+        }
+        let at = from + rng.below(bytes.len() - from);
         let (bit, byte) = (rng.below(8), rng.next() as u8);
-        match rng.below(8) {
-            0..=2 => wasm[at.min(last)] ^= 1 << bit,
-            3 | 4 => wasm[at.min(last)] = byte,
-            5 => wasm.insert(at.min(wasm.len()), byte),
-            6 if wasm.len() > 9 => drop(wasm.remove(at.min(last))),
-            _ => wasm.truncate(at.max(9)),
+        match rng.below(if cut { 8 } else { 7 }) {
+            0..=2 => bytes[at] ^= 1 << bit,
+            3 | 4 => bytes[at] = byte,
+            5 => bytes.insert(at, byte),
+            6 => drop(bytes.remove(at)),
+            _ => bytes.truncate(at.max(from + 1)),
         }
     }
+}
+
+fn read_leb(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut value = 0u32;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        value |= ((b & 0x7f) as u32) << shift;
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn leb(mut v: u32, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        out.push(b | if v != 0 { 0x80 } else { 0 });
+        if v == 0 {
+            return;
+        }
+    }
+}
+
+/// Half the time anywhere in the module after its header (mostly breaking its framing); otherwise
+/// inside one function body, whose size and the code section's are then rewritten, so the module
+/// still frames and the edit reaches the operator decoder.
+fn mutate(wasm: &mut Vec<u8>, rng: &mut Rng) {
+    if rng.below(2) == 0 || !mutate_body(wasm, rng) {
+        edit(wasm, 8, true, rng);
+    }
+}
+
+fn mutate_body(wasm: &mut Vec<u8>, rng: &mut Rng) -> bool {
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let (id, start) = (wasm[pos], pos);
+        pos += 1;
+        let Some(size) = read_leb(wasm, &mut pos) else { return false };
+        let (payload, end) = (pos, pos + size as usize);
+        if id != 10 || end > wasm.len() {
+            pos = end;
+            continue;
+        }
+        let mut bodies = Vec::new();
+        let Some(count) = read_leb(wasm, &mut pos) else { return false };
+        for _ in 0..count {
+            let Some(len) = read_leb(wasm, &mut pos) else { return false };
+            bodies.push(wasm.get(pos..pos + len as usize).map(<[u8]>::to_vec));
+            pos += len as usize;
+        }
+        let Some(mut bodies) = bodies.into_iter().collect::<Option<Vec<_>>>().filter(|b| !b.is_empty()) else { return false };
+        let k = rng.below(bodies.len());
+        edit(&mut bodies[k], 0, false, rng);
+        let mut section = Vec::new();
+        leb(bodies.len() as u32, &mut section);
+        for b in &bodies {
+            leb(b.len() as u32, &mut section);
+            section.extend_from_slice(b);
+        }
+        let mut out = wasm[..start].to_vec();
+        out.push(10);
+        leb(section.len() as u32, &mut out);
+        out.extend_from_slice(&section);
+        out.extend_from_slice(&wasm[end.max(payload)..]);
+        *wasm = out;
+        return true;
+    }
+    false
 }
 
 #[derive(Default)]
