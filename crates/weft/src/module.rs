@@ -308,7 +308,10 @@ impl<'e> Builder<'e> {
         match payload {
             Payload::TypeSection(reader) => {
                 for ty in reader.into_iter_err_on_gc_types() {
-                    let ty = FuncType::from_wasmparser(&ty?)?;
+                    // The validator has accepted the section: what this reader refuses is valid 3.0
+                    // (GC's struct, array and subtyped types) that weft does not implement.
+                    let ty = ty.map_err(|e| Error::Unsupported(e.message().to_string()))?;
+                    let ty = FuncType::from_wasmparser(&ty)?;
                     env.type_ids.push(self.engine.type_id(&ty));
                     env.types.push(ty);
                 }

@@ -74,3 +74,67 @@ fn arbitrary_valid_modules_compile_and_run_or_trap() {
     // The generator really produced modules with functions to call.
     assert!(stats[0] as u64 > seeds / 2 && stats[1] as u64 > seeds / 2, "too few modules or calls: {stats:?}");
 }
+
+/// WebAssembly 3.0 mode on modules using 3.0's features (GC, exceptions, tail calls, typed function
+/// references, several and 64-bit memories, threads, relaxed SIMD, extended constants). weft implements
+/// few of them: each module must compile or be `Error::Unsupported` — never rejected as invalid (the
+/// generator makes valid modules), never a panic — and what compiles must run every export to results
+/// or a trap.
+#[test]
+fn wasm3_modules_compile_or_are_unsupported_never_crash() {
+    let seeds: u64 = std::env::var("WEFT_SMITH_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let mut config = common::config();
+    config.tail_call_enabled = true;
+    config.memory64_enabled = true;
+    config.threads_enabled = true;
+    config.relaxed_simd_enabled = true;
+    config.extended_const_enabled = true;
+    config.max_memories = 2;
+    // Half the seeds also with GC and exceptions, whose types and tags stop most modules early.
+    let mut with_gc = config.clone();
+    with_gc.gc_enabled = true;
+    with_gc.exceptions_enabled = true;
+    let engine = Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap();
+    let (mut compiled, mut unsupported, mut failures) = (0, 0, Vec::new());
+    for seed in 0..seeds {
+        let config = if seed % 2 == 0 { config.clone() } else { with_gc.clone() };
+        let Some(wasm) = common::module(config, seed, 0xBF58_476D_1CE4_E5B9) else { continue };
+        let module = match std::panic::catch_unwind(|| Module::new(&engine, &wasm)) {
+            Err(_) => {
+                failures.push(format!("seed {seed}: Module::new panicked"));
+                continue;
+            }
+            Ok(Err(Error::Unsupported(_))) => {
+                unsupported += 1;
+                continue;
+            }
+            Ok(Err(e)) => {
+                failures.push(format!("seed {seed}: valid 3.0 module rejected: {e}"));
+                continue;
+            }
+            Ok(Ok(m)) => m,
+        };
+        compiled += 1;
+        let mut store = Store::new(&engine, ());
+        let instance = match Instance::new(&mut store, &module, &[]) {
+            Ok(i) => i,
+            Err(Error::Trap { .. } | Error::Unsupported(_)) => continue,
+            Err(e) => {
+                failures.push(format!("seed {seed}: instantiation failed without a trap: {e}"));
+                continue;
+            }
+        };
+        for (name, ext) in instance.exports() {
+            let Extern::Func(f) = ext else { continue };
+            let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
+            if let Err(e) = f.call(&mut store, &params) {
+                if e.trap().is_none() {
+                    failures.push(format!("seed {seed}: export `{name}` failed without a trap: {e}"));
+                }
+            }
+        }
+    }
+    println!("{compiled} modules compiled and ran, {unsupported} unsupported");
+    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(compiled > 0 && unsupported > 0, "the generator should produce both: {compiled} compiled, {unsupported} unsupported");
+}
