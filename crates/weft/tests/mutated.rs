@@ -7,10 +7,10 @@
 //!   no validator checked);
 //! - a module wasmparser accepts, weft must compile.
 //!
-//! The second is waived only for WebAssembly 2.0's
-//! stricter encodings, which weft checks and wasmparser does not (a memory limit in an over-long LEB, a
-//! non-zero `memory.size`/`memory.grow` byte), and for `Error::Unsupported`; each such case is counted
-//! and printed. Seeds are fixed (`WEFT_MUTATED_SEEDS=N` runs more).
+//! The second is waived only for WebAssembly 2.0's stricter encodings, which weft checks and wasmparser
+//! does not (a memory limit in an over-long LEB, a non-zero `memory.size`/`memory.grow` byte), and for
+//! `Error::Unsupported`; each such case is counted and printed. Seeds are fixed
+//! (`WEFT_MUTATED_SEEDS=N` runs more).
 
 mod common;
 
@@ -124,7 +124,7 @@ fn mutate_body(wasm: &mut Vec<u8>, rng: &mut Rng) -> bool {
 
 #[derive(Default)]
 struct Counts {
-    mutants: u32,
+    checks: u32,
     rejected_by_both: u32,
     accepted_by_both: u32,
     stricter: u32,
@@ -135,7 +135,7 @@ fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what:
     let reference = wasmparser::Validator::new_with_features(features).validate_all(wasm);
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, wasm)))
         .map_err(|_| format!("{what}: Module::new panicked"))?;
-    counts.mutants += 1;
+    counts.checks += 1;
     // Accepted modules are not run: a mutation can break wasm-smith's fuel checks, and weft (like
     // the spec) lets a loop run forever. tests/smith.rs runs valid modules.
     match (compiled, reference) {
@@ -186,9 +186,9 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
     let c = &counts;
     println!(
         "{} checks (mutants x 2 versions): {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
-        c.mutants, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
+        c.checks, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
     );
     assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     // Mutation must produce both kinds, or the test checks little.
-    assert!(c.rejected_by_both > c.mutants / 10 && c.accepted_by_both > c.mutants / 20, "too one-sided: {} rejected, {} accepted", c.rejected_by_both, c.accepted_by_both);
+    assert!(c.rejected_by_both > c.checks / 10 && c.accepted_by_both > c.checks / 20, "too one-sided: {} rejected, {} accepted", c.rejected_by_both, c.accepted_by_both);
 }
