@@ -14,34 +14,25 @@
 
 mod common;
 
+use common::Rng;
 use weft::*;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// A number below `n`.
+fn below(rng: &mut Rng, n: usize) -> usize {
+    (rng.next() % n as u64) as usize
 }
 
 /// One to four edits of `bytes` from `from` on: a bit flipped, a byte overwritten, inserted or
 /// deleted, or (with `cut`) the rest cut off.
 fn edit(bytes: &mut Vec<u8>, from: usize, cut: bool, rng: &mut Rng) {
-    for _ in 0..1 + rng.below(4) {
+    for _ in 0..1 + below(rng, 4) {
         if bytes.len() <= from {
             bytes.push(rng.next() as u8);
             continue;
         }
-        let at = from + rng.below(bytes.len() - from);
-        let (bit, byte) = (rng.below(8), rng.next() as u8);
-        match rng.below(if cut { 8 } else { 7 }) {
+        let at = from + below(rng, bytes.len() - from);
+        let (bit, byte) = (below(rng, 8), rng.next() as u8);
+        match below(rng, if cut { 8 } else { 7 }) {
             0..=2 => bytes[at] ^= 1 << bit,
             3 | 4 => bytes[at] = byte,
             5 => bytes.insert(at, byte),
@@ -79,7 +70,7 @@ fn leb(mut v: u32, out: &mut Vec<u8>) {
 /// inside one function body, whose size and the code section's are then rewritten, so the module
 /// still frames and the edit reaches the operator decoder.
 fn mutate(wasm: &mut Vec<u8>, rng: &mut Rng) {
-    if rng.below(2) == 0 || !mutate_body(wasm, rng) {
+    if below(rng, 2) == 0 || !mutate_body(wasm, rng) {
         edit(wasm, 8, true, rng);
     }
 }
@@ -103,7 +94,7 @@ fn mutate_body(wasm: &mut Vec<u8>, rng: &mut Rng) -> bool {
             pos += len as usize;
         }
         let Some(mut bodies) = bodies.into_iter().collect::<Option<Vec<_>>>().filter(|b| !b.is_empty()) else { return false };
-        let k = rng.below(bodies.len());
+        let k = below(rng, bodies.len());
         edit(&mut bodies[k], 0, false, rng);
         let mut section = Vec::new();
         leb(bodies.len() as u32, &mut section);

@@ -13,9 +13,15 @@ type Outcomes = Option<Vec<Result<Vec<Val>, Trap>>>;
 fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
     let Some(wasm) = common::module(common::config(), seed, 0x9E37_79B9_7F4A_7C15) else { return Ok(None) };
     let module = Module::new(engine, &wasm).map_err(|e| format!("seed {seed}: valid module rejected: {e}"))?;
+    run(engine, &module, seed, stats)
+}
+
+/// Instantiates a compiled module and calls every export with zero arguments: each call must end in
+/// results or a trap. `stats`: modules, calls, traps.
+fn run(engine: &Engine, module: &Module, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
     stats[0] += 1;
     let mut store = Store::new(engine, ());
-    let instance = match Instance::new(&mut store, &module, &[]) {
+    let instance = match Instance::new(&mut store, module, &[]) {
         Ok(i) => i,
         Err(Error::Trap { .. }) => return Ok(None),
         Err(e) => return Err(format!("seed {seed}: instantiation failed without a trap: {e}")),
@@ -95,7 +101,7 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
     with_gc.gc_enabled = true;
     with_gc.exceptions_enabled = true;
     let engine = Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap();
-    let (mut compiled, mut unsupported, mut failures) = (0, 0, Vec::new());
+    let (mut stats, mut unsupported, mut failures) = ([0u32; 3], 0, Vec::new());
     for seed in 0..seeds {
         let config = if seed % 2 == 0 { config.clone() } else { with_gc.clone() };
         let Some(wasm) = common::module(config, seed, 0xBF58_476D_1CE4_E5B9) else { continue };
@@ -114,27 +120,12 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
             }
             Ok(Ok(m)) => m,
         };
-        compiled += 1;
-        let mut store = Store::new(&engine, ());
-        let instance = match Instance::new(&mut store, &module, &[]) {
-            Ok(i) => i,
-            Err(Error::Trap { .. } | Error::Unsupported(_)) => continue,
-            Err(e) => {
-                failures.push(format!("seed {seed}: instantiation failed without a trap: {e}"));
-                continue;
-            }
-        };
-        for (name, ext) in instance.exports() {
-            let Extern::Func(f) = ext else { continue };
-            let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
-            if let Err(e) = f.call(&mut store, &params) {
-                if e.trap().is_none() {
-                    failures.push(format!("seed {seed}: export `{name}` failed without a trap: {e}"));
-                }
-            }
+        if let Err(e) = run(&engine, &module, seed, &mut stats) {
+            failures.push(e);
         }
     }
-    println!("{compiled} modules compiled and ran, {unsupported} unsupported");
+    let compiled = stats[0];
+    println!("{compiled} modules compiled and ran ({} calls, {} trapped), {unsupported} unsupported", stats[1], stats[2]);
     assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     assert!(compiled > 0 && unsupported > 0, "the generator should produce both: {compiled} compiled, {unsupported} unsupported");
 }

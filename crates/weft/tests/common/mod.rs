@@ -34,20 +34,27 @@ pub fn config() -> wasm_smith::Config {
 /// The module wasm-smith builds for `seed` (input bytes from xorshift64*, the seed scrambled by
 /// `multiplier`), with loops and calls bounded by fuel; `None` if the generator gave up.
 pub fn module(config: wasm_smith::Config, seed: u64, multiplier: u64) -> Option<Vec<u8>> {
-    let mut x = seed.wrapping_mul(multiplier) | 1;
-    let data: Vec<u8> = (0..16 << 10)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
-        })
-        .collect();
+    let mut rng = Rng(seed.wrapping_mul(multiplier) | 1);
+    let data: Vec<u8> = (0..16 << 10).map(|_| (rng.next() >> 56) as u8).collect();
     let mut smith = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
     smith.ensure_termination(2_000).ok()?;
     Some(smith.to_bytes())
 }
 
+/// xorshift64*: deterministic pseudo-random numbers from a non-zero state.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+// Not every test crate that includes this module calls it (tests/mutated.rs does not).
+#[allow(dead_code)]
 pub fn zero(t: weft::ValType) -> weft::Val {
     use weft::{Val, ValType};
     match t {
