@@ -177,6 +177,11 @@ def weft_argv(ctx: Ctx, bench, wasm):
     return [str(ctx.weft), "run", "--stats", *dir_args(bench), wasm, *bench["args"]], ctx.corpus
 
 
+def weft_interruptible_argv(ctx: Ctx, bench, wasm):
+    # A timeout no run reaches: it only turns on the loop-head interrupt checks, to price them.
+    return [str(ctx.weft), "run", "--stats", "--timeout", "24h", *dir_args(bench), wasm, *bench["args"]], ctx.corpus
+
+
 def wasmtime_argv(compiler):
     def f(ctx: Ctx, bench, wasm):
         return [ctx.python, str(ctx.peers / "wasmtime-py.py"), "--compiler", compiler, *dir_args(bench),
@@ -257,6 +262,8 @@ def probe_wasmi(ctx: Ctx):
 
 ENGINES = [
     Engine("weft", "weft", "weft copy-and-patch JIT (`weft run --stats`)", weft_argv, parse_weft, probe_weft),
+    Engine("weft-interruptible", "weft --timeout", "weft with loop-head interrupt checks (`weft run --timeout 24h`)",
+           weft_interruptible_argv, parse_weft, probe_weft),
     Engine("cranelift", "Cranelift", "Wasmtime, Cranelift (optimizing), via wasmtime-py",
            wasmtime_argv("cranelift"), parse_wasmtime_py, probe_wasmtime),
     Engine("winch", "Winch", "Wasmtime, Winch (baseline), via wasmtime-py",
@@ -607,8 +614,8 @@ def check(bench: dict, o: Outcome) -> str | None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--engines", default=",".join(e.name for e in ENGINES),
-                    help="comma-separated engines (default: all): " + ",".join(e.name for e in ENGINES))
+    ap.add_argument("--engines", default=",".join(e.name for e in ENGINES if e.name != "weft-interruptible"),
+                    help="comma-separated engines (default: all but weft-interruptible): " + ",".join(e.name for e in ENGINES))
     ap.add_argument("--filter", help="regex on benchmark names (re.search)")
     ap.add_argument("--reps", type=int, help="repetitions per program and engine (default 5; 2 with --quick)")
     ap.add_argument("--quick", action="store_true",

@@ -40,6 +40,10 @@ enum Command {
         /// `perfmap`: write /tmp/perf-<pid>.map so `perf report` names the JIT-compiled functions.
         #[arg(long, value_name = "perfmap")]
         profile: Option<String>,
+        /// Stop the program (as a trap, exit 134) if it runs longer than this: `500ms`, `2s`, `1.5m`.
+        /// Loops then check for the stop, which costs a load and compare per iteration.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        timeout: Option<std::time::Duration>,
         /// The module, then the arguments passed to it (everything after FILE goes to the program).
         #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]")]
         module_and_args: Vec<OsString>,
@@ -97,14 +101,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, profile, module_and_args } => {
+        Command::Run { invoke, dirs, envs, stats, profile, timeout, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
             let perf_map = match profile.as_deref() {
                 None => false,
                 Some("perfmap") => true,
                 Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
@@ -204,6 +208,7 @@ struct RunOptions<'a> {
     envs: &'a [String],
     stats: bool,
     perf_map: bool,
+    timeout: Option<std::time::Duration>,
 }
 
 /// The WASI context of `weft run`: argv[0] is the module's file name (as with wasmtime, without its
@@ -238,13 +243,16 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let engine = Engine::new(weft::Config { perf_map: opts.perf_map, ..Default::default() })?;
+    let config = weft::Config { perf_map: opts.perf_map, interruptible: opts.timeout.is_some(), ..Default::default() };
+    let engine = Engine::new(config)?;
     let module = load(&engine, file)?;
     if opts.stats {
         print_stats(&module);
     }
     let mut store = Store::new(&engine, wasi_ctx(file, args, opts)?);
     let imports = weft_wasi::link(&mut store, &module)?;
+    // The watchdog lives as long as this function: dropping `_cancel` at the end stops it early.
+    let _cancel = opts.timeout.map(|limit| watchdog(store.interrupt_handle(), limit));
     let started = std::time::Instant::now();
     let instance = Instance::new(&mut store, &module, &imports);
     let instantiated = started.elapsed();
@@ -267,6 +275,32 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
         );
     }
     code
+}
+
+/// Interrupts the store's code once `limit` has passed, unless the returned sender is dropped first.
+fn watchdog(handle: weft::InterruptHandle, limit: std::time::Duration) -> std::sync::mpsc::Sender<()> {
+    let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if cancelled.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            handle.interrupt();
+        }
+    });
+    cancel
+}
+
+/// `--timeout`'s value: a decimal number with a unit (`ms`, `s`, `m`, `h`).
+fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let scale = match unit {
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("`{s}` needs a unit: ms, s, m or h (e.g. `2s`)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("`{s}` is not a duration (e.g. `500ms`, `2s`)"))?;
+    std::time::Duration::try_from_secs_f64(value * scale).map_err(|_| format!("`{s}` is out of range"))
 }
 
 /// Runs `_start` or the `--invoke`d export; returns weft's exit status.

@@ -129,6 +129,22 @@ fn bad_input_is_one_line() {
 }
 
 #[test]
+fn timeout_stops_an_endless_loop() {
+    let spin = std::env::temp_dir().join(format!("weft-cli-spin-{}.wat", std::process::id()));
+    std::fs::write(&spin, r#"(module (func (export "_start") (loop $l (br $l))))"#).unwrap();
+    let started = std::time::Instant::now();
+    let o = weft(&["run", "--timeout", "200ms", spin.to_str().unwrap()]);
+    assert_one_line_error(&o, 134, "interrupted");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert_one_line_error(&weft(&["run", "--timeout", "10", spin.to_str().unwrap()]), 2, "needs a unit");
+    assert_one_line_error(&weft(&["run", "--timeout", "1..5s", spin.to_str().unwrap()]), 2, "not a duration");
+    let _ = std::fs::remove_file(&spin);
+    // A program that ends in time is not disturbed.
+    let o = weft(&["run", "--timeout", "1h", program().to_str().unwrap(), "exit", "7"]);
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o.stderr));
+}
+
+#[test]
 fn modules_without_wasi_still_run() {
     let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
     let o = weft(&["run", "--invoke", "fac", fac.to_str().unwrap(), "20"]);

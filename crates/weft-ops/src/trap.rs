@@ -17,6 +17,8 @@ pub const HOST: u64 = 11;
 pub const EXIT: u64 = 12;
 pub const NULL_REFERENCE: u64 = 13;
 pub const UNALIGNED_ATOMIC: u64 = 14;
+/// An interrupt handle stopped the code (a loop found `VmRuntime::stack_limit` null).
+pub const INTERRUPTED: u64 = 15;
 
 /// Set on a trap code once the trapping function has been recorded in `VmRuntime::trap_func`; a trap
 /// code without it comes straight from the function the host called.

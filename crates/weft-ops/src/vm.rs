@@ -4,6 +4,8 @@
 //! *Architecture invariant*: a pointer stored here stays valid for as long as any instance that can reach it
 //! is alive (the store owns every object and frees nothing before it is dropped).
 
+use core::sync::atomic::{AtomicPtr, AtomicU32};
+
 /// A linear memory as seen by compiled code. `base` never moves: the runtime reserves the whole maximum up
 /// front and only commits pages on `memory.grow`.
 #[repr(C)]
@@ -30,15 +32,20 @@ pub struct VmFuncRef {
     pub type_id: u64,
 }
 
-/// State shared by every instance of a store while wasm runs.
+/// State shared by every instance of a store while wasm runs. Its fields are atomics because an
+/// interrupt handle on another thread writes `stack_limit`; compiled code reads and writes them with
+/// plain moves (a relaxed access), so they cost nothing over raw pointers.
 #[repr(C)]
 pub struct VmRuntime {
     /// No frame may extend past this. Every call advances the frame pointer by at least
     /// `MIN_FRAME_BYTES`, and the host sets the limit from the native stack left as well, so this one
-    /// check bounds both the value stack and the native stack.
-    pub stack_limit: *mut u8,
+    /// check bounds both the value stack and the native stack. Null while an interrupt is pending: every
+    /// function entry then fails the check, and loops compiled to be interruptible test for null.
+    pub stack_limit: AtomicPtr<u8>,
     /// The function a trap happened in, recorded by the first call stencil the trap code passes.
-    pub trap_func: *const VmFuncRef,
+    pub trap_func: AtomicPtr<VmFuncRef>,
+    /// Non-zero once an interrupt was requested and not yet delivered as a trap.
+    pub interrupt: AtomicU32,
 }
 
 /// A runtime helper called from a stencil. `sp` points at the operator's first operand slot; results are
@@ -57,7 +64,7 @@ pub struct VmCtx {
     pub tables: *const *mut VmTable,
     /// Every function of the instance, imports first; `ref.func` hands out pointers into this array.
     pub funcs: *const VmFuncRef,
-    pub runtime: *mut VmRuntime,
+    pub runtime: *const VmRuntime,
     /// Runtime helpers, indexed by the `builtin` stencil's immediate.
     pub builtins: *const Builtin,
     /// The runtime's instance record (opaque to compiled code; builtins use it).

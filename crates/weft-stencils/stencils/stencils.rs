@@ -29,6 +29,7 @@ mod vm;
 mod oplist;
 
 use simd::V128;
+use core::sync::atomic::Ordering::Relaxed;
 use vm::{VmCtx, VmFuncRef, VmMemory};
 
 type Next = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64, f64, f64) -> u64;
@@ -767,7 +768,14 @@ stencil!(enter_memory(fp, ctx, mem, len) {
 /// Direct calls enter here: their caller, of the same instance, passes memory 0 in the state
 /// registers.
 stencil!(enter(fp, ctx, mem, len) {
-    if fp.add(h!(S0)) > (*(*ctx).runtime).stack_limit { return trap::STACK_EXHAUSTED }
+    if fp.add(h!(S0)) > (*(*ctx).runtime).stack_limit.load(Relaxed) { return trap::STACK_EXHAUSTED }
+    next!()
+});
+/// The head of every loop when the engine compiles interruptible code: an interrupt handle nulls the
+/// stack limit, which also stops the next function entry (`enter`), so loops are the only other place
+/// that needs a check.
+stencil!(interrupt_check(fp, ctx, mem, len) {
+    if (*(*ctx).runtime).stack_limit.load(Relaxed).is_null() { return trap::INTERRUPTED }
     next!()
 });
 /// Returns from the wasm function (results already at the frame base).
@@ -778,7 +786,7 @@ stencil!(ret(fp, ctx, mem, len) { return trap::OK });
 #[inline(always)]
 unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
     unsafe {
-        if r & trap::RECORDED == 0 { (*(*ctx).runtime).trap_func = callee }
+        if r & trap::RECORDED == 0 { (*(*ctx).runtime).trap_func.store(callee as *mut VmFuncRef, Relaxed) }
     }
     r | trap::RECORDED
 }

@@ -27,11 +27,15 @@ pub struct Config {
     pub parallel_compilation: bool,
     /// Append every compiled function to `/tmp/perf-<pid>.map`, so `perf report` names JIT code.
     pub perf_map: bool,
+    /// Check for a pending interrupt at the head of every loop, so an
+    /// [`InterruptHandle`](crate::InterruptHandle) stops any code, not only code that calls functions.
+    /// Costs one load and compare per loop iteration.
+    pub interruptible: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false, interruptible: false }
     }
 }
 

@@ -230,6 +230,7 @@ impl<'e> Builder<'e> {
         let cpu0 = process_cpu_time();
         let mut validator = Validator::new_with_features(self.engine.features());
         self.env.guard_pages = self.engine.config().guard_pages;
+        self.env.interruptible = self.engine.config().interruptible;
         // Sections are parsed in order; function bodies are collected and compiled afterwards, so they
         // can be compiled in parallel (each validates itself; module-level checks are done by then).
         let mut bodies = Vec::new();

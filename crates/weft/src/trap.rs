@@ -15,6 +15,8 @@ pub enum Trap {
     IndirectCallTypeMismatch,
     StackExhausted,
     NullReference,
+    /// An [`InterruptHandle`](crate::InterruptHandle) stopped the code.
+    Interrupted,
     /// A host function returned an error (kept in the `Error` that carries this trap).
     Host,
     /// Any other code: a bug in weft, reported rather than hidden.
@@ -35,6 +37,7 @@ impl Trap {
             code::INDIRECT_CALL_TYPE_MISMATCH => Trap::IndirectCallTypeMismatch,
             code::STACK_EXHAUSTED => Trap::StackExhausted,
             code::NULL_REFERENCE => Trap::NullReference,
+            code::INTERRUPTED => Trap::Interrupted,
             code::HOST => Trap::Host,
             other => Trap::Unknown(other),
         }
@@ -56,6 +59,7 @@ impl std::fmt::Display for Trap {
             Trap::IndirectCallTypeMismatch => f.write_str("indirect call type mismatch"),
             Trap::StackExhausted => f.write_str("call stack exhausted"),
             Trap::NullReference => f.write_str("null reference"),
+            Trap::Interrupted => f.write_str("interrupted"),
             Trap::Host => f.write_str("host function failed"),
             Trap::Unknown(c) => write!(f, "unknown trap code {c}"),
         }

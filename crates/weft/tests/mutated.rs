@@ -7,6 +7,10 @@
 //!   no validator checked);
 //! - a module wasmparser accepts, weft must compile.
 //!
+//! - a module both accept, weft must run: instantiating it and calling every export ends in results
+//!   or a trap. A mutation can break wasm-smith's fuel checks, so an interrupt stops any module
+//!   still running after `TIME_LIMIT`.
+//!
 //! The second is waived only for WebAssembly 2.0's stricter encodings, which weft checks and wasmparser
 //! does not (a memory limit in an over-long LEB, a non-zero `memory.size`/`memory.grow` byte), and for
 //! `Error::Unsupported`; each such case is counted and printed. Seeds are fixed
@@ -113,6 +117,9 @@ fn mutate_body(wasm: &mut Vec<u8>, rng: &mut Rng) -> bool {
     false
 }
 
+/// How long one accepted mutant may run: its instantiation and all its export calls.
+const TIME_LIMIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 #[derive(Default)]
 struct Counts {
     checks: u32,
@@ -120,6 +127,9 @@ struct Counts {
     accepted_by_both: u32,
     stricter: u32,
     unsupported: u32,
+    /// Of the accepted mutants that weft ran: modules, export calls, traps (interrupts included).
+    ran: [u32; 3],
+    interrupted: u32,
 }
 
 fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what: &str, counts: &mut Counts) -> Result<(), String> {
@@ -127,15 +137,21 @@ fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what:
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Module::new(engine, wasm)))
         .map_err(|_| format!("{what}: Module::new panicked"))?;
     counts.checks += 1;
-    // Accepted modules are not run: a mutation can break wasm-smith's fuel checks, and weft (like
-    // the spec) lets a loop run forever. tests/smith.rs runs valid modules.
     match (compiled, reference) {
         (Err(_), Err(_)) => counts.rejected_by_both += 1,
         (Ok(_), Err(e)) => return Err(format!("{what}: weft accepted a module wasmparser rejects: {e}")),
         (Err(Error::Unsupported(_)), Ok(_)) => counts.unsupported += 1,
         (Err(e @ Error::Invalid(_)), Ok(_)) if stricter_v2(&e) => counts.stricter += 1,
         (Err(e), Ok(_)) => return Err(format!("{what}: weft rejected a module wasmparser accepts: {e}")),
-        (Ok(_), Ok(_)) => counts.accepted_by_both += 1,
+        (Ok(module), Ok(_)) => {
+            counts.accepted_by_both += 1;
+            // A mutation can turn a definition into an import, which nothing here provides.
+            if module.imports().is_empty() {
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT))))
+                    .map_err(|_| format!("{what}: running it panicked"))??;
+                counts.interrupted += ran.iter().flatten().filter(|r| r == &&Err(Trap::Interrupted)).count() as u32;
+            }
+        }
     }
     Ok(())
 }
@@ -151,8 +167,8 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
     let seeds: u64 = std::env::var("WEFT_MUTATED_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
     // Each version against wasmparser with that version's features (3.0 reads more encodings).
     let engines = [
-        (Engine::new(Config { version: WasmVersion::V2, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM2, "2.0"),
-        (Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM3, "3.0"),
+        (Engine::new(Config { version: WasmVersion::V2, interruptible: true, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM2, "2.0"),
+        (Engine::new(Config { version: WasmVersion::V3, interruptible: true, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM3, "3.0"),
     ];
     let mut counts = Counts::default();
     let mut failures = Vec::new();
@@ -179,6 +195,7 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
         "{} checks (mutants x 2 versions): {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
         c.checks, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
     );
+    println!("ran {} accepted mutants: {} export calls, {} trapped, {} of them interrupted after {TIME_LIMIT:?}", c.ran[0], c.ran[1], c.ran[2], c.interrupted);
     assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     // Mutation must produce both kinds, or the test checks little.
     assert!(c.rejected_by_both > c.checks / 10 && c.accepted_by_both > c.checks / 20, "too one-sided: {} rejected, {} accepted", c.rejected_by_both, c.accepted_by_both);

@@ -7,40 +7,12 @@ mod common;
 
 use weft::*;
 
-/// What one module did: per export call, its results or its trap (`None` if it never instantiated).
-type Outcomes = Option<Vec<Result<Vec<Val>, Trap>>>;
+use common::{run, Outcomes};
 
 fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
     let Some(wasm) = common::module(common::config(), seed, 0x9E37_79B9_7F4A_7C15) else { return Ok(None) };
     let module = Module::new(engine, &wasm).map_err(|e| format!("seed {seed}: valid module rejected: {e}"))?;
-    run(engine, &module, seed, stats)
-}
-
-/// Instantiates a compiled module and calls every export with zero arguments: each call must end in
-/// results or a trap. `stats`: modules, calls, traps.
-fn run(engine: &Engine, module: &Module, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
-    stats[0] += 1;
-    let mut store = Store::new(engine, ());
-    let instance = match Instance::new(&mut store, module, &[]) {
-        Ok(i) => i,
-        Err(Error::Trap { .. }) => return Ok(None),
-        Err(e) => return Err(format!("seed {seed}: instantiation failed without a trap: {e}")),
-    };
-    let mut outcomes = Vec::new();
-    for (name, ext) in instance.exports() {
-        let Extern::Func(f) = ext else { continue };
-        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
-        stats[1] += 1;
-        match f.call(&mut store, &params) {
-            Ok(results) => outcomes.push(Ok(results)),
-            Err(Error::Trap { trap, .. }) => {
-                stats[2] += 1;
-                outcomes.push(Err(trap));
-            }
-            Err(e) => return Err(format!("seed {seed}: export `{name}` failed without a trap: {e}")),
-        }
-    }
-    Ok(Some(outcomes))
+    run(engine, &module, &format!("seed {seed}"), stats, None)
 }
 
 /// Values compared by bits (funcrefs only by null-ness: they point into different stores).
@@ -120,7 +92,7 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
             }
             Ok(Ok(m)) => m,
         };
-        if let Err(e) = run(&engine, &module, seed, &mut stats) {
+        if let Err(e) = run(&engine, &module, &format!("seed {seed}"), &mut stats, None) {
             failures.push(e);
         }
     }

@@ -42,6 +42,8 @@ pub struct ModuleEnv {
     pub num_imported_globals: u32,
     /// Memory accesses may skip bounds checks (guard pages catch them).
     pub guard_pages: bool,
+    /// Every loop head checks for an interrupt (`Config::interruptible`).
+    pub interruptible: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1615,7 +1617,11 @@ impl FuncTranslator {
                 let height = self.stack.len() - sig.params(env).len();
                 let label = if matches!(op, O::Loop { .. }) {
                     self.pin_dirty = [true; PINS];
-                    Label::at(self.pos(buf))
+                    let head = Label::at(self.pos(buf));
+                    if env.interruptible {
+                        self.emit(buf, id::interrupt_check, Holes::default());
+                    }
+                    head
                 } else {
                     Label::new()
                 };

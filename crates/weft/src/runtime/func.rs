@@ -7,7 +7,9 @@ use super::store::StoreInner;
 use super::{Store, Val};
 use crate::types::FuncType;
 use crate::{Error, Trap};
+use super::store::set_stack_limit;
 use std::ptr::NonNull;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use weft_ops::trap;
 use weft_ops::vm::{VmCtx, VmFuncRef};
 
@@ -143,8 +145,8 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
         unsafe { v.write(fp.add(off)) };
         off += v.ty().slot_bytes() as usize;
     }
-    let saved_limit = store.runtime.stack_limit;
-    store.runtime.stack_limit = limit as *mut u8;
+    let saved_limit = store.runtime.stack_limit.load(Relaxed);
+    set_stack_limit(&store.runtime, limit as *mut u8);
     store.active += 1;
     let previous_guard = super::signals::enter(&store.guard);
     // SAFETY: `f` is a live funcref of this store whose code follows the stencil ABI; `fp` has room for
@@ -155,19 +157,29 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     };
     super::signals::leave(previous_guard);
     store.active -= 1;
-    store.runtime.stack_limit = saved_limit;
+    set_stack_limit(&store.runtime, saved_limit);
     if code != trap::OK {
         let err = store.host_error.take();
-        let kind = code & trap::KIND_MASK;
-        return Err(match (kind, err) {
+        let mut kind = code & trap::KIND_MASK;
+        // A pending interrupt nulls the stack limit: `enter` then reports the stack as exhausted.
+        if kind == trap::STACK_EXHAUSTED && store.runtime.interrupt.load(SeqCst) != 0 {
+            kind = trap::INTERRUPTED;
+        }
+        let err = match (kind, err) {
             (trap::HOST | trap::EXIT, Some(e)) => e,
             (c, _) => {
-                let culprit = if code & trap::RECORDED != 0 { store.runtime.trap_func } else { f };
+                let culprit = if code & trap::RECORDED != 0 { store.runtime.trap_func.load(Relaxed) as *const VmFuncRef } else { f };
                 // SAFETY: recorded funcrefs point into instances or host functions of this store.
                 let func = unsafe { func_name::<T>(culprit) };
                 Error::Trap { trap: Trap::from_code(c), func, detail: None }
             }
-        });
+        };
+        // The request is used up once the host that started wasm sees it (through nested host calls,
+        // the inner trap comes back as the host function's error).
+        if store.active == 0 && err.trap() == Some(Trap::Interrupted) {
+            store.runtime.interrupt.store(0, SeqCst);
+        }
+        return Err(err);
     }
     let mut results = Vec::with_capacity(ty.results.len());
     let mut off = 0usize;

@@ -112,7 +112,7 @@ impl Instance {
                 globals: std::ptr::null(),
                 tables: std::ptr::null(),
                 funcs: std::ptr::null(),
-                runtime: &mut *store.inner.runtime,
+                runtime: std::sync::Arc::as_ptr(&store.inner.runtime),
                 builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
                 instance: std::ptr::null_mut(),
             },

@@ -6,6 +6,8 @@ use super::{Func, GlobalInstance, Instance, MemoryInstance, TableInstance, Val};
 use crate::types::*;
 use crate::{Engine, Error};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
+use std::sync::Arc;
 use weft_ops::vm::VmRuntime;
 
 pub struct Store<T> {
@@ -23,7 +25,8 @@ pub(crate) struct StoreInner<T> {
     pub tables: Vec<Box<TableInstance>>,
     pub globals: Vec<Box<GlobalInstance>>,
     pub host_funcs: Vec<Box<HostFuncDyn<T>>>,
-    pub runtime: Box<VmRuntime>,
+    /// Shared with interrupt handles, which may outlive the store.
+    pub runtime: Arc<VmRuntime>,
     /// Frames of running wasm calls; 16-byte aligned.
     pub stack: Vec<u128>,
     /// The value stack's own end (less slack for host frames); `VmRuntime::stack_limit` may be lower.
@@ -49,7 +52,7 @@ impl<T> Store<T> {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 host_funcs: Vec::new(),
-                runtime: Box::new(VmRuntime { stack_limit: std::ptr::null_mut(), trap_func: std::ptr::null() }),
+                runtime: Arc::new(VmRuntime { stack_limit: AtomicPtr::default(), trap_func: AtomicPtr::default(), interrupt: AtomicU32::new(0) }),
                 stack: Vec::new(),
                 stack_end: 0,
                 stack_next: 0,
@@ -70,6 +73,42 @@ impl<T> Store<T> {
 
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.inner.data
+    }
+
+    /// A handle that stops this store's wasm code from any thread (a watchdog, a timeout).
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle { runtime: self.inner.runtime.clone() }
+    }
+}
+
+/// Stops the wasm code of one store from another thread: the code traps with [`Trap::Interrupted`] at
+/// its next function entry or, in modules compiled with [`Config::interruptible`], at its next loop
+/// iteration. A request made while no wasm runs stops the next call; it is used up when a call that
+/// the host made returns with the trap. Code blocked in a host function (a WASI read) stops when it
+/// returns to wasm.
+///
+/// [`Trap::Interrupted`]: crate::Trap::Interrupted
+/// [`Config::interruptible`]: crate::Config::interruptible
+#[derive(Clone)]
+pub struct InterruptHandle {
+    runtime: Arc<VmRuntime>,
+}
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        // The flag first: a host entry that installs a new limit re-checks it afterwards (`set_stack_limit`),
+        // so one of the two writes of the limit is the last, and it is null.
+        self.runtime.interrupt.store(1, SeqCst);
+        self.runtime.stack_limit.store(std::ptr::null_mut(), SeqCst);
+    }
+}
+
+/// Installs the limit that compiled code checks, unless an interrupt is pending (then null, which fails
+/// every check).
+pub(crate) fn set_stack_limit(runtime: &VmRuntime, limit: *mut u8) {
+    runtime.stack_limit.store(limit, SeqCst);
+    if runtime.interrupt.load(SeqCst) != 0 {
+        runtime.stack_limit.store(std::ptr::null_mut(), SeqCst);
     }
 }
 

@@ -53,8 +53,6 @@ impl Rng {
     }
 }
 
-// Not every test crate that includes this module calls it (tests/mutated.rs does not).
-#[allow(dead_code)]
 pub fn zero(t: weft::ValType) -> weft::Val {
     use weft::{Val, ValType};
     match t {
@@ -66,4 +64,49 @@ pub fn zero(t: weft::ValType) -> weft::Val {
         ValType::FuncRef => Val::FuncRef(None),
         ValType::ExternRef => Val::ExternRef(None),
     }
+}
+
+/// What one module did: per export call, its results or its trap (`None` if it never instantiated).
+pub type Outcomes = Option<Vec<Result<Vec<weft::Val>, weft::Trap>>>;
+
+/// Instantiates a compiled module and calls every export with zero arguments: each call must end in
+/// results or a trap. `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops
+/// whatever still runs after that long (modules whose fuel checks a mutation broke), so the engine
+/// needs `Config::interruptible`.
+// Not every test crate that includes this module calls it (tests/differential.rs does not).
+#[allow(dead_code)]
+pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut [u32; 3], time_limit: Option<std::time::Duration>) -> Result<Outcomes, String> {
+    use weft::{Error, Extern, Instance, Store, Val};
+    stats[0] += 1;
+    let mut store = Store::new(engine, ());
+    let _watchdog = time_limit.map(|limit| {
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            if cancelled.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                handle.interrupt();
+            }
+        });
+        cancel
+    });
+    let instance = match Instance::new(&mut store, module, &[]) {
+        Ok(i) => i,
+        Err(Error::Trap { .. }) => return Ok(None),
+        Err(e) => return Err(format!("{what}: instantiation failed without a trap: {e}")),
+    };
+    let mut outcomes = Vec::new();
+    for (name, ext) in instance.exports() {
+        let Extern::Func(f) = ext else { continue };
+        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| zero(t)).collect();
+        stats[1] += 1;
+        match f.call(&mut store, &params) {
+            Ok(results) => outcomes.push(Ok(results)),
+            Err(Error::Trap { trap, .. }) => {
+                stats[2] += 1;
+                outcomes.push(Err(trap));
+            }
+            Err(e) => return Err(format!("{what}: export `{name}` failed without a trap: {e}")),
+        }
+    }
+    Ok(Some(outcomes))
 }
