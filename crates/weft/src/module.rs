@@ -131,10 +131,19 @@ pub(crate) struct ModuleInner {
     pub oob_landing: u32,
 }
 
+/// Runs the compiler, turning a panic (a bug in weft: the fuzz tests look for them) into an error, so a
+/// module that triggers one cannot take down the embedder. Nothing outlives the failed compile.
+fn contain_panics<R>(compile: impl FnOnce() -> Result<R, Error>) -> Result<R, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(compile)).unwrap_or_else(|payload| {
+        let what = payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str)).unwrap_or("a panic");
+        Err(Error::Compile(format!("internal compiler error ({what}); please report it with the module")))
+    })
+}
+
 impl Module {
     /// Parses, validates and compiles a binary module.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let module = Builder::new(engine).build(bytes).map(|inner| Module { inner: Arc::new(inner) })?;
+        let module = contain_panics(|| Builder::new(engine).build(bytes)).map(|inner| Module { inner: Arc::new(inner) })?;
         if engine.config().perf_map {
             module.write_perf_map();
         }
@@ -592,7 +601,8 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
             })
             .collect();
         for (w, worker) in workers.into_iter().enumerate() {
-            let (done, mut buf) = worker.join().expect("a compile worker panicked");
+            // A worker's panic goes on to `contain_panics`.
+            let (done, mut buf) = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             for (i, mut r) in done {
                 if let Ok(f) = &mut r {
                     f.buffer = w;
@@ -605,4 +615,19 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
     });
     let funcs = results.into_iter().map(|r| r.expect("every body compiled")).collect::<Result<_, _>>()?;
     Ok((funcs, buffers, None, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_compiling_is_an_error() {
+        let r: Result<(), Error> = contain_panics(|| panic!("index out of bounds"));
+        let Err(Error::Compile(msg)) = r else { panic!("expected a compile error") };
+        assert!(msg.contains("internal compiler error (index out of bounds)"), "{msg}");
+        let r: Result<(), Error> = contain_panics(|| panic!("{} workers", 2));
+        assert!(matches!(r, Err(Error::Compile(m)) if m.contains("2 workers")));
+        assert!(matches!(contain_panics(|| Ok(7)), Ok(7)));
+    }
 }
