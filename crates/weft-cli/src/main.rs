@@ -44,6 +44,10 @@ enum Command {
         /// Loops then check for the stop, which costs a load and compare per iteration.
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         timeout: Option<std::time::Duration>,
+        /// Cap each linear memory at this size (`64MiB`, `1GiB`, or bytes): a larger initial size fails
+        /// to instantiate, `memory.grow` beyond it returns -1. Default 4GiB.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
         /// The module, then the arguments passed to it (everything after FILE goes to the program).
         #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]")]
         module_and_args: Vec<OsString>,
@@ -101,14 +105,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, profile, timeout, module_and_args } => {
+        Command::Run { invoke, dirs, envs, stats, profile, timeout, max_memory, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
             let perf_map = match profile.as_deref() {
                 None => false,
                 Some("perfmap") => true,
                 Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout, max_memory };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
@@ -209,6 +213,7 @@ struct RunOptions<'a> {
     stats: bool,
     perf_map: bool,
     timeout: Option<std::time::Duration>,
+    max_memory: Option<u64>,
 }
 
 /// The WASI context of `weft run`: argv[0] is the module's file name (as with wasmtime, without its
@@ -250,6 +255,9 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
         print_stats(&module);
     }
     let mut store = Store::new(&engine, wasi_ctx(file, args, opts)?);
+    if let Some(bytes) = opts.max_memory {
+        store.set_limits(weft::StoreLimits { max_memory_bytes: bytes, ..store.limits() });
+    }
     let imports = weft_wasi::link(&mut store, &module)?;
     // The watchdog lives as long as this function: dropping `_cancel` at the end stops it early.
     let _cancel = opts.timeout.map(|limit| watchdog(store.interrupt_handle(), limit));
@@ -301,6 +309,20 @@ fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     };
     let value: f64 = number.parse().map_err(|_| format!("`{s}` is not a duration (e.g. `500ms`, `2s`)"))?;
     std::time::Duration::try_from_secs_f64(value * scale).map_err(|_| format!("`{s}` is out of range"))
+}
+
+/// `--max-memory`'s value: bytes, or a number with `KiB`, `MiB` or `GiB`.
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let scale: u64 = match unit {
+        "" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(format!("`{s}`: the unit must be KiB, MiB or GiB (or none, for bytes)")),
+    };
+    number.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).ok_or_else(|| format!("`{s}` is not a size (e.g. `64MiB`)"))
 }
 
 /// Runs `_start` or the `--invoke`d export; returns weft's exit status.

@@ -145,6 +145,22 @@ fn timeout_stops_an_endless_loop() {
 }
 
 #[test]
+fn max_memory_caps_linear_memory() {
+    let wat = std::env::temp_dir().join(format!("weft-cli-grow-{}.wat", std::process::id()));
+    std::fs::write(&wat, r#"(module (memory 1) (func (export "g") (param i32) (result i32) (memory.grow (local.get 0))))"#).unwrap();
+    let w = wat.to_str().unwrap();
+    let grow = |limit: &str, pages: &str| text(&weft(&["run", "--max-memory", limit, "--invoke", "g", w, pages]).stdout);
+    assert_eq!(grow("1MiB", "15"), "1\n");
+    assert_eq!(grow("1MiB", "16"), "-1\n");
+    assert_one_line_error(&weft(&["run", "--max-memory", "1000", "--invoke", "g", w, "0"]), 1, "exceeds the store's limit of 1000 bytes");
+    assert_one_line_error(&weft(&["run", "--max-memory", "1MB", w]), 2, "KiB, MiB or GiB");
+    // A table too large to allocate is an error, not an allocation abort.
+    std::fs::write(&wat, "(module (table 4000000000 funcref) (func (export \"_start\")))").unwrap();
+    assert_one_line_error(&weft(&["run", w]), 1, "a table of 4000000000 elements exceeds the store's limit");
+    let _ = std::fs::remove_file(&wat);
+}
+
+#[test]
 fn modules_without_wasi_still_run() {
     let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
     let o = weft(&["run", "--invoke", "fac", fac.to_str().unwrap(), "20"]);

@@ -266,3 +266,44 @@ fn dead_code_with_frames_weft_does_not_translate() {
     let live = wat::parse_str(r#"(module (func (try_table (nop))))"#).unwrap();
     assert!(matches!(Module::new(&engine, &live), Err(Error::Unsupported(_))));
 }
+
+#[test]
+fn store_limits_cap_memories_and_tables() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+            (memory (export "mem") 2)
+            (table $t 1 funcref)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+            (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))"#,
+    );
+    let call = |store: &mut Store<()>, inst: &Instance, name: &str, n: i32| inst.get_func(name).unwrap().call(store, &[Val::I32(n)]).unwrap()[0];
+
+    // Below the initial size: instantiation fails with an error, not an allocation abort.
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits { max_memory_bytes: WASM_PAGE, ..Default::default() });
+    let err = Instance::new(&mut store, &m, &[]).unwrap_err();
+    assert!(matches!(err, Error::Usage(_)) && err.to_string().contains("exceeds the store's limit"), "{err}");
+
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits { max_memory_bytes: 4 * WASM_PAGE, max_table_elements: 3 });
+    let inst = Instance::new(&mut store, &m, &[]).unwrap();
+    assert_eq!(call(&mut store, &inst, "grow", 3), Val::I32(-1));
+    assert_eq!(call(&mut store, &inst, "grow", 2), Val::I32(2));
+    assert_eq!(call(&mut store, &inst, "grow", 1), Val::I32(-1));
+    assert_eq!(call(&mut store, &inst, "tgrow", 3), Val::I32(-1));
+    assert_eq!(call(&mut store, &inst, "tgrow", 2), Val::I32(1));
+    // Lowering the limits caps what exists: no more growth, the size stays.
+    store.set_limits(StoreLimits { max_memory_bytes: WASM_PAGE, ..store.limits() });
+    assert_eq!(call(&mut store, &inst, "grow", 0), Val::I32(4));
+    assert_eq!(call(&mut store, &inst, "grow", 1), Val::I32(-1));
+    let Some(Extern::Memory(mem)) = inst.get_export("mem") else { panic!("no memory export") };
+    assert_eq!(mem.grow(&mut store, 1), None);
+    assert_eq!(mem.data(&store).len() as u64, 4 * WASM_PAGE);
+
+    // A table whose initial size alone exceeds the default limit (it would need 32 GB).
+    let huge = module(&engine, "(module (table 4000000000 funcref))");
+    let err = Instance::new(&mut Store::new(&engine, ()), &huge, &[]).unwrap_err();
+    assert!(err.to_string().contains("a table of 4000000000 elements exceeds the store's limit of 10000000"), "{err}");
+}

@@ -18,6 +18,8 @@ pub struct MemoryInstance {
     pub(crate) vm: VmMemory,
     pub(crate) ty: MemoryType,
     reserved: usize,
+    /// The store's cap in pages (`StoreLimits`); growth beyond it fails (`memory.grow` returns -1).
+    pub(crate) limit_pages: u64,
 }
 
 /// With guard pages, every memory reserves this much: a u32 address plus an offset below 2^31 plus an
@@ -25,7 +27,11 @@ pub struct MemoryInstance {
 pub const GUARDED_RESERVATION: usize = 8 << 30;
 
 impl MemoryInstance {
-    pub fn new(ty: MemoryType, guarded: bool) -> Result<Box<MemoryInstance>, Error> {
+    pub fn new(ty: MemoryType, guarded: bool, limit_bytes: u64) -> Result<Box<MemoryInstance>, Error> {
+        let limit_pages = limit_bytes / WASM_PAGE;
+        if ty.limits.min > limit_pages {
+            return Err(Error::Usage(format!("a memory of {} pages exceeds the store's limit of {limit_bytes} bytes", ty.limits.min)));
+        }
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
         let reserved = if guarded { GUARDED_RESERVATION } else { ((max_pages * WASM_PAGE) as usize).max(page_size()) };
         // SAFETY: a fresh anonymous PROT_NONE reservation; checked below.
@@ -35,7 +41,7 @@ impl MemoryInstance {
         if base == libc::MAP_FAILED {
             return Err(Error::Usage(format!("cannot reserve {reserved} bytes for a linear memory")));
         }
-        let mut mem = Box::new(MemoryInstance { vm: VmMemory { base: base as *mut u8, len: 0 }, ty, reserved });
+        let mut mem = Box::new(MemoryInstance { vm: VmMemory { base: base as *mut u8, len: 0 }, ty, reserved, limit_pages });
         if mem.grow(ty.limits.min).is_none() {
             return Err(Error::Usage(format!("cannot allocate {} pages of linear memory", ty.limits.min)));
         }
@@ -59,11 +65,12 @@ impl MemoryInstance {
     pub fn grow(&mut self, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
-        if new > self.max_pages() {
-            return None;
-        }
+        // (Growing by 0 succeeds even above a limit that was lowered later.)
         if delta == 0 {
             return Some(old);
+        }
+        if new > self.max_pages() || new > self.limit_pages {
+            return None;
         }
         let new_len = (new * WASM_PAGE) as usize;
         debug_assert!(new_len <= self.reserved);

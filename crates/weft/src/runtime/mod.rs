@@ -20,7 +20,7 @@ pub use global::GlobalInstance;
 pub use instance::Instance;
 pub(crate) use instance::inline_global_offset;
 pub use memory::{MemoryInstance, WASM_PAGE};
-pub use store::{Extern, Global, InterruptHandle, Memory, Store, Table};
+pub use store::{Extern, Global, InterruptHandle, Memory, Store, StoreLimits, Table};
 pub use table::{TableInstance, MAX_TABLE_ELEMENTS};
 pub use values::Val;
 

@@ -39,6 +39,25 @@ pub(crate) struct StoreInner<T> {
     pub host_error: Option<Error>,
     /// Code and memory ranges the guard-page signal handler accepts faults in.
     pub guard: super::signals::GuardState,
+    pub limits: StoreLimits,
+}
+
+/// Caps on what the modules of one store may allocate: a memory or table that would start larger
+/// fails to be created (instantiation fails with `Error::Usage`), and `memory.grow`/`table.grow`
+/// beyond them return -1, as when the system runs out of memory. Each memory and table is capped on
+/// its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Bytes of one linear memory (default 4 GiB: everything a 32-bit memory can address).
+    pub max_memory_bytes: u64,
+    /// Elements of one table (default `MAX_TABLE_ELEMENTS`).
+    pub max_table_elements: u64,
+}
+
+impl Default for StoreLimits {
+    fn default() -> StoreLimits {
+        StoreLimits { max_memory_bytes: 4 << 30, max_table_elements: super::MAX_TABLE_ELEMENTS }
+    }
 }
 
 impl<T> Store<T> {
@@ -59,6 +78,7 @@ impl<T> Store<T> {
                 active: 0,
                 host_error: None,
                 guard: Default::default(),
+                limits: StoreLimits::default(),
             }),
         }
     }
@@ -73,6 +93,22 @@ impl<T> Store<T> {
 
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.inner.data
+    }
+
+    pub fn limits(&self) -> StoreLimits {
+        self.inner.limits
+    }
+
+    /// Caps the memories and tables of this store, those that exist (already larger ones keep their
+    /// size but cannot grow) and those created later.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
+        for m in &mut self.inner.memories {
+            m.limit_pages = limits.max_memory_bytes / super::WASM_PAGE;
+        }
+        for t in &mut self.inner.tables {
+            t.max_elements = limits.max_table_elements;
+        }
     }
 
     /// A handle that stops this store's wasm code from any thread (a watchdog, a timeout).
@@ -133,7 +169,7 @@ pub struct Global(pub(crate) NonNull<GlobalInstance>);
 impl Memory {
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
         let guarded = store.inner.engine.config().guard_pages;
-        let mut m = MemoryInstance::new(ty, guarded)?;
+        let mut m = MemoryInstance::new(ty, guarded, store.inner.limits.max_memory_bytes)?;
         if guarded {
             store.inner.guard.memories.push(m.reservation());
         }
@@ -162,7 +198,7 @@ impl Memory {
 
 impl Table {
     pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
-        let mut t = TableInstance::new(ty, init.to_bits() as u64);
+        let mut t = TableInstance::new(ty, init.to_bits() as u64, store.inner.limits.max_table_elements)?;
         let ptr = NonNull::from(&mut *t);
         store.inner.tables.push(t);
         Ok(Table(ptr))
