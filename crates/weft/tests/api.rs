@@ -307,3 +307,38 @@ fn store_limits_cap_memories_and_tables() {
     let err = Instance::new(&mut Store::new(&engine, ()), &huge, &[]).unwrap_err();
     assert!(err.to_string().contains("a table of 4000000000 elements exceeds the store's limit of 10000000"), "{err}");
 }
+
+/// The trap names the innermost function however it was reached: each kind of call records its
+/// callee on the way out (through the function's shared trap exit).
+#[test]
+fn traps_name_the_innermost_function_through_every_kind_of_call() {
+    let engine = Engine::default();
+    let a = module(
+        &engine,
+        r#"(module
+            (type $t (func (param i32) (result i32)))
+            (table 1 funcref) (elem (i32.const 0) $inner)
+            (func $inner (export "inner") (param i32) (result i32) (i32.div_u (i32.const 7) (local.get 0)))
+            (func $middle (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0)))
+            ;; Local 0 lives in a register across the calls (the pinned-local forms of the call stencils).
+            (func (export "direct") (param i32) (result i32) (i32.add (call $inner (local.get 0)) (local.get 0)))
+            (func (export "indirect") (param i32) (result i32) (i32.add (call $middle (local.get 0)) (local.get 0))))"#,
+    );
+    let b = module(
+        &engine,
+        r#"(module
+            (import "a" "inner" (func $imported (param i32) (result i32)))
+            (func (export "via_import") (param i32) (result i32) (call $imported (local.get 0))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let ia = Instance::new(&mut store, &a, &[]).unwrap();
+    let inner = ia.get_export("inner").unwrap();
+    let ib = Instance::new(&mut store, &b, &[inner]).unwrap();
+    for (inst, name) in [(&ia, "direct"), (&ia, "indirect"), (&ib, "via_import")] {
+        let f = inst.get_func(name).unwrap();
+        let e = f.call(&mut store, &[Val::I32(0)]).unwrap_err();
+        assert_eq!(e.trap(), Some(Trap::IntegerDivideByZero), "{name}: {e}");
+        assert!(e.to_string().ends_with("in function `inner`"), "{name}: {e}");
+        assert_eq!(f.call(&mut store, &[Val::I32(7)]).unwrap(), vec![Val::I32(if name == "via_import" { 1 } else { 8 })], "{name}");
+    }
+}

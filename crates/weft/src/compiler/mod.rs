@@ -287,6 +287,30 @@ pub struct FuncTranslator {
     /// Per local: zeroed on entry (see `assigned`).
     zero_needed: Vec<bool>,
     guard_pages: bool,
+    /// The function's shared trap exits of call stencils (`call_trapped`, `call_ref_trapped`),
+    /// emitted after the body if some call jumps to them.
+    trapped_direct: TrapExit,
+    trapped_ref: TrapExit,
+}
+
+/// A stub after the function body that call stencils jump to when their callee trapped.
+#[derive(Default)]
+struct TrapExit {
+    label: Option<Label>,
+}
+
+impl TrapExit {
+    /// The label to jump to (the stub will be emitted).
+    fn label(&mut self) -> &mut Label {
+        self.label.get_or_insert_with(Label::new)
+    }
+
+    fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16) {
+        if let Some(mut label) = self.label.take() {
+            buf.bind_here(&mut label);
+            buf.emit_plain(stencil, &Holes::default());
+        }
+    }
 }
 
 /// The value type named by an op-list type (evaluated at compile time: see `vt!`).
@@ -555,6 +579,8 @@ impl FuncTranslator {
         self.mirrors = [None; 2];
         let (params_bytes, off) = self.declare_locals(ty, body, fv)?;
         self.guard_pages = env.guard_pages;
+        self.trapped_direct = TrapExit::default();
+        self.trapped_ref = TrapExit::default();
         self.local_refs.clear();
         self.local_refs.resize(self.locals.len(), 0);
         self.pinned = self.choose_pinned(body)?;
@@ -617,6 +643,8 @@ impl FuncTranslator {
         if let Some(body_start) = body_start {
             self.emit_zeroing(buf, &mut zeroing, body_start)?;
         }
+        self.trapped_direct.emit(buf, id::call_trapped);
+        self.trapped_ref.emit(buf, id::call_ref_trapped);
         buf.emit_const_pool();
         // The frame: locals plus the deepest operand; callees check their own frames.
         buf.repatch(id::enter, enter, HoleKind::S0, self.max_top)?;
@@ -1768,13 +1796,13 @@ impl FuncTranslator {
                 self.spill_reg(buf)?;
                 self.save_float_pins(buf);
                 let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
+                self.flush(buf);
                 if function_index < env.num_imported_funcs {
                     let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
-                    self.emit(buf, stencil, h);
+                    buf.emit(stencil, &h, Some(self.trapped_ref.label()), None);
                 } else {
-                    self.flush(buf);
                     let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
-                    buf.emit(stencil, &h, None, Some(function_index));
+                    buf.emit(stencil, &h, Some(self.trapped_direct.label()), Some(function_index));
                 }
                 self.restore_float_pins(buf);
                 self.push_results(ty);
@@ -1788,7 +1816,8 @@ impl FuncTranslator {
                 self.save_float_pins(buf);
                 let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
                 let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
-                self.emit(buf, stencil, h);
+                self.flush(buf);
+                buf.emit(stencil, &h, Some(self.trapped_ref.label()), None);
                 self.restore_float_pins(buf);
                 self.push_results(ty);
             }
