@@ -5,8 +5,8 @@
 //! let module = weft::Module::new(&engine, &std::fs::read("fac.wasm").unwrap()).unwrap();
 //! let mut store = weft::Store::new(&engine, ());
 //! let instance = weft::Instance::new(&mut store, &module, &[]).unwrap();
-//! let fac = instance.get_func("fac").unwrap();
-//! let results = fac.call(&mut store, &[weft::Val::I64(20)]).unwrap();
+//! let fac = instance.get_typed_func::<i64, i64, _>(&store, "fac").unwrap();
+//! assert_eq!(fac.call(&mut store, 20).unwrap(), 2432902008176640000);
 //! ```
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -23,6 +23,7 @@ pub mod types;
 pub use engine::{Config, Engine, WasmVersion};
 pub use error::Error;
 pub use module::{CompileStats, Export, ExportKind, Import, ImportKind, Module};
+pub use runtime::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
 pub use runtime::{Caller, Extern, Func, Global, Instance, InterruptHandle, Memory, Store, StoreLimits, Table, Val, MAX_TABLE_ELEMENTS, WASM_PAGE};
 pub use trap::Trap;
 pub use types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};

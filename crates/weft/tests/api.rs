@@ -342,3 +342,96 @@ fn traps_name_the_innermost_function_through_every_kind_of_call() {
         assert_eq!(f.call(&mut store, &[Val::I32(7)]).unwrap(), vec![Val::I32(if name == "via_import" { 1 } else { 8 })], "{name}");
     }
 }
+
+#[test]
+fn typed_calls_and_wrapped_host_functions() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+            (import "env" "mul" (func $mul (param i64 i64) (result i64)))
+            (import "env" "log" (func $log (param i32)))
+            (import "env" "fail" (func $fail (param f64) (result f64)))
+            (import "env" "swap" (func $swap (param f32 i32) (result i32 f32)))
+            (memory (export "mem") 1)
+            (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+            (func (export "mix") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+                (local.get 3) (local.get 2) (local.get 1) (local.get 0))
+            (func (export "mul") (param i64) (result i64) (call $mul (local.get 0) (local.get 0)))
+            (func (export "log") (param i32) (call $log (local.get 0)) (i32.store (i32.const 0) (local.get 0)))
+            (func (export "fail") (result f64) (call $fail (f64.const 1.5)))
+            (func (export "swap") (result i32 f32) (call $swap (f32.const 2.5) (i32.const 7)))
+            (func (export "div") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0))))"#,
+    );
+    let mut store = Store::new(&engine, Vec::<i32>::new());
+    let mul = Func::wrap(&mut store, |a: i64, b: i64| a.wrapping_mul(b));
+    let log = Func::wrap(&mut store, |mut caller: Caller<'_, Vec<i32>>, x: i32| caller.data_mut().push(x));
+    let fail = Func::wrap(&mut store, |x: f64| -> Result<f64, Error> { if x > 1.0 { Err(Error::Usage("too big".into())) } else { Ok(x) } });
+    let swap = Func::wrap(&mut store, |a: f32, b: i32| (b, a));
+    let imports = [mul, log, fail, swap].map(Extern::Func);
+    let inst = Instance::new(&mut store, &m, &imports).unwrap();
+
+    let add = inst.get_typed_func::<(i32, i32), i32, _>(&store, "add").unwrap();
+    assert_eq!(add.call(&mut store, (40, 2)).unwrap(), 42);
+    assert_eq!(add.call(&mut store, (i32::MAX, 1)).unwrap(), i32::MIN);
+    // u32 and i32 are both i32: the bits pass unchanged.
+    let add_u = inst.get_typed_func::<(u32, u32), u32, _>(&store, "add").unwrap();
+    assert_eq!(add_u.call(&mut store, (u32::MAX, 2)).unwrap(), 1);
+    let mix = inst.get_typed_func::<(i32, i64, f32, f64), (f64, f32, i64, i32), _>(&store, "mix").unwrap();
+    let (d, f, l, i) = mix.call(&mut store, (-1, -2, -3.5, f64::NAN)).unwrap();
+    assert!(d.is_nan() && f == -3.5 && l == -2 && i == -1);
+    // A NaN's payload survives (bits, not values, go through the slots).
+    let nan = f32::from_bits(0x7fa0_0001);
+    assert_eq!(mix.call(&mut store, (0, 0, nan, 0.0)).unwrap().1.to_bits(), 0x7fa0_0001);
+
+    assert_eq!(inst.get_typed_func::<i64, i64, _>(&store, "mul").unwrap().call(&mut store, 12).unwrap(), 144);
+    let log_f = inst.get_typed_func::<i32, (), _>(&store, "log").unwrap();
+    log_f.call(&mut store, 5).unwrap();
+    log_f.call(&mut store, 6).unwrap();
+    assert_eq!(store.data(), &vec![5, 6]);
+    let err = inst.get_typed_func::<(), f64, _>(&store, "fail").unwrap().call(&mut store, ()).unwrap_err();
+    assert!(err.to_string().contains("too big"), "{err}");
+    assert_eq!(inst.get_typed_func::<(), (i32, f32), _>(&store, "swap").unwrap().call(&mut store, ()).unwrap(), (7, 2.5));
+
+    // Traps come back as from `Func::call`, and the store stays usable.
+    let div = inst.get_typed_func::<i32, i32, _>(&store, "div").unwrap();
+    assert_eq!(div.call(&mut store, 0).unwrap_err().trap(), Some(Trap::IntegerDivideByZero));
+    assert_eq!(div.call(&mut store, 1).unwrap(), 1);
+
+    // A wrong signature is an error when the typed function is made, not a bad call later.
+    for e in [
+        inst.get_typed_func::<(i32, i64), i32, _>(&store, "add").err(),
+        inst.get_typed_func::<(i32, i32), (), _>(&store, "add").err(),
+        inst.get_typed_func::<i32, i32, _>(&store, "nope").err(),
+    ] {
+        assert!(matches!(e, Some(Error::Usage(_))), "{e:?}");
+    }
+    assert_eq!(mul.ty(&store), FuncType::new([ValType::I64, ValType::I64], [ValType::I64]));
+}
+
+/// Host functions with more parameters and results than the trampoline keeps on its stack (8).
+#[test]
+fn host_functions_with_many_parameters_and_results() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+            (import "env" "many" (func $many (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i64 i64 i64 i64 i64 i64 i64 i64 i64)))
+            (func (export "go") (result i64)
+                (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)
+                            (i32.const 6) (i32.const 7) (i32.const 8) (i32.const 9) (i32.const 10))
+                (i64.add) (i64.add) (i64.add) (i64.add) (i64.add) (i64.add) (i64.add) (i64.add)))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let ty = FuncType::new([ValType::I32; 10], [ValType::I64; 9]);
+    let many = Func::new(&mut store, ty, |_, p, r| {
+        let sum: i64 = p.iter().map(|v| if let Val::I32(x) = v { *x as i64 } else { 0 }).sum();
+        for (i, out) in r.iter_mut().enumerate() {
+            *out = Val::I64(sum * (i as i64 + 1));
+        }
+        Ok(())
+    });
+    let inst = Instance::new(&mut store, &m, &[Extern::Func(many)]).unwrap();
+    // 55 * (1 + 2 + ... + 9)
+    assert_eq!(inst.get_func("go").unwrap().call(&mut store, &[]).unwrap(), vec![Val::I64(55 * 45)]);
+}

@@ -124,6 +124,31 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
         return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
     }
+    let write = |fp: *mut u8| {
+        let mut off = 0usize;
+        for v in params {
+            // SAFETY: `call_slots` gives a frame of `frame_bytes`, which holds the parameters.
+            unsafe { v.write(fp.add(off)) };
+            off += v.ty().slot_bytes() as usize;
+        }
+    };
+    let read = |fp: *const u8| {
+        let mut results = Vec::with_capacity(ty.results.len());
+        let mut off = 0usize;
+        for &t in ty.results.iter() {
+            // SAFETY: the callee wrote its results at fp (its frame holds at least them).
+            results.push(unsafe { Val::read(t, fp.add(off)) });
+            off += t.slot_bytes() as usize;
+        }
+        results
+    };
+    call_slots(store, f, ty.frame_bytes(), write, read)
+}
+
+/// Calls `f` with a frame of `frame_bytes` at the top of the value stack: `write` puts the arguments
+/// in its slots, `read` takes the results from them. The caller has checked that `f`'s type is the
+/// one the slots are written and read as.
+pub(crate) fn call_slots<T, R>(store: &mut StoreInner<T>, f: *const VmFuncRef, frame_bytes: u32, write: impl FnOnce(*mut u8), read: impl FnOnce(*const u8) -> R) -> Result<R, Error> {
     if store.stack.is_empty() {
         let slots = store.engine.config().value_stack_bytes / 16;
         store.stack = vec![0u128; slots.max(VALUE_STACK_SLACK / 8)];
@@ -136,15 +161,11 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
     // most NATIVE_BYTES_PER_CALL of it and at least MIN_FRAME_BYTES of value stack.
     let native_levels = native_stack_left().saturating_sub(NATIVE_STACK_RESERVE) / NATIVE_BYTES_PER_CALL;
     let limit = store.stack_end.min(fp as usize + native_levels * weft_ops::vm::MIN_FRAME_BYTES as usize);
-    if fp as usize + ty.frame_bytes() as usize > limit {
+    if fp as usize + frame_bytes as usize > limit {
         return Err(Error::trap_kind(Trap::StackExhausted));
     }
-    let mut off = 0usize;
-    for v in params {
-        // SAFETY: fp + frame_bytes is below the stack limit.
-        unsafe { v.write(fp.add(off)) };
-        off += v.ty().slot_bytes() as usize;
-    }
+    // (fp + frame_bytes is below the stack limit.)
+    write(fp);
     let saved_limit = store.runtime.stack_limit.load(Relaxed);
     set_stack_limit(&store.runtime, limit as *mut u8);
     store.active += 1;
@@ -181,14 +202,7 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
         }
         return Err(err);
     }
-    let mut results = Vec::with_capacity(ty.results.len());
-    let mut off = 0usize;
-    for &t in ty.results.iter() {
-        // SAFETY: the callee wrote its results at fp (its frame holds at least them).
-        results.push(unsafe { Val::read(t, fp.add(off)) });
-        off += t.slot_bytes() as usize;
-    }
-    Ok(results)
+    Ok(read(fp))
 }
 
 /// The name of a function for trap messages: its name-section or export name, else `func[N]`.
@@ -278,20 +292,39 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
     let host = unsafe { &*(ctx as *const HostFuncDyn<T>) };
     // SAFETY: the record's store pointer is its owning store, alive and not otherwise borrowed here.
     let store = unsafe { &mut *host.store };
-    let mut params = Vec::with_capacity(host.ty.params.len());
+    // Arguments and results on the stack when they fit (nearly always): no allocation per call.
+    const INLINE: usize = 8;
+    let (mut params_inline, mut results_inline) = ([Val::I32(0); INLINE], [Val::I32(0); INLINE]);
+    let (mut params_heap, mut results_heap): (Vec<Val>, Vec<Val>);
+    let params: &mut [Val] = match host.ty.params.len() {
+        n if n <= INLINE => &mut params_inline[..n],
+        n => {
+            params_heap = vec![Val::I32(0); n];
+            &mut params_heap[..]
+        }
+    };
     let mut off = 0usize;
-    for &t in host.ty.params.iter() {
+    for (v, &t) in params.iter_mut().zip(host.ty.params.iter()) {
         // SAFETY: the caller placed the arguments at fp.
-        params.push(unsafe { Val::read(t, fp.add(off)) });
+        *v = unsafe { Val::read(t, fp.add(off)) };
         off += t.slot_bytes() as usize;
     }
-    let mut results: Vec<Val> = host.ty.results.iter().map(|&t| Val::from_bits(t, 0)).collect();
+    let results: &mut [Val] = match host.ty.results.len() {
+        n if n <= INLINE => &mut results_inline[..n],
+        n => {
+            results_heap = vec![Val::I32(0); n];
+            &mut results_heap[..]
+        }
+    };
+    for (v, &t) in results.iter_mut().zip(host.ty.results.iter()) {
+        *v = Val::from_bits(t, 0);
+    }
     // Nested calls back into wasm get frames above this one.
     let saved_next = store.stack_next;
     store.stack_next = (fp as usize - store.stack.as_ptr() as usize) + host.ty.frame_bytes() as usize;
     store.stack_next = store.stack_next.next_multiple_of(16);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        (host.func)(Caller { store: &mut *store, vmctx: caller as *mut VmCtx }, &params, &mut results)
+        (host.func)(Caller { store: &mut *store, vmctx: caller as *mut VmCtx }, params, results)
     }));
     store.stack_next = saved_next;
     match outcome {

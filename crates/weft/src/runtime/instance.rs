@@ -252,6 +252,11 @@ impl Instance {
         }
     }
 
+    /// The exported function `name` as a [`TypedFunc`](super::TypedFunc) of type `P -> R`.
+    pub fn get_typed_func<P: super::WasmList, R: super::WasmList, T>(&self, store: &Store<T>, name: &str) -> Result<super::TypedFunc<P, R>, Error> {
+        self.get_func(name).ok_or_else(|| Error::Usage(format!("no exported function `{name}`")))?.typed(store)
+    }
+
     pub fn exports(&self) -> Vec<(String, Extern)> {
         // SAFETY: as in `get_export`.
         let data = unsafe { self.0.as_ref() };

@@ -13,6 +13,7 @@ mod memory;
 mod signals;
 mod store;
 mod table;
+mod typed;
 mod values;
 
 pub use func::{Caller, Func};
@@ -22,6 +23,7 @@ pub(crate) use instance::inline_global_offset;
 pub use memory::{MemoryInstance, WASM_PAGE};
 pub use store::{Extern, Global, InterruptHandle, Memory, Store, StoreLimits, Table};
 pub use table::{TableInstance, MAX_TABLE_ELEMENTS};
+pub use typed::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
 pub use values::Val;
 
 pub(crate) fn install_signal_handlers() {
