@@ -33,7 +33,7 @@ pub use ctx::{OutputBuffer, WasiCtx, WasiCtxBuilder};
 
 use abi::{Errno, WasiResult};
 use mem::GuestMemory;
-use weft::{Caller, Extern, Func, FuncType, ImportKind, Module, Store, Val, ValType};
+use weft::{Caller, Extern, Func, FuncType, ImportKind, Linker, Module, Store, Val, ValType};
 
 /// The import module name of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
@@ -156,7 +156,7 @@ pub fn link_with<T: 'static>(store: &mut Store<T>, module: &Module, get: fn(&mut
         let Some(def) = defs.iter().find(|d| d.name == import.name) else {
             anyhow::bail!("unknown import `{what}`: not a WASI preview1 function");
         };
-        let ty = FuncType::new(def.params.iter().copied(), if def.returns_errno { vec![I32] } else { vec![] });
+        let ty = wasi_type(def);
         let ImportKind::Func(type_index) = import.kind else {
             anyhow::bail!("import `{what}` must be a function");
         };
@@ -164,31 +164,54 @@ pub fn link_with<T: 'static>(store: &mut Store<T>, module: &Module, get: fn(&mut
         if *wanted != ty {
             anyhow::bail!("import `{what}` has type {wanted}, but WASI defines it as {ty}");
         }
-        let (name, handler, returns_errno) = (def.name, def.handler, def.returns_errno);
-        let func = Func::new(store, ty, move |mut caller: Caller<'_, T>, params: &[Val], results: &mut [Val]| {
-            let (memory, data) = caller.memory_and_data();
-            let ctx = get(data);
-            let mut mem = GuestMemory(memory);
-            let trace = ctx.trace;
-            let r = handler(ctx, &mut mem, params);
-            if trace {
-                let args: Vec<String> = params.iter().map(|p| match p {
-                    Val::I32(v) => v.to_string(),
-                    Val::I64(v) => v.to_string(),
-                    other => format!("{other:?}"),
-                }).collect();
-                match &r {
-                    Ok(e) => eprintln!("[wasi] {name}({}) -> {}", args.join(", "), e.0),
-                    Err(e) => eprintln!("[wasi] {name}({}) -> {e}", args.join(", ")),
-                }
-            }
-            let e = r?;
-            if returns_errno {
-                results[0] = Val::I32(e.0 as i32);
-            }
-            Ok(())
-        });
-        out.push(Extern::Func(func));
+        out.push(Extern::Func(wasi_func(store, def, get)));
     }
     Ok(out)
+}
+
+/// Defines every WASI preview1 function under `wasi_snapshot_preview1` in `linker`, for a store whose
+/// data is the [`WasiCtx`].
+pub fn add_to_linker(linker: &mut Linker<WasiCtx>, store: &mut Store<WasiCtx>) -> anyhow::Result<()> {
+    add_to_linker_with(linker, store, |ctx| ctx)
+}
+
+/// [`add_to_linker`] for a store whose data contains a [`WasiCtx`], reached through `get`.
+pub fn add_to_linker_with<T: 'static>(linker: &mut Linker<T>, store: &mut Store<T>, get: fn(&mut T) -> &mut WasiCtx) -> anyhow::Result<()> {
+    for def in &defs() {
+        let f = wasi_func(store, def, get);
+        linker.define(MODULE, def.name, Extern::Func(f))?;
+    }
+    Ok(())
+}
+
+fn wasi_type(def: &Def) -> FuncType {
+    FuncType::new(def.params.iter().copied(), if def.returns_errno { vec![I32] } else { vec![] })
+}
+
+/// The host function for one WASI definition.
+fn wasi_func<T: 'static>(store: &mut Store<T>, def: &Def, get: fn(&mut T) -> &mut WasiCtx) -> Func {
+    let (name, handler, returns_errno) = (def.name, def.handler, def.returns_errno);
+    Func::new(store, wasi_type(def), move |mut caller: Caller<'_, T>, params: &[Val], results: &mut [Val]| {
+        let (memory, data) = caller.memory_and_data();
+        let ctx = get(data);
+        let mut mem = GuestMemory(memory);
+        let trace = ctx.trace;
+        let r = handler(ctx, &mut mem, params);
+        if trace {
+            let args: Vec<String> = params.iter().map(|p| match p {
+                Val::I32(v) => v.to_string(),
+                Val::I64(v) => v.to_string(),
+                other => format!("{other:?}"),
+            }).collect();
+            match &r {
+                Ok(e) => eprintln!("[wasi] {name}({}) -> {}", args.join(", "), e.0),
+                Err(e) => eprintln!("[wasi] {name}({}) -> {e}", args.join(", ")),
+            }
+        }
+        let e = r?;
+        if returns_errno {
+            results[0] = Val::I32(e.0 as i32);
+        }
+        Ok(())
+    })
 }

@@ -439,3 +439,28 @@ fn raw_calls_from_wat() {
     assert_eq!(out.contents(), b"hi\n");
     assert!(matches!(call(&mut store, "exit_deep"), Err(weft::Error::Exit(42))));
 }
+
+/// A module importing both WASI and a host function of its own, linked by name through a `Linker`.
+#[test]
+fn wasi_and_host_functions_through_a_linker() {
+    let engine = weft::Engine::default();
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+        (import "env" "answer" (func $answer (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "the answer is *\n")
+        (func (export "_start")
+            (i32.store8 (i32.const 30) (call $answer))
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 16))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+    let module = weft::Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let out = OutputBuffer::new();
+    let mut store = weft::Store::new(&engine, WasiCtx::builder().stdout_buffer(out.clone()).build());
+    let mut linker = weft::Linker::new();
+    weft_wasi::add_to_linker(&mut linker, &mut store).unwrap();
+    linker.func_wrap(&mut store, "env", "answer", || b'B' as i32).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<(), (), _>(&store, "_start").unwrap().call(&mut store, ()).unwrap();
+    assert_eq!(String::from_utf8(out.contents()).unwrap(), "the answer is B\n");
+}

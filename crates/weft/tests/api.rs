@@ -435,3 +435,33 @@ fn host_functions_with_many_parameters_and_results() {
     // 55 * (1 + 2 + ... + 9)
     assert_eq!(inst.get_func("go").unwrap().call(&mut store, &[]).unwrap(), vec![Val::I64(55 * 45)]);
 }
+
+#[test]
+fn a_linker_resolves_imports_by_name() {
+    let engine = Engine::default();
+    let lib = module(&engine, r#"(module (global (export "base") i32 (i32.const 100)) (func (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))"#);
+    let app = module(
+        &engine,
+        r#"(module
+            (import "lib" "twice" (func $twice (param i32) (result i32)))
+            (import "env" "offset" (func $offset (param i32) (result i32)))
+            (import "lib" "base" (global $base i32))
+            (func (export "run") (param i32) (result i32) (call $offset (call $twice (i32.add (local.get 0) (global.get $base))))))"#,
+    );
+    let mut store = Store::new(&engine, 1000i32);
+    let mut linker = Linker::new();
+    let lib_instance = linker.instantiate(&mut store, &lib).unwrap();
+    linker.instance("lib", lib_instance).unwrap();
+    // Missing: a link error naming the import, before anything runs.
+    let err = linker.instantiate(&mut store, &app).unwrap_err();
+    assert!(matches!(&err, Error::Link(m) if m.contains("`env::offset` is not defined")), "{err}");
+    linker.func_wrap(&mut store, "env", "offset", |caller: Caller<'_, i32>, x: i32| x + *caller.data()).unwrap();
+    let run = linker.instantiate(&mut store, &app).unwrap().get_typed_func::<i32, i32, _>(&store, "run").unwrap();
+    assert_eq!(run.call(&mut store, 1).unwrap(), (1 + 100) * 2 + 1000);
+    // A name is defined once; a wrong type is caught by instantiation's checks.
+    assert!(matches!(linker.func_wrap(&mut store, "env", "offset", |x: i32| x), Err(Error::Usage(_))));
+    let mut other = Linker::new();
+    other.instance("lib", lib_instance).unwrap();
+    other.func_wrap(&mut store, "env", "offset", |x: i64| x).unwrap();
+    assert!(matches!(other.instantiate(&mut store, &app), Err(Error::Link(_))));
+}
