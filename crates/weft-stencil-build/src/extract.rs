@@ -169,9 +169,10 @@ fn check_use(stencil: &str, code: &[u8], offset: usize, kind: HoleKind, reloc: R
                 )));
             }
         }
+        // A `jmp` is a tail call (`return_call`): the callee returns to this function's caller.
         HoleClass::Call => {
-            if reloc != Reloc::Rel32 || !is_call {
-                return Err(unusable(stencil, &format!("`{symbol}` must be the target of a `call`")));
+            if reloc != Reloc::Rel32 || !(is_call || is_jmp) {
+                return Err(unusable(stencil, &format!("`{symbol}` must be the target of a `call` or a tail-call `jmp`")));
             }
         }
         HoleClass::Value => {

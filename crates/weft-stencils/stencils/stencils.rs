@@ -903,6 +903,33 @@ macro_rules! call_indirect {
         });
     };
 }
+/// Tail calls (`return_call*`): the arguments were moved to the frame base, so the callee runs in this
+/// frame and returns straight to this function's caller; a jump, not a call, so a chain of tail calls
+/// takes no stack. Function `IMM` of this module is entered past `enter_memory`, as by `call`.
+stencil!(return_call(fp, ctx, mem, len, t0, f0) {
+    return CALLEE(fp, ctx, mem, len, t0, pin!(p), f0, pin!(x), pin!(y), pin!(u), pin!(v))
+});
+/// Tail call of function reference `f` (an import or a table element), with its own `VmCtx`.
+macro_rules! return_call_ref {
+    ($f:ident, $fp:ident, $ctx:ident, $len:ident, $t0:ident, $f0:ident) => {{
+        let code: Next = core::mem::transmute((*$f).code);
+        return code($fp, (*$f).ctx as *mut VmCtx, $ctx as *mut u8, $len, $t0, pin!(p), $f0, pin!(x), pin!(y), pin!(u), pin!(v))
+    }};
+}
+stencil!(return_call_import(fp, ctx, mem, len, t0, f0) {
+    let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
+    return_call_ref!(f, fp, ctx, len, t0, f0)
+});
+/// `return_call_indirect`: as `call_indirect`, the element at index slot `S1` of table `IMM`.
+stencil!(return_call_indirect(fp, ctx, mem, len, t0, f0) {
+    let t = *(*ctx).tables.add(h!(IMM));
+    let i = rd::<u32>(fp, h!(S1)) as u64;
+    if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
+    let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
+    if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
+    if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+    return_call_ref!(f, fp, ctx, len, t0, f0)
+});
 call_indirect!(call_indirect, none);
 call_indirect!(call_indirect_p, p);
 call_indirect!(call_indirect_pq, pq);

@@ -465,3 +465,51 @@ fn a_linker_resolves_imports_by_name() {
     other.func_wrap(&mut store, "env", "offset", |x: i64| x).unwrap();
     assert!(matches!(other.instantiate(&mut store, &app), Err(Error::Link(_))));
 }
+
+/// WebAssembly 3.0 tail calls: a chain of a million `return_call`s runs in constant stack, also
+/// through tables and imports (the spec's return_call*.wast scripts pass as well).
+#[test]
+fn tail_calls_run_in_constant_stack() {
+    let engine = Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap();
+    let m = module(
+        &engine,
+        r#"(module
+            (import "env" "host_add" (func $host_add (param i64 i64) (result i64)))
+            (type $t (func (param i64 i64) (result i64)))
+            (table 2 funcref) (elem (i32.const 0) $even $odd)
+            ;; Locals beyond the parameters: the callee's parameters overwrite the caller's locals.
+            (func $even (param $n i64) (param $acc i64) (result i64) (local $tmp i64)
+                (local.set $tmp (i64.add (local.get $acc) (i64.const 1)))
+                (if (result i64) (i64.eqz (local.get $n))
+                    (then (local.get $acc))
+                    (else (return_call $odd (i64.sub (local.get $n) (i64.const 1)) (local.get $tmp)))))
+            (func $odd (param $n i64) (param $acc i64) (result i64)
+                (if (result i64) (i64.eqz (local.get $n))
+                    (then (i64.sub (i64.const 0) (local.get $acc)))
+                    (else (return_call_indirect (type $t) (i64.sub (local.get $n) (i64.const 1)) (local.get $acc) (i32.const 0)))))
+            (func (export "even") (param i64) (result i64) (return_call $even (local.get 0) (i64.const 0)))
+            ;; Arguments in swapped order of the caller's own parameters: the moves must not clobber.
+            (func (export "swap_sub") (param i64 i64) (result i64) (return_call $sub (local.get 1) (local.get 0)))
+            (func $sub (param i64 i64) (result i64) (i64.sub (local.get 0) (local.get 1)))
+            (func (export "via_host") (param i64) (result i64) (return_call $host_add (local.get 0) (i64.const 2)))
+            (func (export "bad_index") (result i64) (return_call_indirect (type $t) (i64.const 0) (i64.const 0) (i32.const 5))))"#,
+    );
+    // A thread stack far too small for a million frames.
+    let handle = std::thread::Builder::new()
+        .stack_size(512 << 10)
+        .spawn(move || {
+            let mut store = Store::new(&engine, ());
+            let host_add = Func::wrap(&mut store, |a: i64, b: i64| a + b);
+            let inst = Instance::new(&mut store, &m, &[Extern::Func(host_add)]).unwrap();
+            let even = inst.get_typed_func::<i64, i64, _>(&store, "even").unwrap();
+            assert_eq!(even.call(&mut store, 1_000_000).unwrap(), 500_000);
+            assert_eq!(even.call(&mut store, 1_000_001).unwrap(), -500_001);
+            let swap_sub = inst.get_typed_func::<(i64, i64), i64, _>(&store, "swap_sub").unwrap();
+            assert_eq!(swap_sub.call(&mut store, (10, 3)).unwrap(), -7);
+            assert_eq!(inst.get_typed_func::<i64, i64, _>(&store, "via_host").unwrap().call(&mut store, 40).unwrap(), 42);
+            let bad = inst.get_typed_func::<(), i64, _>(&store, "bad_index").unwrap();
+            assert_eq!(bad.call(&mut store, ()).unwrap_err().trap(), Some(Trap::UndefinedElement));
+        })
+        .unwrap();
+    handle.join().unwrap();
+}

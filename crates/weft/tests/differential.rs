@@ -2,13 +2,14 @@
 //! features, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
 //! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
-//! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite.
-//! `WEFT_DIFF_SEEDS=N` runs more seeds.
+//! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite. A second
+//! test adds WebAssembly 3.0's tail calls (weft in 3.0 mode). `WEFT_DIFF_SEEDS=N` runs more seeds.
 
 mod common;
 
-fn config() -> wasm_smith::Config {
+fn config(tail_calls: bool) -> wasm_smith::Config {
     let mut c = common::config();
+    c.tail_call_enabled = tail_calls;
     // Deterministic results: every NaN canonical. SIMD is the spec suite's job here.
     c.canonicalize_nans = true;
     c.simd_enabled = false;
@@ -30,9 +31,9 @@ enum Outcome {
     Exhausted,
 }
 
-fn weft_run(wasm: &[u8]) -> Result<Option<Vec<(String, Outcome)>>, String> {
+fn weft_run(wasm: &[u8], version: weft::WasmVersion) -> Result<Option<Vec<(String, Outcome)>>, String> {
     use weft::*;
-    let engine = Engine::default();
+    let engine = Engine::new(Config { version, ..Default::default() }).unwrap();
     let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
     let mut store = Store::new(&engine, ());
     let instance = match Instance::new(&mut store, &module, &[]) {
@@ -107,12 +108,21 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
 
 #[test]
 fn weft_and_wasmi_agree_on_arbitrary_modules() {
+    agree(false, weft::WasmVersion::V2, 0xD1B5_4A32_D192_ED03);
+}
+
+#[test]
+fn weft_and_wasmi_agree_with_tail_calls() {
+    agree(true, weft::WasmVersion::V3, 0x94D0_49BB_1331_11EB);
+}
+
+fn agree(tail_calls: bool, version: weft::WasmVersion, multiplier: u64) {
     let seeds: u64 = std::env::var("WEFT_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     let (mut modules, mut calls) = (0, 0);
     let mut failures = Vec::new();
     for seed in 0..seeds {
-        let Some(wasm) = common::module(config(), seed, 0xD1B5_4A32_D192_ED03) else { continue };
-        let ours = match weft_run(&wasm) {
+        let Some(wasm) = common::module(config(tail_calls), seed, multiplier) else { continue };
+        let ours = match weft_run(&wasm, version) {
             Ok(o) => o,
             Err(e) => {
                 failures.push(format!("seed {seed}: {e}"));

@@ -1807,6 +1807,29 @@ impl FuncTranslator {
                 self.restore_float_pins(buf);
                 self.push_results(ty);
             }
+            O::ReturnCall { function_index } => {
+                let n = env.types[env.funcs[function_index as usize] as usize].params.len();
+                // The arguments become the callee's parameters at the frame base (over our locals).
+                self.emit_move(buf, n, 0, true)?;
+                self.flush(buf);
+                let h = Holes { imm: function_index, ..Default::default() };
+                if function_index < env.num_imported_funcs {
+                    buf.emit_plain(id::return_call_import, &h);
+                } else {
+                    buf.emit(id::return_call, &h, None, Some(function_index));
+                }
+                self.dead = true;
+            }
+            O::ReturnCallIndirect { type_index, table_index } => {
+                // The index in its own slot above the arguments, which the move cannot overwrite.
+                self.materialize_top(buf, 1);
+                let s1 = self.pop_lazy().off;
+                let n = env.types[type_index as usize].params.len();
+                self.emit_move(buf, n, 0, true)?;
+                let h = Holes { s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
+                self.emit(buf, id::return_call_indirect, h);
+                self.dead = true;
+            }
             O::CallIndirect { type_index, table_index } => {
                 let index = self.pop_lazy();
                 let s1 = self.src_or_slot(buf, &index)?;
