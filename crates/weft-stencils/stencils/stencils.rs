@@ -889,16 +889,25 @@ call_import!(call_import, none);
 call_import!(call_import_p, p);
 call_import!(call_import_pq, pq);
 
-/// `call_indirect`: element at index slot `S1` of table `IMM` must have signature id `IMM_HI`.
+/// The callee of `call_indirect` and `return_call_indirect`: the element at index slot `S1` of table
+/// `IMM`, which must have signature id `IMM_HI`; else the stencil returns the trap. A macro, not a
+/// function returning a `Result`: LLVM turned the `Result` into a `cmov` and two moves per call site.
+macro_rules! indirect_callee {
+    ($fp:ident, $ctx:ident) => {{
+        let t = *(*$ctx).tables.add(h!(IMM));
+        let i = rd::<u32>($fp, h!(S1)) as u64;
+        if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
+        let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
+        if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
+        if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+        f
+    }};
+}
+
 macro_rules! call_indirect {
     ($name:ident, $pins:tt) => {
         stencil!($name(fp, ctx, mem, len, t0, f0) {
-            let t = *(*ctx).tables.add(h!(IMM));
-            let i = rd::<u32>(fp, h!(S1)) as u64;
-            if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
-            let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
-            if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
-            if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+            let f = indirect_callee!(fp, ctx);
             call_ref!(f, $pins, fp, ctx, len, t0, f0)
         });
     };
@@ -920,14 +929,8 @@ stencil!(return_call_import(fp, ctx, mem, len, t0, f0) {
     let f: *const VmFuncRef = (*ctx).funcs.add(h!(IMM));
     return_call_ref!(f, fp, ctx, len, t0, f0)
 });
-/// `return_call_indirect`: as `call_indirect`, the element at index slot `S1` of table `IMM`.
 stencil!(return_call_indirect(fp, ctx, mem, len, t0, f0) {
-    let t = *(*ctx).tables.add(h!(IMM));
-    let i = rd::<u32>(fp, h!(S1)) as u64;
-    if i >= (*t).len { return trap::UNDEFINED_ELEMENT }
-    let f = *(*t).elems.add(i as usize) as *const VmFuncRef;
-    if f.is_null() { return trap::UNINITIALIZED_ELEMENT }
-    if (*f).type_id != h!(IMM_HI) as u64 { return trap::INDIRECT_CALL_TYPE_MISMATCH }
+    let f = indirect_callee!(fp, ctx);
     return_call_ref!(f, fp, ctx, len, t0, f0)
 });
 call_indirect!(call_indirect, none);

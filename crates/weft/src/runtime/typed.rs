@@ -111,15 +111,21 @@ macro_rules! wasm_list {
         }
     };
 }
-wasm_list!();
-wasm_list!(A 0);
-wasm_list!(A 0 B 1);
-wasm_list!(A 0 B 1 C 2);
-wasm_list!(A 0 B 1 C 2 D 3);
-wasm_list!(A 0 B 1 C 2 D 3 E 4);
-wasm_list!(A 0 B 1 C 2 D 3 E 4 F 5);
-wasm_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
-wasm_list!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+/// Invokes `$m!` for every arity from 0 to 8, each type parameter with its tuple index.
+macro_rules! for_each_arity {
+    ($m:ident) => {
+        $m!();
+        $m!(A 0);
+        $m!(A 0 B 1);
+        $m!(A 0 B 1 C 2);
+        $m!(A 0 B 1 C 2 D 3);
+        $m!(A 0 B 1 C 2 D 3 E 4);
+        $m!(A 0 B 1 C 2 D 3 E 4 F 5);
+        $m!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
+        $m!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+    };
+}
+for_each_arity!(wasm_list);
 
 /// A function whose signature was checked once to be `P -> R` (`Func::typed`).
 pub struct TypedFunc<P, R> {
@@ -138,9 +144,16 @@ impl<P, R> Copy for TypedFunc<P, R> {}
 impl<P: WasmList, R: WasmList> TypedFunc<P, R> {
     /// Calls the function with `params`, returning its results or the trap that stopped it.
     pub fn call<T>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
-        // SAFETY (both closures): the frame has `frame_bytes`, room for the parameters and the
-        // results, whose types `Func::typed` checked against the function's.
-        call_slots(&mut store.inner, self.func.0.as_ptr(), self.frame_bytes, |fp| unsafe { params.store(fp) }, |fp| unsafe { R::load(fp) })
+        let write = |fp: *mut u8| {
+            // SAFETY: the frame has `frame_bytes`, room for the parameters, whose types `Func::typed`
+            // checked against the function's.
+            unsafe { params.store(fp) }
+        };
+        let read = |fp: *const u8| {
+            // SAFETY: the callee left its results, of the types `Func::typed` checked, at the frame base.
+            unsafe { R::load(fp) }
+        };
+        call_slots(&mut store.inner, self.func.0.as_ptr(), self.frame_bytes, write, read)
     }
 
     /// The untyped function.
@@ -233,12 +246,4 @@ macro_rules! into_func {
         }
     };
 }
-into_func!();
-into_func!(A 0);
-into_func!(A 0 B 1);
-into_func!(A 0 B 1 C 2);
-into_func!(A 0 B 1 C 2 D 3);
-into_func!(A 0 B 1 C 2 D 3 E 4);
-into_func!(A 0 B 1 C 2 D 3 E 4 F 5);
-into_func!(A 0 B 1 C 2 D 3 E 4 F 5 G 6);
-into_func!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
+for_each_arity!(into_func);
