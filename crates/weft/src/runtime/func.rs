@@ -3,11 +3,10 @@
 //! Both directions use the stencil ABI: `fn(fp, ctx, caller, 0, 0, 0) -> trap code`, arguments and
 //! results in 8/16-byte slots at `fp`.
 
-use super::store::StoreInner;
+use super::store::{set_stack_limit, StoreInner};
 use super::{Store, Val};
 use crate::types::FuncType;
 use crate::{Error, Trap};
-use super::store::set_stack_limit;
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use weft_ops::trap;
