@@ -539,7 +539,8 @@ impl WasiCtx {
             d.entries = Some(list_dir(&d.dir)?);
         }
         let entries = d.entries.as_ref().unwrap();
-        let mut out = Vec::with_capacity(len as usize);
+        // Grown as entries come: `len` may be as large as the guest's memory.
+        let mut out = Vec::with_capacity((len as usize).min(64 << 10));
         for (i, e) in entries.iter().enumerate().skip(cookie.min(usize::MAX as u64) as usize) {
             if out.len() >= len as usize {
                 break;
