@@ -694,6 +694,12 @@ macro_rules! for_each_simd_op {
         I32x4MaxS i32x4_max_s v_binop;
         I32x4MaxU i32x4_max_u v_binop;
         I32x4DotI16x8S i32x4_dot_i16x8_s v_binop;
+        I16x8RelaxedDotI8x16I7x16S i16x8_relaxed_dot_i8x16_i7x16_s v_binop;
+        I32x4RelaxedDotI8x16I7x16AddS i32x4_relaxed_dot_i8x16_i7x16_add_s v_ternop;
+        F32x4RelaxedMadd f32x4_relaxed_madd v_ternop;
+        F32x4RelaxedNmadd f32x4_relaxed_nmadd v_ternop;
+        F64x2RelaxedMadd f64x2_relaxed_madd v_ternop;
+        F64x2RelaxedNmadd f64x2_relaxed_nmadd v_ternop;
         I32x4ExtMulLowI16x8S i32x4_extmul_low_i16x8_s v_binop;
         I32x4ExtMulHighI16x8S i32x4_extmul_high_i16x8_s v_binop;
         I32x4ExtMulLowI16x8U i32x4_extmul_low_i16x8_u v_binop;

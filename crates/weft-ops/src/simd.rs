@@ -87,6 +87,34 @@ binops! {
 pub fn v128_bitselect(a: V128, b: V128, c: V128) -> V128 {
     sse!(_mm_or_si128(_mm_and_si128(a, c), _mm_andnot_si128(c, b)))
 }
+
+// WebAssembly 3.0's relaxed SIMD operators without a 2.0 counterpart. Each computes one of the results
+// the spec allows, the one x86 gives without extra work: `madd` as a rounded multiply then add (no
+// fused multiply-add in x86-64-v2), the dot products with `pmaddubsw`, which reads `b`'s bytes as
+// unsigned (the same for the 7-bit values the operators are meant for) and saturates the i16 sums.
+/// `a * b + c`, lanewise.
+#[inline(always)]
+pub fn f32x4_relaxed_madd(a: V128, b: V128, c: V128) -> V128 {
+    sse!(from_ps(_mm_add_ps(_mm_mul_ps(ps(a), ps(b)), ps(c))))
+}
+/// `-(a * b) + c`, lanewise.
+#[inline(always)]
+pub fn f32x4_relaxed_nmadd(a: V128, b: V128, c: V128) -> V128 {
+    sse!(from_ps(_mm_sub_ps(ps(c), _mm_mul_ps(ps(a), ps(b)))))
+}
+#[inline(always)]
+pub fn f64x2_relaxed_madd(a: V128, b: V128, c: V128) -> V128 {
+    sse!(from_pd(_mm_add_pd(_mm_mul_pd(pd(a), pd(b)), pd(c))))
+}
+#[inline(always)]
+pub fn f64x2_relaxed_nmadd(a: V128, b: V128, c: V128) -> V128 {
+    sse!(from_pd(_mm_sub_pd(pd(c), _mm_mul_pd(pd(a), pd(b)))))
+}
+/// Pairs of i8 products summed into i16 lanes, then pairs of those into i32 lanes, plus `c`.
+#[inline(always)]
+pub fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: V128, b: V128, c: V128) -> V128 {
+    sse!(_mm_add_epi32(_mm_madd_epi16(_mm_maddubs_epi16(b, a), _mm_set1_epi16(1)), c))
+}
 tests! {
     v128_any_true |a| (_mm_testz_si128(a, a) == 0) as i32;
     i8x16_all_true |a| (_mm_movemask_epi8(_mm_cmpeq_epi8(a, zero())) == 0) as i32;
@@ -290,6 +318,8 @@ binops! {
     i32x4_max_s |a, b| _mm_max_epi32(a, b);
     i32x4_max_u |a, b| _mm_max_epu32(a, b);
     i32x4_dot_i16x8_s |a, b| _mm_madd_epi16(a, b);
+    // (Relaxed SIMD: see `f32x4_relaxed_madd`.)
+    i16x8_relaxed_dot_i8x16_i7x16_s |a, b| _mm_maddubs_epi16(b, a);
     i32x4_extmul_low_i16x8_s |a, b| _mm_mullo_epi32(_mm_cvtepi16_epi32(a), _mm_cvtepi16_epi32(b));
     i32x4_extmul_high_i16x8_s |a, b| _mm_mullo_epi32(
         _mm_cvtepi16_epi32(_mm_srli_si128::<8>(a)), _mm_cvtepi16_epi32(_mm_srli_si128::<8>(b)));

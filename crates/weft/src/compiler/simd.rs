@@ -21,6 +21,9 @@ enum VShape {
 }
 
 fn simd_op(op: &Operator) -> Option<(VShape, u16)> {
+    if let Some(op) = deterministic(op) {
+        return simd_op(&op);
+    }
     macro_rules! shape {
         (v_unop) => { VShape::Unop };
         (v_binop) => { VShape::Binop };
@@ -39,6 +42,27 @@ fn simd_op(op: &Operator) -> Option<(VShape, u16)> {
         };
     }
     weft_ops::for_each_simd_op!(table)
+}
+
+/// WebAssembly 3.0's relaxed SIMD operators that have a deterministic counterpart among the 2.0
+/// ones: each may return that operator's result (the spec lists it among the allowed ones), which is
+/// what weft computes, the same on every machine.
+fn deterministic(op: &Operator) -> Option<Operator<'static>> {
+    use Operator as O;
+    Some(match op {
+        O::I8x16RelaxedSwizzle => O::I8x16Swizzle,
+        O::I32x4RelaxedTruncF32x4S => O::I32x4TruncSatF32x4S,
+        O::I32x4RelaxedTruncF32x4U => O::I32x4TruncSatF32x4U,
+        O::I32x4RelaxedTruncF64x2SZero => O::I32x4TruncSatF64x2SZero,
+        O::I32x4RelaxedTruncF64x2UZero => O::I32x4TruncSatF64x2UZero,
+        O::F32x4RelaxedMin => O::F32x4Min,
+        O::F32x4RelaxedMax => O::F32x4Max,
+        O::F64x2RelaxedMin => O::F64x2Min,
+        O::F64x2RelaxedMax => O::F64x2Max,
+        O::I8x16RelaxedLaneselect | O::I16x8RelaxedLaneselect | O::I32x4RelaxedLaneselect | O::I64x2RelaxedLaneselect => O::V128Bitselect,
+        O::I16x8RelaxedQ15mulrS => O::I16x8Q15MulrSatS,
+        _ => return None,
+    })
 }
 
 fn scalar(t: &str) -> ValType {
