@@ -59,8 +59,6 @@ pub trait WasmList: Sized + 'static {
     #[doc(hidden)]
     unsafe fn load(slots: *const u8) -> Self;
     #[doc(hidden)]
-    fn from_vals(vals: &[Val]) -> Self;
-    #[doc(hidden)]
     fn into_vals(self, out: &mut [Val]);
 }
 
@@ -75,9 +73,6 @@ impl<A: WasmTy> WasmList for A {
     unsafe fn load(slots: *const u8) -> Self {
         // SAFETY: one slot of type A (the caller's contract).
         A::from_slot(unsafe { (slots as *const u64).read_unaligned() })
-    }
-    fn from_vals(vals: &[Val]) -> Self {
-        A::from_slot(vals[0].to_bits() as u64)
     }
     fn into_vals(self, out: &mut [Val]) {
         out[0] = Val::from_bits(A::TYPE, self.to_slot() as u128);
@@ -99,10 +94,6 @@ macro_rules! wasm_list {
             unsafe fn load(slots: *const u8) -> Self {
                 // SAFETY: one slot per element, of its type (the caller's contract).
                 ($($A::from_slot(unsafe { (slots.add($i * 8) as *const u64).read_unaligned() }),)*)
-            }
-            #[allow(unused_variables, clippy::unused_unit)]
-            fn from_vals(vals: &[Val]) -> Self {
-                ($($A::from_slot(vals[$i].to_bits() as u64),)*)
             }
             #[allow(unused_variables)]
             fn into_vals(self, out: &mut [Val]) {
