@@ -259,8 +259,8 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
         store.set_limits(weft::StoreLimits { max_memory_bytes: bytes, ..store.limits() });
     }
     let imports = weft_wasi::link(&mut store, &module)?;
-    // The watchdog lives as long as this function: dropping `_cancel` at the end stops it early.
-    let _cancel = opts.timeout.map(|limit| watchdog(store.interrupt_handle(), limit));
+    // Until the end of this function; dropping it there cancels the interrupt.
+    let _timer = opts.timeout.map(|limit| store.interrupt_handle().interrupt_after(limit));
     let started = std::time::Instant::now();
     let instance = Instance::new(&mut store, &module, &imports);
     let instantiated = started.elapsed();
@@ -283,17 +283,6 @@ fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> 
         );
     }
     code
-}
-
-/// Interrupts the store's code once `limit` has passed, unless the returned sender is dropped first.
-fn watchdog(handle: weft::InterruptHandle, limit: std::time::Duration) -> std::sync::mpsc::Sender<()> {
-    let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if cancelled.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
-            handle.interrupt();
-        }
-    });
-    cancel
 }
 
 /// `--timeout`'s value: a decimal number with a unit (`ms`, `s`, `m`, `h`).

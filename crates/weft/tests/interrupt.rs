@@ -33,14 +33,6 @@ fn setup(interruptible: bool) -> (Store<Option<Func>>, Instance) {
     (store, instance)
 }
 
-/// Interrupts after `delay` from another thread.
-fn interrupt_after(handle: InterruptHandle, delay: Duration) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        std::thread::sleep(delay);
-        handle.interrupt();
-    })
-}
-
 /// Calls an export. A call that the interrupt failed to stop would spin forever, so a backstop ends the
 /// whole test process with a failure instead of a hang.
 fn call(store: &mut Store<Option<Func>>, instance: &Instance, name: &str, params: &[Val]) -> Result<Vec<Val>, Error> {
@@ -60,9 +52,9 @@ fn call(store: &mut Store<Option<Func>>, instance: &Instance, name: &str, params
 #[test]
 fn an_endless_loop_stops_and_the_store_runs_again() {
     let (mut store, instance) = setup(true);
-    let timer = interrupt_after(store.interrupt_handle(), Duration::from_millis(50));
+    let timer = store.interrupt_handle().interrupt_after(Duration::from_millis(50));
     let err = call(&mut store, &instance, "spin", &[]).unwrap_err();
-    timer.join().unwrap();
+    drop(timer);
     assert_eq!(err.trap(), Some(Trap::Interrupted), "{err}");
     assert!(err.to_string().starts_with("interrupted"), "{err}");
     // The request was used up by the trap.
@@ -72,9 +64,9 @@ fn an_endless_loop_stops_and_the_store_runs_again() {
 #[test]
 fn function_entries_stop_code_compiled_without_loop_checks() {
     let (mut store, instance) = setup(false);
-    let timer = interrupt_after(store.interrupt_handle(), Duration::from_millis(50));
+    let timer = store.interrupt_handle().interrupt_after(Duration::from_millis(50));
     let err = call(&mut store, &instance, "spin_calling", &[]).unwrap_err();
-    timer.join().unwrap();
+    drop(timer);
     assert_eq!(err.trap(), Some(Trap::Interrupted), "{err}");
     assert_eq!(call(&mut store, &instance, "count", &[Val::I32(7)]).unwrap(), vec![Val::I32(7)]);
 }
@@ -91,9 +83,9 @@ fn a_request_made_while_nothing_runs_stops_the_next_call_only() {
 #[test]
 fn an_interrupt_inside_a_nested_call_stops_the_outer_call() {
     let (mut store, instance) = setup(true);
-    let timer = interrupt_after(store.interrupt_handle(), Duration::from_millis(50));
+    let timer = store.interrupt_handle().interrupt_after(Duration::from_millis(50));
     let err = call(&mut store, &instance, "via_host", &[]).unwrap_err();
-    timer.join().unwrap();
+    drop(timer);
     assert_eq!(err.trap(), Some(Trap::Interrupted), "{err}");
     assert_eq!(call(&mut store, &instance, "count", &[Val::I32(3)]).unwrap(), vec![Val::I32(3)]);
 }
@@ -111,4 +103,12 @@ fn a_handle_outlives_its_store() {
     let handle = store.interrupt_handle();
     drop(store);
     handle.interrupt();
+}
+
+#[test]
+fn a_timer_dropped_in_time_never_interrupts() {
+    let (mut store, instance) = setup(true);
+    drop(store.interrupt_handle().interrupt_after(Duration::from_millis(10)));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(call(&mut store, &instance, "count", &[Val::I32(4)]).unwrap(), vec![Val::I32(4)]);
 }

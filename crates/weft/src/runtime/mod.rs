@@ -23,7 +23,7 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub(crate) use instance::inline_global_offset;
 pub use memory::{MemoryInstance, WASM_PAGE};
-pub use store::{Extern, Global, InterruptHandle, Memory, Store, StoreLimits, Table};
+pub use store::{Extern, Global, InterruptHandle, InterruptTimer, Memory, Store, StoreLimits, Table};
 pub use table::{TableInstance, MAX_TABLE_ELEMENTS};
 pub use typed::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
 pub use values::Val;

@@ -137,6 +137,25 @@ impl InterruptHandle {
         self.runtime.interrupt.store(1, SeqCst);
         self.runtime.stack_limit.store(std::ptr::null_mut(), SeqCst);
     }
+
+    /// Interrupts once `delay` has passed, from a thread of its own, unless the returned timer is
+    /// dropped first: a time limit around whatever the store runs meanwhile.
+    pub fn interrupt_after(&self, delay: std::time::Duration) -> InterruptTimer {
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        let handle = self.clone();
+        std::thread::spawn(move || {
+            if cancelled.recv_timeout(delay) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                handle.interrupt();
+            }
+        });
+        InterruptTimer { _cancel: cancel }
+    }
+}
+
+/// A pending [`InterruptHandle::interrupt_after`]; dropping it cancels the interrupt if it has not
+/// happened yet.
+pub struct InterruptTimer {
+    _cancel: std::sync::mpsc::Sender<()>,
 }
 
 /// Installs the limit that compiled code checks, unless an interrupt is pending (then null, which fails

@@ -79,16 +79,7 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
     use weft::{Error, Extern, Instance, Store, Val};
     stats[0] += 1;
     let mut store = Store::new(engine, ());
-    let _watchdog = time_limit.map(|limit| {
-        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
-        let handle = store.interrupt_handle();
-        std::thread::spawn(move || {
-            if cancelled.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
-                handle.interrupt();
-            }
-        });
-        cancel
-    });
+    let _timer = time_limit.map(|limit| store.interrupt_handle().interrupt_after(limit));
     let instance = match Instance::new(&mut store, module, &[]) {
         Ok(i) => i,
         Err(Error::Trap { .. }) => return Ok(None),
