@@ -35,33 +35,29 @@ fn weft_run(wasm: &[u8], version: weft::WasmVersion) -> Result<Option<Vec<(Strin
     use weft::*;
     let engine = Engine::new(Config { version, ..Default::default() }).unwrap();
     let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
-    let mut store = Store::new(&engine, ());
-    let instance = match Instance::new(&mut store, &module, &[]) {
-        Ok(i) => i,
-        Err(Error::Trap { .. }) => return Ok(None),
-        Err(e) => return Err(format!("weft instantiation: {e}")),
+    let outcomes = common::run(&engine, &module, "weft", &mut [0; 3], None)?;
+    let bits = |v: &Val| match v {
+        Val::I32(x) => Bits::Num(*x as u32 as u128),
+        Val::I64(x) => Bits::Num(*x as u64 as u128),
+        Val::F32(x) => Bits::Num(*x as u128),
+        Val::F64(x) => Bits::Num(*x as u128),
+        Val::V128(x) => Bits::Num(*x),
+        Val::FuncRef(f) => Bits::Ref(f.is_some()),
+        Val::ExternRef(e) => Bits::Ref(e.is_some()),
     };
-    let mut out = Vec::new();
-    for (name, ext) in instance.exports() {
-        let Extern::Func(f) = ext else { continue };
-        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| common::zero(t)).collect();
-        let outcome = match f.call(&mut store, &params) {
-            Ok(results) => Outcome::Values(results.iter().map(|v| match v {
-                Val::I32(x) => Bits::Num(*x as u32 as u128),
-                Val::I64(x) => Bits::Num(*x as u64 as u128),
-                Val::F32(x) => Bits::Num(*x as u128),
-                Val::F64(x) => Bits::Num(*x as u128),
-                Val::V128(x) => Bits::Num(*x),
-                Val::FuncRef(f) => Bits::Ref(f.is_some()),
-                Val::ExternRef(e) => Bits::Ref(e.is_some()),
-            }).collect()),
-            Err(Error::Trap { trap: Trap::StackExhausted, .. }) => Outcome::Exhausted,
-            Err(Error::Trap { .. }) => Outcome::Trap,
-            Err(e) => return Err(format!("weft call of `{name}`: {e}")),
-        };
-        out.push((name, outcome));
-    }
-    Ok(Some(out))
+    Ok(outcomes.map(|calls| {
+        calls
+            .into_iter()
+            .map(|(name, r)| {
+                let outcome = match r {
+                    Ok(results) => Outcome::Values(results.iter().map(bits).collect()),
+                    Err(Trap::StackExhausted) => Outcome::Exhausted,
+                    Err(_) => Outcome::Trap,
+                };
+                (name, outcome)
+            })
+            .collect()
+    }))
 }
 
 fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {

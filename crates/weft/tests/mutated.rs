@@ -152,7 +152,7 @@ fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what:
             if module.imports().is_empty() {
                 let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT))))
                     .map_err(|_| format!("{what}: running it panicked"))??;
-                counts.interrupted += ran.iter().flatten().filter(|r| r == &&Err(Trap::Interrupted)).count() as u32;
+                counts.interrupted += ran.iter().flatten().filter(|(_, r)| r == &Err(Trap::Interrupted)).count() as u32;
             }
         }
     }

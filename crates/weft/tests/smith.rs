@@ -22,7 +22,7 @@ fn same(a: &Outcomes, b: &Outcomes) -> bool {
         other => *other,
     };
     match (a, b) {
-        (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| match (x, y) {
+        (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|((_, x), (_, y))| match (x, y) {
             (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| key(p) == key(q)),
             (Err(x), Err(y)) => x == y,
             _ => false,

@@ -66,15 +66,14 @@ pub fn zero(t: weft::ValType) -> weft::Val {
     }
 }
 
-/// What one module did: per export call, its results or its trap (`None` if it never instantiated).
-pub type Outcomes = Option<Vec<Result<Vec<weft::Val>, weft::Trap>>>;
+/// What one module did: per export called (by name, in name order), its results or its trap (`None`
+/// if it never instantiated).
+pub type Outcomes = Option<Vec<(String, Result<Vec<weft::Val>, weft::Trap>)>>;
 
 /// Instantiates a compiled module and calls every export with zero arguments: each call must end in
 /// results or a trap. `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops
 /// whatever still runs after that long (modules whose fuel checks a mutation broke), so the engine
 /// needs `Config::interruptible`.
-// Not every test crate that includes this module calls it (tests/differential.rs does not).
-#[allow(dead_code)]
 pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut [u32; 3], time_limit: Option<std::time::Duration>) -> Result<Outcomes, String> {
     use weft::{Error, Extern, Instance, Store, Val};
     stats[0] += 1;
@@ -91,10 +90,10 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
         let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| zero(t)).collect();
         stats[1] += 1;
         match f.call(&mut store, &params) {
-            Ok(results) => outcomes.push(Ok(results)),
+            Ok(results) => outcomes.push((name, Ok(results))),
             Err(Error::Trap { trap, .. }) => {
                 stats[2] += 1;
-                outcomes.push(Err(trap));
+                outcomes.push((name, Err(trap)));
             }
             Err(e) => return Err(format!("{what}: export `{name}` failed without a trap: {e}")),
         }
