@@ -82,38 +82,25 @@ binops! {
     v128_or |a, b| _mm_or_si128(a, b);
     v128_xor |a, b| _mm_xor_si128(a, b);
 }
-/// Bits of `a` where `c` is 1, of `b` where it is 0.
-#[inline(always)]
-pub fn v128_bitselect(a: V128, b: V128, c: V128) -> V128 {
-    sse!(_mm_or_si128(_mm_and_si128(a, c), _mm_andnot_si128(c, b)))
+macro_rules! ternops {
+    ($($name:ident |$a:ident, $b:ident, $c:ident| $e:expr;)*) => { $(
+        #[inline(always)] pub fn $name($a: V128, $b: V128, $c: V128) -> V128 { sse!($e) }
+    )* };
 }
-
-// WebAssembly 3.0's relaxed SIMD operators without a 2.0 counterpart. Each computes one of the results
-// the spec allows, the one x86 gives without extra work: `madd` as a rounded multiply then add (no
-// fused multiply-add in x86-64-v2), the dot products with `pmaddubsw`, which reads `b`'s bytes as
-// unsigned (the same for the 7-bit values the operators are meant for) and saturates the i16 sums.
-/// `a * b + c`, lanewise.
-#[inline(always)]
-pub fn f32x4_relaxed_madd(a: V128, b: V128, c: V128) -> V128 {
-    sse!(from_ps(_mm_add_ps(_mm_mul_ps(ps(a), ps(b)), ps(c))))
-}
-/// `-(a * b) + c`, lanewise.
-#[inline(always)]
-pub fn f32x4_relaxed_nmadd(a: V128, b: V128, c: V128) -> V128 {
-    sse!(from_ps(_mm_sub_ps(ps(c), _mm_mul_ps(ps(a), ps(b)))))
-}
-#[inline(always)]
-pub fn f64x2_relaxed_madd(a: V128, b: V128, c: V128) -> V128 {
-    sse!(from_pd(_mm_add_pd(_mm_mul_pd(pd(a), pd(b)), pd(c))))
-}
-#[inline(always)]
-pub fn f64x2_relaxed_nmadd(a: V128, b: V128, c: V128) -> V128 {
-    sse!(from_pd(_mm_sub_pd(pd(c), _mm_mul_pd(pd(a), pd(b)))))
-}
-/// Pairs of i8 products summed into i16 lanes, then pairs of those into i32 lanes, plus `c`.
-#[inline(always)]
-pub fn i32x4_relaxed_dot_i8x16_i7x16_add_s(a: V128, b: V128, c: V128) -> V128 {
-    sse!(_mm_add_epi32(_mm_madd_epi16(_mm_maddubs_epi16(b, a), _mm_set1_epi16(1)), c))
+ternops! {
+    // Bits of `a` where `c` is 1, of `b` where it is 0.
+    v128_bitselect |a, b, c| _mm_or_si128(_mm_and_si128(a, c), _mm_andnot_si128(c, b));
+    // WebAssembly 3.0's relaxed SIMD operators without a 2.0 counterpart. Each computes one of the
+    // results the spec allows, the one x86 gives without extra work: `madd` (`a * b + c`) and `nmadd`
+    // (`-(a * b) + c`) as a rounded multiply then add (no fused multiply-add in x86-64-v2), the dot
+    // products with `pmaddubsw`, which reads `b`'s bytes as unsigned (the same for the 7-bit values
+    // the operators are meant for) and saturates the i16 sums.
+    f32x4_relaxed_madd |a, b, c| from_ps(_mm_add_ps(_mm_mul_ps(ps(a), ps(b)), ps(c)));
+    f32x4_relaxed_nmadd |a, b, c| from_ps(_mm_sub_ps(ps(c), _mm_mul_ps(ps(a), ps(b))));
+    f64x2_relaxed_madd |a, b, c| from_pd(_mm_add_pd(_mm_mul_pd(pd(a), pd(b)), pd(c)));
+    f64x2_relaxed_nmadd |a, b, c| from_pd(_mm_sub_pd(pd(c), _mm_mul_pd(pd(a), pd(b))));
+    // Pairs of i8 products summed into i16 lanes, then pairs of those into i32 lanes, plus `c`.
+    i32x4_relaxed_dot_i8x16_i7x16_add_s |a, b, c| _mm_add_epi32(_mm_madd_epi16(_mm_maddubs_epi16(b, a), _mm_set1_epi16(1)), c);
 }
 tests! {
     v128_any_true |a| (_mm_testz_si128(a, a) == 0) as i32;
