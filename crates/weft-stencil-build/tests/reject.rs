@@ -10,6 +10,7 @@ const PRELUDE: &str = r#"
 unsafe extern "C" {
     static S0: u8;
     fn CONTINUE(fp: *mut u8, ctx: *mut u8, mem: *mut u8, len: u64, t0: u64, t1: u64) -> u64;
+    fn CALLEE(fp: *mut u8, ctx: *mut u8, mem: *mut u8, len: u64, t0: u64, t1: u64) -> u64;
 }
 "#;
 
@@ -79,6 +80,32 @@ fn continuation_reached_by_call_is_rejected() {
         }"#,
         &[],
         "reached by a `call`",
+    );
+}
+
+/// `return_call`: the callee is reached by the stencil's final `jmp`, and returns to its caller.
+#[test]
+fn a_tail_call_to_callee_is_accepted() {
+    let set = build(
+        "tail",
+        r#"#[unsafe(no_mangle)] pub unsafe extern "C" fn tail(fp: *mut u8, c: *mut u8, m: *mut u8, l: u64, a: u64, b: u64) -> u64 {
+            unsafe { CALLEE(fp, c, m, l, a, b) }
+        }"#,
+        &[],
+    )
+    .unwrap();
+    assert!(set.get("tail").unwrap().holes.iter().any(|h| h.kind == HoleKind::Callee));
+}
+
+#[test]
+fn callee_used_other_than_by_call_or_jmp_is_rejected() {
+    rejected(
+        "callee_value",
+        r#"#[unsafe(no_mangle)] pub unsafe extern "C" fn bad(fp: *mut u8, c: *mut u8, m: *mut u8, l: u64, a: u64, b: u64) -> u64 {
+            unsafe { *(fp as *mut usize) = CALLEE as usize; CONTINUE(fp, c, m, l, a, b) }
+        }"#,
+        &[],
+        "must be the target of a `call` or a tail-call `jmp`",
     );
 }
 
