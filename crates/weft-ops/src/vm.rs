@@ -69,6 +69,9 @@ pub struct VmCtx {
     pub builtins: *const Builtin,
     /// The runtime's instance record (opaque to compiled code; builtins use it).
     pub instance: *mut u8,
+    /// Every memory, imports first (`memories[0] == memory`). Compiled code reaches memory 0 through
+    /// `memory` and the state registers; the others (multi-memory) through here.
+    pub memories: *const *mut VmMemory,
 }
 
 /// Bytes per operand slot. A v128 takes two slots.

@@ -520,6 +520,18 @@ stencil!(br_if_r(fp, ctx, mem, len, t0, f0) { if t0 as u32 != 0 { jump!() } next
 
 // (Reads the length from the context: the memlen register may hold pinned local `q`.)
 stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (memory(ctx).1 >> 16) as u32); next!() });
+/// Memory `IMM` (not 0) of a module with several: the compiler brackets each access to it with this
+/// stencil, which puts that memory in the state registers for an explicitly checked stencil, and
+/// `reload_len`, which puts memory 0 back.
+stencil!(select_memory(fp, ctx, mem, len) {
+    let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
+    next!((*m).base, (*m).len)
+});
+stencil!(memory_size_n(fp, ctx, mem, len) {
+    let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
+    wr::<u32>(fp, h!(S0), ((*m).len >> 16) as u32);
+    next!()
+});
 
 /// Calls runtime helper `IMM` with operands at `S0` and immediates `N`, `IMM_HI`; memory may move.
 stencil!(builtin(fp, ctx, mem, len) {

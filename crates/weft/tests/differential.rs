@@ -3,13 +3,17 @@
 //! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
 //! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite. A second
-//! test adds WebAssembly 3.0's tail calls (weft in 3.0 mode). `WEFT_DIFF_SEEDS=N` runs more seeds.
+//! test adds WebAssembly 3.0's tail calls and multiple memories (weft in 3.0 mode, half the seeds with
+//! explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds.
 
 mod common;
 
-fn config(tail_calls: bool) -> wasm_smith::Config {
+fn config(wasm3: bool) -> wasm_smith::Config {
     let mut c = common::config();
-    c.tail_call_enabled = tail_calls;
+    c.tail_call_enabled = wasm3;
+    if wasm3 {
+        c.max_memories = 3;
+    }
     // Deterministic results: every NaN canonical. SIMD is the spec suite's job here.
     c.canonicalize_nans = true;
     c.simd_enabled = false;
@@ -31,9 +35,9 @@ enum Outcome {
     Exhausted,
 }
 
-fn weft_run(wasm: &[u8], version: weft::WasmVersion) -> Result<Option<Vec<(String, Outcome)>>, String> {
+fn weft_run(wasm: &[u8], version: weft::WasmVersion, guard_pages: bool) -> Result<Option<Vec<(String, Outcome)>>, String> {
     use weft::*;
-    let engine = Engine::new(Config { version, ..Default::default() }).unwrap();
+    let engine = Engine::new(Config { version, guard_pages, ..Default::default() }).unwrap();
     let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
     let outcomes = common::run(&engine, &module, "weft", &mut [0; 3], None)?;
     let bits = |v: &Val| match v {
@@ -108,17 +112,19 @@ fn weft_and_wasmi_agree_on_arbitrary_modules() {
 }
 
 #[test]
-fn weft_and_wasmi_agree_with_tail_calls() {
+fn weft_and_wasmi_agree_with_tail_calls_and_multiple_memories() {
     agree(true, weft::WasmVersion::V3, 0x94D0_49BB_1331_11EB);
 }
 
-fn agree(tail_calls: bool, version: weft::WasmVersion, multiplier: u64) {
+fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
     let seeds: u64 = std::env::var("WEFT_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let (mut modules, mut calls) = (0, 0);
+    let (mut modules, mut calls, mut multi_memory) = (0, 0, 0);
     let mut failures = Vec::new();
     for seed in 0..seeds {
-        let Some(wasm) = common::module(config(tail_calls), seed, multiplier) else { continue };
-        let ours = match weft_run(&wasm, version) {
+        let Some(wasm) = common::module(config(wasm3), seed, multiplier) else { continue };
+        // In 3.0 mode, every other seed with explicit bounds checks: accesses to memories other than
+        // 0 take another path in each mode.
+        let ours = match weft_run(&wasm, version, !wasm3 || seed % 2 == 0) {
             Ok(o) => o,
             Err(e) => {
                 failures.push(format!("seed {seed}: {e}"));
@@ -127,6 +133,7 @@ fn agree(tail_calls: bool, version: weft::WasmVersion, multiplier: u64) {
         };
         let theirs = wasmi_run(&wasm);
         modules += 1;
+        multi_memory += usize::from(memories(&wasm) > 1);
         match (ours, theirs) {
             (None, None) => {}
             (Some(a), Some(b)) => {
@@ -145,7 +152,19 @@ fn agree(tail_calls: bool, version: weft::WasmVersion, multiplier: u64) {
             (a, b) => failures.push(format!("seed {seed}: instantiation: weft {}, wasmi {}", a.is_some(), b.is_some())),
         }
     }
-    println!("{modules} modules, {calls} calls compared with wasmi");
+    println!("{modules} modules ({multi_memory} with several memories), {calls} calls compared with wasmi");
     assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     assert!(modules as u64 > seeds / 2 && calls as u64 > seeds / 2, "too few modules or calls compared");
+    assert!(!wasm3 || multi_memory as u64 > seeds / 20, "too few modules with several memories: {multi_memory}");
+}
+
+/// How many memories a module defines (the generated modules import nothing).
+fn memories(wasm: &[u8]) -> u32 {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::MemorySection(r)) => Some(r.count()),
+            _ => None,
+        })
+        .sum()
 }

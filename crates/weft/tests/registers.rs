@@ -4,7 +4,8 @@
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
 //! the offset, f64 immediates into a constant pool, and an f64 stored from f0 to an address in t0. A
 //! value `local.tee` kept in a register is read back from its local when evicted, unless the local
-//! changed. Each case runs with guard pages and with explicit bounds checks.
+//! changed. Accesses to a second memory (WebAssembly 3.0), which swap it into memory 0's registers.
+//! Each case runs with guard pages and with explicit bounds checks.
 
 use weft::*;
 
@@ -83,6 +84,64 @@ fn pinned_locals_and_explicit_bounds_checks_share_the_memlen_register() {
         // The far access is out of bounds whatever the pinned registers hold.
         let err = call(&engine, EXPLICIT_ACCESSES, "far", &[Val::I32(16)]).unwrap_err();
         assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
+    }
+}
+
+// WebAssembly 3.0's multiple memories: an access to memory 1 swaps it into the registers that hold
+// memory 0 (and pinned local q), and swaps back. Pinned locals serve as addresses and values on both
+// sides of the swap, an f64 load from memory 1 meets a binop that could fuse with it, and memory 1's
+// bounds are its own: smaller than memory 0's, and checked even with guard pages.
+const SECOND_MEMORY: &str = r#"(module
+  (memory $m0 2)
+  (memory $m1 1)
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32) (local $f f64)
+    (loop $l
+      (i32.store $m1 (i32.shl (local.get $i) (i32.const 2)) (i32.mul (local.get $i) (i32.const 3)))
+      (i32.store $m0 (i32.shl (local.get $i) (i32.const 2)) (local.get $acc))
+      (i32.store $m1 offset=4096 (local.get $i) (local.get $acc))
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.add (i32.load $m1 (i32.shl (local.get $i) (i32.const 2))) (i32.load $m0 (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $acc (i32.sub (local.get $acc) (i32.load8_u $m1 offset=4096 (local.get $i))))
+      (f64.store $m1 offset=8192 (i32.shl (local.get $i) (i32.const 3)) (f64.convert_i32_u (local.get $i)))
+      (local.set $f (f64.add (local.get $f) (f64.load $m1 offset=8192 (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.add (local.get $acc) (i32.trunc_f64_u (local.get $f))))
+  (func (export "load0") (param i32) (result i32) (i32.load $m0 (local.get 0)))
+  (func (export "load1") (param i32) (result i32) (i32.load $m1 (local.get 0)))
+  (func (export "store1") (param i32) (i32.store $m1 (local.get 0) (i32.const 7)))
+  (func (export "simd1") (param i32) (result i32) (i32x4.extract_lane 0 (v128.load $m1 (local.get 0))))
+  (func (export "grow1") (result i32) (i32.add (memory.grow $m1 (i32.const 1)) (i32.mul (memory.size $m1) (i32.const 100)))))"#;
+
+#[test]
+fn a_second_memory_is_reached_through_its_own_base_and_bounds() {
+    // The loop on the host: memory 0 at 4i gets the old sum, memory 1 at 4i gets 3i and its byte at
+    // 4096 + i the old sum's low byte.
+    let n = 200;
+    let (mut acc, mut f) = (0i32, 0f64);
+    for i in 0..n {
+        acc = acc.wrapping_add(3 * i).wrapping_add(acc).wrapping_sub(acc as u8 as i32);
+        f += i as f64;
+    }
+    let expected = acc.wrapping_add(f as u32 as i32);
+    for guard_pages in [true, false] {
+        let engine = Engine::new(Config { guard_pages, version: WasmVersion::V3, ..Default::default() }).unwrap();
+        let module = Module::new(&engine, &wat::parse_str(SECOND_MEMORY).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let mut call = |name: &str, args: &[Val]| instance.get_func(name).unwrap().call(&mut store, args);
+        assert_eq!(call("run", &[Val::I32(n)]).unwrap(), vec![Val::I32(expected)], "guard pages: {guard_pages}");
+        // 70000 is inside memory 0 (two pages) but not memory 1 (one page).
+        assert_eq!(call("load0", &[Val::I32(70000)]).unwrap(), vec![Val::I32(0)]);
+        for (name, arg) in [("load1", 70000), ("store1", 65533), ("simd1", 65530)] {
+            let err = call(name, &[Val::I32(arg)]).unwrap_err();
+            assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{name}, guard pages: {guard_pages}: {err:?}");
+        }
+        // Grown, memory 1 has room there.
+        assert_eq!(call("grow1", &[]).unwrap(), vec![Val::I32(1 + 200)]);
+        call("store1", &[Val::I32(70000)]).unwrap();
+        assert_eq!(call("load1", &[Val::I32(70000)]).unwrap(), vec![Val::I32(7)]);
+        assert_eq!(call("simd1", &[Val::I32(70000)]).unwrap(), vec![Val::I32(7)]);
     }
 }
 

@@ -853,16 +853,27 @@ impl FuncTranslator {
         }
     }
 
-    /// Around a stencil that checks bounds explicitly (and so reads memlen), with `q` pinned in the
-    /// memlen register: `before` saves q and reloads memlen, `after` restores q.
-    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool) {
-        if let Some(x) = self.pinned[1] {
-            let off = self.locals[x as usize].off;
-            if before {
+    /// Around a stencil that checks bounds explicitly (and so reads memlen) against memory `mem`.
+    /// With `q` pinned in the memlen register, `before` saves q and reloads memlen, `after` restores
+    /// q. Memory `mem` > 0 is put in the state registers before (`select_memory`) and memory 0 back
+    /// after: accesses to other memories than 0 are rare enough to pay two loads each.
+    fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool, mem: u32) {
+        let q = self.pinned[1].map(|x| self.locals[x as usize].off);
+        if before {
+            if let Some(off) = q {
                 self.pin_dirty[1] = false;
                 self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() });
+            }
+            if mem != 0 {
+                self.emit(buf, id::select_memory, Holes { imm: mem, ..Default::default() });
+            } else if q.is_some() {
                 self.emit(buf, id::reload_len, Holes::default());
-            } else {
+            }
+        } else {
+            if mem != 0 {
+                self.emit(buf, id::reload_len, Holes::default());
+            }
+            if let Some(off) = q {
                 self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() });
             }
         }
@@ -1578,32 +1589,32 @@ impl FuncTranslator {
     }
 
     fn load(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let offset = self.memarg(memarg)?;
+        let (mem, offset) = self.memarg(memarg)?;
         let addr = self.pop_lazy();
-        if let Some(ea) = self.const_address(&addr, offset) {
+        if let Some(ea) = self.const_address(&addr, mem, offset) {
             return self.emit_op(buf, v, Src::Imm(0), None, out, Dst::S1, ea, true);
         }
-        let guarded = self.guarded(offset);
+        let guarded = self.guarded(mem, offset);
         // Explicitly checked forms read memlen, which q may occupy: none reads q.
         let a = self.source(buf, &addr, self.stack.len(), true, false, if guarded { INT_PINS } else { 0b0001 })?;
         if guarded {
             return self.emit_op(buf, v, a, None, out, Dst::S1, offset, true);
         }
-        self.memlen_needed(buf, true);
+        self.memlen_needed(buf, true, mem);
         self.emit_op(buf, v, a, None, out, Dst::S1, offset, false)?;
-        self.memlen_needed(buf, false);
+        self.memlen_needed(buf, false, mem);
         Ok(())
     }
 
     fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let mut offset = self.memarg(memarg)?;
+        let (mem, mut offset) = self.memarg(memarg)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
         let at = self.stack.len();
-        let guarded = self.guarded(offset);
+        let guarded = self.guarded(mem, offset);
         let pins = if guarded { INT_PINS } else { 0b0001 };
         // (A constant address is guarded: it implies guard pages and a smaller offset.)
-        let a = match self.const_address(&addr, offset) {
+        let a = match self.const_address(&addr, mem, offset) {
             Some(ea) => {
                 offset = ea;
                 Src::Imm(0)
@@ -1619,11 +1630,11 @@ impl FuncTranslator {
         let mut h = source_holes(a, Some(val));
         h.offset = offset;
         if !guarded {
-            self.memlen_needed(buf, true);
+            self.memlen_needed(buf, true, mem);
         }
         self.emit(buf, stencil, h);
         if !guarded {
-            self.memlen_needed(buf, false);
+            self.memlen_needed(buf, false, mem);
         }
         Ok(())
     }
@@ -1946,27 +1957,15 @@ impl FuncTranslator {
             O::F32ReinterpretI32 => self.retype(buf, ValType::F32)?,
             O::F64ReinterpretI64 => self.retype(buf, ValType::F64)?,
             O::MemorySize { mem } => {
-                self.check_memory(mem)?;
                 let dst = self.push(ValType::I32);
-                self.emit(buf, id::memory_size, Holes { s0: dst, ..Default::default() });
+                let stencil = if mem == 0 { id::memory_size } else { id::memory_size_n };
+                self.emit(buf, stencil, Holes { s0: dst, imm: mem, ..Default::default() });
             }
-            O::MemoryGrow { mem } => {
-                self.check_memory(mem)?;
-                self.builtin(buf, builtin::MEMORY_GROW, 1, Some(ValType::I32), mem, 0)?;
-            }
-            O::MemoryFill { mem } => {
-                self.check_memory(mem)?;
-                self.builtin(buf, builtin::MEMORY_FILL, 3, None, mem, 0)?;
-            }
-            O::MemoryCopy { dst_mem, src_mem } => {
-                self.check_memory(dst_mem)?;
-                self.check_memory(src_mem)?;
-                self.builtin(buf, builtin::MEMORY_COPY, 3, None, dst_mem, src_mem)?;
-            }
-            O::MemoryInit { data_index, mem } => {
-                self.check_memory(mem)?;
-                self.builtin(buf, builtin::MEMORY_INIT, 3, None, data_index, mem)?;
-            }
+            // (The helpers take memory indices; wasmparser has checked that they exist.)
+            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(ValType::I32), mem, 0)?,
+            O::MemoryFill { mem } => self.builtin(buf, builtin::MEMORY_FILL, 3, None, mem, 0)?,
+            O::MemoryCopy { dst_mem, src_mem } => self.builtin(buf, builtin::MEMORY_COPY, 3, None, dst_mem, src_mem)?,
+            O::MemoryInit { data_index, mem } => self.builtin(buf, builtin::MEMORY_INIT, 3, None, data_index, mem)?,
             O::DataDrop { data_index } => self.builtin(buf, builtin::DATA_DROP, 0, None, data_index, 0)?,
             O::TableGet { table } => {
                 let i = self.pop(buf)?;
@@ -2044,33 +2043,28 @@ impl FuncTranslator {
         Ok(true)
     }
 
-    /// Whether an access with this offset may rely on guard pages (the guarded stencils take the
-    /// offset as a signed 32-bit displacement; the reservation covers offsets below 2^31).
-    fn guarded(&self, offset: u32) -> bool {
-        self.guard_pages && offset <= i32::MAX as u32
+    /// Whether an access to memory `mem` with this offset may rely on guard pages (the guarded
+    /// stencils take the offset as a signed 32-bit displacement; the reservation covers offsets below
+    /// 2^31). Guarded stencils address memory 0, the one in the state registers.
+    fn guarded(&self, mem: u32, offset: u32) -> bool {
+        self.guard_pages && mem == 0 && offset <= i32::MAX as u32
     }
 
     /// For an access at constant address `addr` (C's global variables): the effective address, to
     /// be the offset of a guarded `i`-address form, if it fits one.
-    fn const_address(&self, addr: &Operand, offset: u32) -> Option<u32> {
+    fn const_address(&self, addr: &Operand, mem: u32, offset: u32) -> Option<u32> {
         let Loc::Const(c) = addr.loc else { return None };
         let ea = c as u32 as u64 + offset as u64;
-        (addr.ty == ValType::I32 && self.guarded(0) && ea <= i32::MAX as u64).then_some(ea as u32)
+        (addr.ty == ValType::I32 && self.guarded(mem, 0) && ea <= i32::MAX as u64).then_some(ea as u32)
     }
 
-    fn memarg(&self, m: &wasmparser::MemArg) -> Result<u32, Box<Error>> {
-        match m.target {
-            wasmparser::MemArgTarget::Memory(mem) => self.check_memory(mem)?,
-            _ => return Err(Error::Unsupported("GC array memory arguments".into()).into()),
-        }
-        u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()).into())
-    }
-
-    fn check_memory(&self, mem: u32) -> Result<(), Box<Error>> {
-        if mem != 0 {
-            return Err(Error::Unsupported("multiple memories".into()).into());
-        }
-        Ok(())
+    /// The memory index and the offset of a memory access.
+    fn memarg(&self, m: &wasmparser::MemArg) -> Result<(u32, u32), Box<Error>> {
+        let wasmparser::MemArgTarget::Memory(mem) = m.target else {
+            return Err(Error::Unsupported("GC array memory arguments".into()).into());
+        };
+        let offset = u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()))?;
+        Ok((mem, offset))
     }
 
     /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other

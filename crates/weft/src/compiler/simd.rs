@@ -165,7 +165,7 @@ impl FuncTranslator {
             return Ok(true);
         }
         if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
-            let offset = self.memarg(memarg)?;
+            let (mem, offset) = self.memarg(memarg)?;
             let (pops, result) = match shape {
                 MemShape::Load => (1, Some(ValType::V128)),
                 MemShape::LoadLane => (2, Some(ValType::V128)),
@@ -176,9 +176,9 @@ impl FuncTranslator {
                 self.push(t);
             }
             // SIMD accesses check bounds explicitly, against memlen.
-            self.memlen_needed(buf, true);
+            self.memlen_needed(buf, true, mem);
             self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() });
-            self.memlen_needed(buf, false);
+            self.memlen_needed(buf, false, mem);
             return Ok(true);
         }
         Ok(false)

@@ -44,6 +44,8 @@ pub(crate) struct InstanceData {
     pub tables: Box<[*mut VmTable]>,
     pub table_handles: Box<[NonNull<TableInstance>]>,
     pub memories: Box<[NonNull<MemoryInstance>]>,
+    /// `VmCtx::memories`: each memory's `VmMemory`, in `memories`' order.
+    vm_memories: Box<[*mut VmMemory]>,
     /// Element segments' references; emptied by `elem.drop` and after active initialization.
     pub elems: Vec<Box<[u64]>>,
     pub data_dropped: Vec<bool>,
@@ -115,6 +117,7 @@ impl Instance {
                 runtime: std::sync::Arc::as_ptr(&store.inner.runtime),
                 builtins: super::builtins::BUILTINS.as_ptr() as *const Builtin,
                 instance: std::ptr::null_mut(),
+                memories: std::ptr::null(),
             },
             // (Unused slots keep this placeholder.)
             inline_globals: std::array::from_fn(|_| GlobalInstance::new(GlobalType { content: ValType::I32, mutable: false }, 0)),
@@ -125,6 +128,7 @@ impl Instance {
             tables: Box::new([]),
             table_handles: Box::new([]),
             memories: Box::new([]),
+            vm_memories: Box::new([]),
             elems: Vec::new(),
             data_dropped: vec![false; m.datas.len()],
             exports: HashMap::new(),
@@ -177,9 +181,11 @@ impl Instance {
         data.memories = memories.into_boxed_slice();
         data.vmctx.globals = data.globals.as_ptr();
         data.vmctx.tables = data.tables.as_ptr();
-        data.vmctx.memory = match data.memories.first() {
-            // SAFETY: the memory lives in this store.
-            Some(mem) => unsafe { &mut (*mem.as_ptr()).vm },
+        // SAFETY: the memories live in this store.
+        data.vm_memories = data.memories.iter().map(|mem| unsafe { &mut (*mem.as_ptr()).vm } as *mut VmMemory).collect();
+        data.vmctx.memories = data.vm_memories.as_ptr();
+        data.vmctx.memory = match data.vm_memories.first() {
+            Some(&mem) => mem,
             None => &mut *data._empty_memory,
         };
 
