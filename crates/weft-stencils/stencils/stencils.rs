@@ -527,6 +527,25 @@ stencil!(select_memory(fp, ctx, mem, len) {
     let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
     next!((*m).base, (*m).len)
 });
+/// The i64 address at slot `S0` of an access to a 64-bit memory, plus its 64-bit offset (`IMM`,
+/// `IMM_HI`), back into `S0` as an address for the 32-bit stencils with offset 0. Such memories never
+/// exceed 4 GiB (`runtime::memory`), so an address that overflows or does not fit 32 bits is out of
+/// bounds; the access stencil checks the rest.
+stencil!(address64(fp, ctx, mem, len) {
+    let offset = h!(IMM) as u32 as u64 | (h!(IMM_HI) as u64) << 32;
+    match rd::<u64>(fp, h!(S0)).checked_add(offset) {
+        Some(ea) if ea <= u32::MAX as u64 => wr::<u64>(fp, h!(S0), ea),
+        _ => return trap::OUT_OF_BOUNDS_MEMORY,
+    }
+    next!()
+});
+/// The i64 index at slot `S0` of an access to a 64-bit table, saturated to 32 bits in place for the
+/// 32-bit stencils: tables never exceed `u32::MAX` elements (`runtime::table`), so a saturated index is
+/// out of bounds exactly when the original was.
+stencil!(index64(fp, ctx, mem, len) {
+    wr::<u64>(fp, h!(S0), rd::<u64>(fp, h!(S0)).min(u32::MAX as u64));
+    next!()
+});
 stencil!(memory_size_n(fp, ctx, mem, len) {
     let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
     wr::<u32>(fp, h!(S0), ((*m).len >> 16) as u32);

@@ -23,10 +23,13 @@ pub fn exports(store: &mut Store<()>) -> Vec<(String, Extern)> {
     global("global_i64", ValType::I64, Val::I64(666));
     global("global_f32", ValType::F32, Val::F32(666.6f32.to_bits()));
     global("global_f64", ValType::F64, Val::F64(666.6f64.to_bits()));
-    let table = Table::new(store, TableType { elem: ValType::FuncRef, limits: Limits { min: 10, max: Some(20) } }, Val::FuncRef(None))
-        .expect("spectest table");
-    out.push(("table".into(), Extern::Table(table)));
-    let memory = Memory::new(store, MemoryType { limits: Limits { min: 1, max: Some(2) } }).expect("spectest memory");
+    // `table64` (a 64-bit table) is the 3.0 suite's addition.
+    for (name, table64) in [("table", false), ("table64", true)] {
+        let ty = TableType { elem: ValType::FuncRef, limits: Limits { min: 10, max: Some(20) }, table64 };
+        let table = Table::new(store, ty, Val::FuncRef(None)).expect("spectest table");
+        out.push((name.into(), Extern::Table(table)));
+    }
+    let memory = Memory::new(store, MemoryType { limits: Limits { min: 1, max: Some(2) }, memory64: false }).expect("spectest memory");
     out.push(("memory".into(), Extern::Memory(memory)));
     out
 }

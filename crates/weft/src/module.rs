@@ -470,17 +470,14 @@ fn limits(min: u64, max: Option<u64>) -> Limits {
 }
 
 fn table_type(t: &wasmparser::TableType) -> Result<TableType, Error> {
-    if t.table64 {
-        return Err(Error::Unsupported("64-bit tables".into()));
-    }
-    Ok(TableType { elem: ValType::from_ref(t.element_type)?, limits: limits(t.initial, t.maximum) })
+    Ok(TableType { elem: ValType::from_ref(t.element_type)?, limits: limits(t.initial, t.maximum), table64: t.table64 })
 }
 
 fn memory_type(m: &wasmparser::MemoryType) -> Result<MemoryType, Error> {
-    if m.memory64 || m.shared || m.page_size_log2.is_some() {
-        return Err(Error::Unsupported("memory64, shared memory or custom page sizes".into()));
+    if m.shared || m.page_size_log2.is_some() {
+        return Err(Error::Unsupported("shared memory or custom page sizes".into()));
     }
-    Ok(MemoryType { limits: limits(m.initial, m.maximum) })
+    Ok(MemoryType { limits: limits(m.initial, m.maximum), memory64: m.memory64 })
 }
 
 fn global_type(g: &wasmparser::GlobalType) -> Result<GlobalType, Error> {

@@ -103,11 +103,15 @@ pub struct Limits {
 pub struct TableType {
     pub elem: ValType,
     pub limits: Limits,
+    /// Indexed with i64 (WebAssembly 3.0's 64-bit tables), else i32.
+    pub table64: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryType {
     pub limits: Limits,
+    /// Addressed with i64 (WebAssembly 3.0's memory64), else i32.
+    pub memory64: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

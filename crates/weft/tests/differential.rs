@@ -3,8 +3,8 @@
 //! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
 //! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite. A second
-//! test adds WebAssembly 3.0's tail calls and multiple memories (weft in 3.0 mode, half the seeds with
-//! explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds.
+//! test adds WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half
+//! the seeds with explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds.
 
 mod common;
 
@@ -13,6 +13,7 @@ fn config(wasm3: bool) -> wasm_smith::Config {
     c.tail_call_enabled = wasm3;
     if wasm3 {
         c.max_memories = 3;
+        c.memory64_enabled = true;
     }
     // Deterministic results: every NaN canonical. SIMD is the spec suite's job here.
     c.canonicalize_nans = true;
@@ -70,7 +71,9 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
     let module = Module::new(&engine, wasm).expect("wasmi accepts the module");
     // weft's implementation limit on table growth, so that a `table.grow` past it fails (returns -1)
     // in both engines: growth may fail, and where it does is up to the implementation.
-    let limits = StoreLimitsBuilder::new().table_elements(weft::MAX_TABLE_ELEMENTS as usize).build();
+    // And the tests' limit on memory size: a 64-bit memory without a maximum could otherwise grow
+    // until the machine runs out of memory.
+    let limits = StoreLimitsBuilder::new().table_elements(weft::MAX_TABLE_ELEMENTS as usize).memory_size(common::MEMORY_LIMIT as usize).build();
     let mut store = Store::new(&engine, limits);
     store.limiter(|limits| limits);
     let linker = Linker::<StoreLimits>::new(&engine);
@@ -118,7 +121,7 @@ fn weft_and_wasmi_agree_with_tail_calls_and_multiple_memories() {
 
 fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
     let seeds: u64 = std::env::var("WEFT_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let (mut modules, mut calls, mut multi_memory) = (0, 0, 0);
+    let (mut modules, mut calls, mut multi_memory, mut memory64) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for seed in 0..seeds {
         let Some(wasm) = common::module(config(wasm3), seed, multiplier) else { continue };
@@ -133,7 +136,9 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
         };
         let theirs = wasmi_run(&wasm);
         modules += 1;
-        multi_memory += usize::from(memories(&wasm) > 1);
+        let (n, wide) = memories(&wasm);
+        multi_memory += usize::from(n > 1);
+        memory64 += usize::from(wide > 0);
         match (ours, theirs) {
             (None, None) => {}
             (Some(a), Some(b)) => {
@@ -152,19 +157,22 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
             (a, b) => failures.push(format!("seed {seed}: instantiation: weft {}, wasmi {}", a.is_some(), b.is_some())),
         }
     }
-    println!("{modules} modules ({multi_memory} with several memories), {calls} calls compared with wasmi");
+    println!("{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones), {calls} calls compared with wasmi");
     assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     assert!(modules as u64 > seeds / 2 && calls as u64 > seeds / 2, "too few modules or calls compared");
-    assert!(!wasm3 || multi_memory as u64 > seeds / 20, "too few modules with several memories: {multi_memory}");
+    assert!(!wasm3 || (multi_memory as u64 > seeds / 20 && memory64 as u64 > seeds / 20), "too few modules with several or 64-bit memories");
 }
 
-/// How many memories a module defines (the generated modules import nothing).
-fn memories(wasm: &[u8]) -> u32 {
-    wasmparser::Parser::new(0)
+/// How many memories a module defines, and how many of them are 64-bit (the generated modules import
+/// nothing).
+fn memories(wasm: &[u8]) -> (usize, usize) {
+    let types: Vec<wasmparser::MemoryType> = wasmparser::Parser::new(0)
         .parse_all(wasm)
         .filter_map(|p| match p {
-            Ok(wasmparser::Payload::MemorySection(r)) => Some(r.count()),
+            Ok(wasmparser::Payload::MemorySection(r)) => Some(r.into_iter().filter_map(Result::ok).collect::<Vec<_>>()),
             _ => None,
         })
-        .sum()
+        .flatten()
+        .collect();
+    (types.len(), types.iter().filter(|m| m.memory64).count())
 }

@@ -4,7 +4,8 @@
 //! forms that fold an operand away: a load into the f64 binop consuming it, a constant address into
 //! the offset, f64 immediates into a constant pool, and an f64 stored from f0 to an address in t0. A
 //! value `local.tee` kept in a register is read back from its local when evicted, unless the local
-//! changed. Accesses to a second memory (WebAssembly 3.0), which swap it into memory 0's registers.
+//! changed. Accesses to a second memory (WebAssembly 3.0), which swap it into memory 0's registers,
+//! and to 64-bit memories and tables, whose addresses and indices are reduced to 32 bits.
 //! Each case runs with guard pages and with explicit bounds checks.
 
 use weft::*;
@@ -142,6 +143,50 @@ fn a_second_memory_is_reached_through_its_own_base_and_bounds() {
         call("store1", &[Val::I32(70000)]).unwrap();
         assert_eq!(call("load1", &[Val::I32(70000)]).unwrap(), vec![Val::I32(7)]);
         assert_eq!(call("simd1", &[Val::I32(70000)]).unwrap(), vec![Val::I32(7)]);
+    }
+}
+
+// WebAssembly 3.0's 64-bit memories and tables: an i64 address (here computed in t0) plus a 64-bit
+// offset is checked and reduced to 32 bits in its slot, then accessed as in a 32-bit memory; an index
+// into a 64-bit table is saturated to 32 bits. Sizes and `grow` results are i64.
+const WIDE: &str = r#"(module
+  (memory $m i64 1)
+  (table $t i64 2 funcref)
+  (elem (table $t) (i64.const 1) func $seven)
+  (type $v (func (result i32)))
+  (func $seven (result i32) (i32.const 7))
+  (func (export "store_load") (param $a i64) (result i32) (local $i i32) (local $j i32)
+    (local.set $i (i32.const 5))
+    (local.set $j (i32.const 9))
+    (i32.store (i64.add (local.get $a) (i64.const 8)) (i32.add (local.get $i) (local.get $j)))
+    (i32.add (i32.load offset=8 (local.get $a)) (i32.mul (local.get $i) (local.get $j))))
+  (func (export "far") (param $a i64) (result i32) (i32.load offset=0x100000000 (local.get $a)))
+  (func (export "sizes") (result i64)
+    (i64.add (memory.size) (i64.add (i64.mul (table.size $t) (i64.const 10)) (i64.mul (memory.grow (i64.const 0x1000000000)) (i64.const 100)))))
+  (func (export "call") (param i64) (result i32) (call_indirect $t (type $v) (local.get 0))))"#;
+
+#[test]
+fn sixty_four_bit_memories_and_tables() {
+    for guard_pages in [true, false] {
+        let engine = Engine::new(Config { guard_pages, version: WasmVersion::V3, ..Default::default() }).unwrap();
+        let module = Module::new(&engine, &wat::parse_str(WIDE).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let mut call = |name: &str, args: &[Val]| instance.get_func(name).unwrap().call(&mut store, args);
+        assert_eq!(call("store_load", &[Val::I64(100)]).unwrap(), vec![Val::I32(14 + 45)]);
+        // The last 4 bytes of the page, then one byte further, then an address that only fits 64 bits.
+        assert_eq!(call("store_load", &[Val::I64(65536 - 12)]).unwrap(), vec![Val::I32(14 + 45)]);
+        for (name, a) in [("store_load", 65536 - 11), ("store_load", 1 << 40), ("store_load", -8), ("far", 0)] {
+            let err = call(name, &[Val::I64(a)]).unwrap_err();
+            assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{name}({a}), guard pages: {guard_pages}: {err:?}");
+        }
+        // 1 page + 2 elements * 10 + (-1) * 100: growing by 2^36 pages fails.
+        assert_eq!(call("sizes", &[]).unwrap(), vec![Val::I64(1 + 20 - 100)]);
+        assert_eq!(call("call", &[Val::I64(1)]).unwrap(), vec![Val::I32(7)]);
+        for index in [2, 1 << 32 | 1, -1] {
+            let err = call("call", &[Val::I64(index)]).unwrap_err();
+            assert!(matches!(err, Error::Trap { trap: Trap::UndefinedElement, .. }), "call({index}): {err:?}");
+        }
     }
 }
 

@@ -287,6 +287,8 @@ pub struct FuncTranslator {
     /// Per local: zeroed on entry (see `assigned`).
     zero_needed: Vec<bool>,
     guard_pages: bool,
+    /// Per memory: addressed with i64 (memory64). Empty when no memory is.
+    memory64: Vec<bool>,
     /// The function's shared trap exits of call stencils (`call_trapped`, `call_ref_trapped`),
     /// emitted after the body if some call jumps to them.
     trapped_direct: TrapExit,
@@ -579,6 +581,10 @@ impl FuncTranslator {
         self.mirrors = [None; 2];
         let (params_bytes, off) = self.declare_locals(ty, body, fv)?;
         self.guard_pages = env.guard_pages;
+        self.memory64.clear();
+        if env.memories.iter().any(|m| m.memory64) {
+            self.memory64.extend(env.memories.iter().map(|m| m.memory64));
+        }
         self.trapped_direct = TrapExit::default();
         self.trapped_ref = TrapExit::default();
         self.local_refs.clear();
@@ -1589,7 +1595,7 @@ impl FuncTranslator {
     }
 
     fn load(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let (mem, offset) = self.memarg(memarg)?;
+        let (mem, offset) = self.access(buf, memarg, 0)?;
         let addr = self.pop_lazy();
         if let Some(ea) = self.const_address(&addr, mem, offset) {
             return self.emit_op(buf, v, Src::Imm(0), None, out, Dst::S1, ea, true);
@@ -1607,7 +1613,7 @@ impl FuncTranslator {
     }
 
     fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let (mem, mut offset) = self.memarg(memarg)?;
+        let (mem, mut offset) = self.access(buf, memarg, 1)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
         let at = self.stack.len();
@@ -1832,6 +1838,7 @@ impl FuncTranslator {
                 self.dead = true;
             }
             O::ReturnCallIndirect { type_index, table_index } => {
+                self.table_index(buf, env, table_index, 0);
                 // The index in its own slot above the arguments, which the move cannot overwrite.
                 self.materialize_top(buf, 1);
                 let s1 = self.pop_lazy().off;
@@ -1842,6 +1849,7 @@ impl FuncTranslator {
                 self.dead = true;
             }
             O::CallIndirect { type_index, table_index } => {
+                self.table_index(buf, env, table_index, 0);
                 let index = self.pop_lazy();
                 let s1 = self.src_or_slot(buf, &index)?;
                 let ty = &env.types[type_index as usize];
@@ -1957,32 +1965,37 @@ impl FuncTranslator {
             O::F32ReinterpretI32 => self.retype(buf, ValType::F32)?,
             O::F64ReinterpretI64 => self.retype(buf, ValType::F64)?,
             O::MemorySize { mem } => {
-                let dst = self.push(ValType::I32);
+                let dst = self.push(self.address_type(mem));
                 let stencil = if mem == 0 { id::memory_size } else { id::memory_size_n };
                 self.emit(buf, stencil, Holes { s0: dst, imm: mem, ..Default::default() });
             }
             // (The helpers take memory indices; wasmparser has checked that they exist.)
-            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(ValType::I32), mem, 0)?,
+            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(self.address_type(mem)), mem, 0)?,
             O::MemoryFill { mem } => self.builtin(buf, builtin::MEMORY_FILL, 3, None, mem, 0)?,
             O::MemoryCopy { dst_mem, src_mem } => self.builtin(buf, builtin::MEMORY_COPY, 3, None, dst_mem, src_mem)?,
             O::MemoryInit { data_index, mem } => self.builtin(buf, builtin::MEMORY_INIT, 3, None, data_index, mem)?,
             O::DataDrop { data_index } => self.builtin(buf, builtin::DATA_DROP, 0, None, data_index, 0)?,
             O::TableGet { table } => {
+                self.table_index(buf, env, table, 0);
                 let i = self.pop(buf)?;
                 let t = env.tables[table as usize].elem;
                 self.push(t);
                 self.emit(buf, id::table_get, Holes { s0: i.off, imm: table, ..Default::default() });
             }
             O::TableSet { table } => {
+                self.table_index(buf, env, table, 1);
                 self.pop(buf)?;
                 let i = self.pop(buf)?;
                 self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() });
             }
             O::TableSize { table } => {
-                let dst = self.push(ValType::I32);
+                let dst = self.push(if env.tables[table as usize].table64 { ValType::I64 } else { ValType::I32 });
                 self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() });
             }
-            O::TableGrow { table } => self.builtin(buf, builtin::TABLE_GROW, 2, Some(ValType::I32), table, 0)?,
+            O::TableGrow { table } => {
+                let result = if env.tables[table as usize].table64 { ValType::I64 } else { ValType::I32 };
+                self.builtin(buf, builtin::TABLE_GROW, 2, Some(result), table, 0)?
+            }
             O::TableFill { table } => self.builtin(buf, builtin::TABLE_FILL, 3, None, table, 0)?,
             O::TableCopy { dst_table, src_table } => self.builtin(buf, builtin::TABLE_COPY, 3, None, dst_table, src_table)?,
             O::TableInit { elem_index, table } => self.builtin(buf, builtin::TABLE_INIT, 3, None, elem_index, table)?,
@@ -2058,13 +2071,42 @@ impl FuncTranslator {
         (addr.ty == ValType::I32 && self.guarded(mem, 0) && ea <= i32::MAX as u64).then_some(ea as u32)
     }
 
-    /// The memory index and the offset of a memory access.
-    fn memarg(&self, m: &wasmparser::MemArg) -> Result<(u32, u32), Box<Error>> {
+    /// The memory index and the offset of an access whose address is the operand `depth` entries
+    /// below the top. For a 64-bit memory, the address is first checked and reduced to 32 bits in its
+    /// slot, with the offset added (`address64`): the access then has offset 0 and proceeds as one to
+    /// a 32-bit memory.
+    pub(super) fn access(&mut self, buf: &mut CodeBuffer, m: &wasmparser::MemArg, depth: usize) -> Result<(u32, u32), Box<Error>> {
         let wasmparser::MemArgTarget::Memory(mem) = m.target else {
             return Err(Error::Unsupported("GC array memory arguments".into()).into());
         };
-        let offset = u32::try_from(m.offset).map_err(|_| Error::Unsupported("memory offset beyond 32 bits".into()))?;
-        Ok((mem, offset))
+        if !self.memory64.get(mem as usize).is_some_and(|&wide| wide) {
+            // (wasmparser checks that a 32-bit memory's offsets fit 32 bits.)
+            let offset = u32::try_from(m.offset).map_err(|_| Error::Invalid("memory offset beyond 32 bits".into()))?;
+            return Ok((mem, offset));
+        }
+        let i = self.stack.len() - 1 - depth;
+        self.materialize_entry(buf, i);
+        let holes = Holes { s0: self.stack[i].off, imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() };
+        self.emit(buf, id::address64, holes);
+        self.stack[i].ty = ValType::I32;
+        Ok((mem, 0))
+    }
+
+    /// Before an access to table `table` whose index is the operand `depth` entries below the top: a
+    /// 64-bit table's index is reduced to 32 bits in its slot (`index64`), so the access proceeds as
+    /// one to a 32-bit table.
+    fn table_index(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, table: u32, depth: usize) {
+        if env.tables[table as usize].table64 {
+            let i = self.stack.len() - 1 - depth;
+            self.materialize_entry(buf, i);
+            self.emit(buf, id::index64, Holes { s0: self.stack[i].off, ..Default::default() });
+            self.stack[i].ty = ValType::I32;
+        }
+    }
+
+    /// The type of memory `mem`'s addresses, sizes and page counts.
+    fn address_type(&self, mem: u32) -> ValType {
+        if self.memory64.get(mem as usize).is_some_and(|&wide| wide) { ValType::I64 } else { ValType::I32 }
     }
 
     /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other

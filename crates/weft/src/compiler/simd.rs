@@ -165,7 +165,9 @@ impl FuncTranslator {
             return Ok(true);
         }
         if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
-            let (mem, offset) = self.memarg(memarg)?;
+            // The address is under the v128 operand, if there is one.
+            let depth = usize::from(!matches!(shape, MemShape::Load));
+            let (mem, offset) = self.access(buf, memarg, depth)?;
             let (pops, result) = match shape {
                 MemShape::Load => (1, Some(ValType::V128)),
                 MemShape::LoadLane => (2, Some(ValType::V128)),

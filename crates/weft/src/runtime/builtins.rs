@@ -29,6 +29,14 @@ unsafe fn ret(sp: *mut u8, v: u64) {
     unsafe { (sp as *mut u64).write(v) }
 }
 
+/// An address, index or length operand of a memory or table: an i64 for a 64-bit one, else an i32 (the
+/// upper half of its slot is not specified).
+unsafe fn addr(sp: *mut u8, i: usize, memory64: bool) -> u64 {
+    // SAFETY: as in `arg`.
+    let v = unsafe { arg(sp, i) };
+    if memory64 { v } else { v as u32 as u64 }
+}
+
 fn in_bounds(start: u64, len: u64, size: u64) -> bool {
     start.checked_add(len).is_some_and(|end| end <= size)
 }
@@ -38,8 +46,10 @@ unsafe extern "C" fn memory_grow(ctx: *mut VmCtx, sp: *mut u8, mem: u32, _: u32)
     unsafe {
         let inst = instance(ctx);
         let m = &mut *inst.memories[mem as usize].as_ptr();
-        let delta = arg(sp, 0) as u32 as u64;
-        ret(sp, m.grow(delta).map(|old| old as u32).unwrap_or(u32::MAX) as u64);
+        let wide = m.ty.memory64;
+        let old = m.grow(addr(sp, 0, wide));
+        // -1 of the memory's address type on failure.
+        ret(sp, old.unwrap_or(if wide { u64::MAX } else { u32::MAX as u64 }));
     }
     trap::OK
 }
@@ -48,7 +58,8 @@ unsafe extern "C" fn memory_fill(ctx: *mut VmCtx, sp: *mut u8, mem: u32, _: u32)
     // SAFETY: as in `memory_grow`.
     unsafe {
         let m = &mut *instance(ctx).memories[mem as usize].as_ptr();
-        let (d, val, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1) as u8, arg(sp, 2) as u32 as u64);
+        let wide = m.ty.memory64;
+        let (d, val, n) = (addr(sp, 0, wide), arg(sp, 1) as u8, addr(sp, 2, wide));
         let data = m.data_mut();
         if !in_bounds(d, n, data.len() as u64) {
             return trap::OUT_OF_BOUNDS_MEMORY;
@@ -64,7 +75,9 @@ unsafe extern "C" fn memory_copy(ctx: *mut VmCtx, sp: *mut u8, dst_mem: u32, src
         let inst = instance(ctx);
         let dm = &mut *inst.memories[dst_mem as usize].as_ptr();
         let sm = &*inst.memories[src_mem as usize].as_ptr();
-        let (d, s, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
+        // The length is an i64 only if both memories are 64-bit.
+        let (dw, sw) = (dm.ty.memory64, sm.ty.memory64);
+        let (d, s, n) = (addr(sp, 0, dw), addr(sp, 1, sw), addr(sp, 2, dw && sw));
         if !in_bounds(s, n, sm.vm.len) || !in_bounds(d, n, dm.vm.len) {
             return trap::OUT_OF_BOUNDS_MEMORY;
         }
@@ -78,7 +91,7 @@ unsafe extern "C" fn memory_init(ctx: *mut VmCtx, sp: *mut u8, seg: u32, mem: u3
     unsafe {
         let inst = instance(ctx);
         let m = &mut *inst.memories[mem as usize].as_ptr();
-        let (d, s, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
+        let (d, s, n) = (addr(sp, 0, m.ty.memory64), arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
         let bytes: &[u8] = if inst.data_dropped[seg as usize] { &[] } else { &inst.module.inner.datas[seg as usize].bytes };
         if !in_bounds(s, n, bytes.len() as u64) || !in_bounds(d, n, m.vm.len) {
             return trap::OUT_OF_BOUNDS_MEMORY;
@@ -98,8 +111,9 @@ unsafe extern "C" fn table_grow(ctx: *mut VmCtx, sp: *mut u8, table: u32, _: u32
     // SAFETY: as in `memory_grow`.
     unsafe {
         let t = &mut *instance(ctx).table_handles[table as usize].as_ptr();
-        let (init, n) = (arg(sp, 0), arg(sp, 1) as u32 as u64);
-        ret(sp, t.grow(n, init).map(|old| old as u32).unwrap_or(u32::MAX) as u64);
+        let wide = t.ty.table64;
+        let (init, n) = (arg(sp, 0), addr(sp, 1, wide));
+        ret(sp, t.grow(n, init).unwrap_or(if wide { u64::MAX } else { u32::MAX as u64 }));
     }
     trap::OK
 }
@@ -108,7 +122,8 @@ unsafe extern "C" fn table_fill(ctx: *mut VmCtx, sp: *mut u8, table: u32, _: u32
     // SAFETY: as in `memory_grow`.
     unsafe {
         let t = &mut *instance(ctx).table_handles[table as usize].as_ptr();
-        let (i, val, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1), arg(sp, 2) as u32 as u64);
+        let wide = t.ty.table64;
+        let (i, val, n) = (addr(sp, 0, wide), arg(sp, 1), addr(sp, 2, wide));
         if !in_bounds(i, n, t.size()) {
             return trap::OUT_OF_BOUNDS_TABLE;
         }
@@ -123,7 +138,9 @@ unsafe extern "C" fn table_copy(ctx: *mut VmCtx, sp: *mut u8, dst: u32, src: u32
         let inst = instance(ctx);
         let dt = inst.table_handles[dst as usize].as_ptr();
         let st = inst.table_handles[src as usize].as_ptr();
-        let (d, s, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
+        // The length is an i64 only if both tables are 64-bit.
+        let (dw, sw) = ((*dt).ty.table64, (*st).ty.table64);
+        let (d, s, n) = (addr(sp, 0, dw), addr(sp, 1, sw), addr(sp, 2, dw && sw));
         if !in_bounds(s, n, (*st).size()) || !in_bounds(d, n, (*dt).size()) {
             return trap::OUT_OF_BOUNDS_TABLE;
         }
@@ -137,7 +154,7 @@ unsafe extern "C" fn table_init(ctx: *mut VmCtx, sp: *mut u8, seg: u32, table: u
     unsafe {
         let inst = instance(ctx);
         let t = &mut *inst.table_handles[table as usize].as_ptr();
-        let (d, s, n) = (arg(sp, 0) as u32 as u64, arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
+        let (d, s, n) = (addr(sp, 0, t.ty.table64), arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
         let items = &inst.elems[seg as usize];
         if !in_bounds(s, n, items.len() as u64) || !in_bounds(d, n, t.size()) {
             return trap::OUT_OF_BOUNDS_TABLE;

@@ -83,7 +83,7 @@ impl Instance {
                 }
                 (ImportKind::Table(t), Extern::Table(h)) => {
                     let actual = h.ty(store);
-                    if actual.elem != t.elem || !limits_match(actual.limits, t.limits) {
+                    if actual.elem != t.elem || actual.table64 != t.table64 || !limits_match(actual.limits, t.limits) {
                         return Err(Error::Link(format!("{}: table type mismatch", what())));
                     }
                     // SAFETY: `h` belongs to this store; the VmTable lives as long as the store.
@@ -91,7 +91,8 @@ impl Instance {
                     table_handles.push(h.0);
                 }
                 (ImportKind::Memory(t), Extern::Memory(h)) => {
-                    if !limits_match(h.ty(store).limits, t.limits) {
+                    let actual = h.ty(store);
+                    if actual.memory64 != t.memory64 || !limits_match(actual.limits, t.limits) {
                         return Err(Error::Link(format!("{}: memory type mismatch", what())));
                     }
                     memories.push(h.0);
@@ -213,11 +214,13 @@ impl Instance {
         for (i, seg) in m.elems.iter().enumerate() {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
-                    let offset = eval_const(offset, &data.globals, &data.funcs)? as u32 as u64;
                     // SAFETY: the table lives in this store.
                     let table = unsafe { &mut *data.table_handles[*index as usize].as_ptr() };
+                    // An i64 offset for a 64-bit table, else an i32.
+                    let value = eval_const(offset, &data.globals, &data.funcs)?;
+                    let offset = if table.ty.table64 { value as u64 } else { value as u32 as u64 };
                     let items = std::mem::take(&mut data.elems[i]);
-                    if offset + items.len() as u64 > table.size() {
+                    if offset.checked_add(items.len() as u64).is_none_or(|end| end > table.size()) {
                         return Err(Error::trap_kind(Trap::OutOfBoundsTable));
                     }
                     table.elems[offset as usize..offset as usize + items.len()].copy_from_slice(&items);
@@ -228,10 +231,12 @@ impl Instance {
         }
         for (i, seg) in m.datas.iter().enumerate() {
             if let SegmentMode::Active { index, offset } = &seg.mode {
-                let offset = eval_const(offset, &data.globals, &data.funcs)? as u32 as u64;
                 // SAFETY: the memory lives in this store.
                 let mem = unsafe { &mut *data.memories[*index as usize].as_ptr() };
-                if offset + seg.bytes.len() as u64 > mem.vm.len {
+                // An i64 offset for a 64-bit memory, else an i32.
+                let value = eval_const(offset, &data.globals, &data.funcs)?;
+                let offset = if mem.ty.memory64 { value as u64 } else { value as u32 as u64 };
+                if offset.checked_add(seg.bytes.len() as u64).is_none_or(|end| end > mem.vm.len) {
                     return Err(Error::trap_kind(Trap::OutOfBoundsMemory));
                 }
                 mem.data_mut()[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(&seg.bytes);

@@ -11,7 +11,9 @@ use crate::Error;
 use weft_ops::vm::VmMemory;
 
 pub const WASM_PAGE: u64 = 65536;
-/// 4 GiB: the most a 32-bit memory can address.
+/// 4 GiB: the most a 32-bit memory can address, and weft's limit for 64-bit memories too (their
+/// accesses reduce the address to 32 bits once checked: `address64`; growing past it fails, as
+/// `memory.grow` may).
 const MAX_PAGES: u64 = 65536;
 
 pub struct MemoryInstance {

@@ -199,7 +199,7 @@ impl Memory {
     pub fn ty<T>(&self, _store: &Store<T>) -> MemoryType {
         // SAFETY: the store owning the memory is borrowed.
         let m = unsafe { self.0.as_ref() };
-        MemoryType { limits: Limits { min: m.pages(), max: m.ty.limits.max } }
+        MemoryType { limits: Limits { min: m.pages(), max: m.ty.limits.max }, memory64: m.ty.memory64 }
     }
     pub fn data<'a, T>(&self, _store: &'a Store<T>) -> &'a [u8] {
         // SAFETY: the store owning the memory is borrowed for 'a.
@@ -225,7 +225,7 @@ impl Table {
     pub fn ty<T>(&self, _store: &Store<T>) -> TableType {
         // SAFETY: the store owning the table is borrowed.
         let t = unsafe { self.0.as_ref() };
-        TableType { elem: t.ty.elem, limits: Limits { min: t.size(), max: t.ty.limits.max } }
+        TableType { elem: t.ty.elem, limits: Limits { min: t.size(), max: t.ty.limits.max }, table64: t.ty.table64 }
     }
     pub fn size<T>(&self, _store: &Store<T>) -> u64 {
         // SAFETY: as in `ty`.

@@ -18,7 +18,7 @@ pub struct TableInstance {
 
 impl TableInstance {
     pub fn new(ty: TableType, init: u64, max_elements: u64) -> Result<Box<TableInstance>, Error> {
-        if ty.limits.min > max_elements {
+        if ty.limits.min > max_elements.min(u32::MAX as u64) {
             return Err(Error::Usage(format!("a table of {} elements exceeds the store's limit of {max_elements}", ty.limits.min)));
         }
         let mut t = Box::new(TableInstance { vm: VmTable { elems: std::ptr::null_mut(), len: 0 }, elems: Vec::new(), ty, max_elements });
@@ -40,7 +40,9 @@ impl TableInstance {
     pub fn grow(&mut self, delta: u64, init: u64) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        if delta != 0 && (new > self.ty.limits.max.unwrap_or(u32::MAX as u64) || new > self.max_elements) {
+        // Never more than u32::MAX elements, 64-bit tables included (compiled code reduces their
+        // indices to 32 bits: `index64`).
+        if delta != 0 && (new > self.ty.limits.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64) || new > self.max_elements) {
             return None;
         }
         self.elems.resize(new as usize, init);

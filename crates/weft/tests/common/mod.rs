@@ -27,6 +27,8 @@ pub fn config() -> wasm_smith::Config {
     c.max_funcs = 24;
     c.max_instructions = 400;
     c.max_memory32_bytes = 16 << 16;
+    // (For the tests that turn 64-bit memories on.)
+    c.max_memory64_bytes = 16 << 16;
     c.export_everything = true;
     c
 }
@@ -66,6 +68,10 @@ pub fn zero(t: weft::ValType) -> weft::Val {
     }
 }
 
+/// Bytes each memory may grow to (`StoreLimits`): the generator declares small memories, but a
+/// 64-bit one without a maximum may be grown by any amount.
+pub const MEMORY_LIMIT: u64 = 64 << 20;
+
 /// What one module did: per export called (by name, in name order), its results or its trap (`None`
 /// if it never instantiated).
 pub type Outcomes = Option<Vec<(String, Result<Vec<weft::Val>, weft::Trap>)>>;
@@ -78,6 +84,7 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
     use weft::{Error, Extern, Instance, Store, Val};
     stats[0] += 1;
     let mut store = Store::new(engine, ());
+    store.set_limits(weft::StoreLimits { max_memory_bytes: MEMORY_LIMIT, ..Default::default() });
     let _timer = time_limit.map(|limit| store.interrupt_handle().interrupt_after(limit));
     let instance = match Instance::new(&mut store, module, &[]) {
         Ok(i) => i,
