@@ -48,6 +48,9 @@ enum Command {
         /// to instantiate, `memory.grow` beyond it returns -1. Default 4GiB.
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_memory: Option<u64>,
+        /// Accept WebAssembly 3.0 features (tail calls, multiple and 64-bit memories, relaxed SIMD).
+        #[arg(long)]
+        wasm3: bool,
         /// The module, then the arguments passed to it (everything after FILE goes to the program).
         #[arg(required = true, trailing_var_arg = true, value_name = "FILE [ARGS]")]
         module_and_args: Vec<OsString>,
@@ -77,6 +80,9 @@ enum Command {
         /// Print the machine code of each function (or only those whose name contains FILTER).
         #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "")]
         disasm: Option<String>,
+        /// Accept WebAssembly 3.0 features.
+        #[arg(long)]
+        wasm3: bool,
         file: PathBuf,
     },
 }
@@ -105,19 +111,18 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, profile, timeout, max_memory, module_and_args } => {
+        Command::Run { invoke, dirs, envs, stats, profile, timeout, max_memory, wasm3, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
             let perf_map = match profile.as_deref() {
                 None => false,
                 Some("perfmap") => true,
                 Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout, max_memory };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout, max_memory, version: version(wasm3) };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
-            let version = if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 };
-            let config = weft::Config { version, guard_pages: !explicit_bounds_checks, ..Default::default() };
+            let config = weft::Config { version: version(wasm3), guard_pages: !explicit_bounds_checks, ..Default::default() };
             if let Some(missing) = files.iter().find(|f| !f.is_file()) {
                 bail!("cannot read {}: no such file", missing.display());
             }
@@ -137,8 +142,8 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if total.failed == 0 { 0 } else { 1 })
         }
-        Command::Compile { stats, single_threaded, disasm, file } => {
-            let engine = Engine::new(weft::Config { parallel_compilation: !single_threaded, ..Default::default() })?;
+        Command::Compile { stats, single_threaded, disasm, wasm3, file } => {
+            let engine = Engine::new(weft::Config { parallel_compilation: !single_threaded, version: version(wasm3), ..Default::default() })?;
             let module = load(&engine, &file)?;
             if stats {
                 print_stats(&module);
@@ -158,7 +163,17 @@ fn load(engine: &Engine, file: &Path) -> Result<Module> {
     } else {
         wat::parse_bytes(&bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?.into_owned()
     };
-    Module::new(engine, &bytes).with_context(|| format!("{}", file.display()))
+    match Module::new(engine, &bytes) {
+        Ok(module) => Ok(module),
+        // Invalid as 2.0 but valid as 3.0 (only checked on this error path): say how to run it.
+        Err(e @ weft::Error::Invalid(_))
+            if engine.config().version == WasmVersion::V2
+                && Module::new(&Engine::new(weft::Config { version: WasmVersion::V3, ..engine.config().clone() })?, &bytes).is_ok() =>
+        {
+            Err(anyhow!("{}: {e}; the module uses WebAssembly 3.0 features: run with --wasm3", file.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("{}", file.display())),
+    }
 }
 
 fn print_stats(module: &Module) {
@@ -214,6 +229,11 @@ struct RunOptions<'a> {
     perf_map: bool,
     timeout: Option<std::time::Duration>,
     max_memory: Option<u64>,
+    version: WasmVersion,
+}
+
+fn version(wasm3: bool) -> WasmVersion {
+    if wasm3 { WasmVersion::V3 } else { WasmVersion::V2 }
 }
 
 /// The WASI context of `weft run`: argv[0] is the module's file name (as with wasmtime, without its
@@ -248,7 +268,7 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let config = weft::Config { perf_map: opts.perf_map, interruptible: opts.timeout.is_some(), ..Default::default() };
+    let config = weft::Config { version: opts.version, perf_map: opts.perf_map, interruptible: opts.timeout.is_some(), ..Default::default() };
     let engine = Engine::new(config)?;
     let module = load(&engine, file)?;
     if opts.stats {

@@ -161,6 +161,26 @@ fn max_memory_caps_linear_memory() {
 }
 
 #[test]
+fn wasm3_flag_enables_3_0_features() {
+    // A tail call into a function using a second, 64-bit memory.
+    let wat = std::env::temp_dir().join(format!("weft-cli-wasm3-{}.wat", std::process::id()));
+    std::fs::write(
+        &wat,
+        r#"(module (memory 1) (memory $b i64 1)
+             (func $f (param i32) (result i32) (i32.store $b (i64.const 8) (local.get 0)) (i32.load $b offset=8 (i64.const 0)))
+             (func (export "t") (param i32) (result i32) (return_call $f (local.get 0))))"#,
+    )
+    .unwrap();
+    let w = wat.to_str().unwrap();
+    let o = weft(&["run", "--wasm3", "--invoke", "t", w, "5"]);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "5
+".to_string()), "{}", text(&o.stderr));
+    assert_one_line_error(&weft(&["run", "--invoke", "t", w, "5"]), 1, "uses WebAssembly 3.0 features: run with --wasm3");
+    assert_eq!(weft(&["compile", "--wasm3", w]).status.code(), Some(0));
+    let _ = std::fs::remove_file(&wat);
+}
+
+#[test]
 fn modules_without_wasi_still_run() {
     let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
     let o = weft(&["run", "--invoke", "fac", fac.to_str().unwrap(), "20"]);

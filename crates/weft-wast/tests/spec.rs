@@ -3,7 +3,7 @@
 //!
 //! Fails when a file expected to pass has a failing assertion, when a file expected to fail now passes
 //! (promote it), or when a file is missing from the expectations. `WEFT_BLESS=1` rewrites the file from
-//! the current results, keeping the reasons given for known failures.
+//! the current results, each failing script's reason being its current first failure.
 //! The suite is found at `../shared/wasm-testsuite` beside the workspace, or at `$WEFT_TESTSUITE`.
 
 use std::collections::BTreeMap;
@@ -113,9 +113,11 @@ fn write_expectations(path: &Path, results: &BTreeMap<String, (bool, Option<Stri
         if *passes {
             out.push_str(&format!("pass {file}\n"));
         } else {
-            let reason = match old.get(file) {
-                Some(Expect::Fail(r)) => r.clone(),
-                _ => first_failure.clone().unwrap_or_else(|| "TODO: give the reason".to_string()),
+            // The current first failure: a reason kept from before goes stale as features land.
+            let reason = match (first_failure, old.get(file)) {
+                (Some(f), _) => f.clone(),
+                (None, Some(Expect::Fail(r))) => r.clone(),
+                (None, _) => "TODO: give the reason".to_string(),
             };
             out.push_str(&format!("fail {file} -- {reason}\n"));
         }

@@ -116,6 +116,8 @@ pub(crate) struct ModuleInner {
     pub env: ModuleEnv,
     pub imports: Vec<Import>,
     pub global_inits: Vec<ConstExpr>,
+    /// Per defined table: the value its elements start with, if not null (3.0's table initializers).
+    pub table_inits: Vec<Option<ConstExpr>>,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
@@ -212,6 +214,7 @@ struct Builder<'e> {
     exports: Vec<Export>,
     start: Option<u32>,
     global_inits: Vec<ConstExpr>,
+    table_inits: Vec<Option<ConstExpr>>,
     elems: Vec<ElemSegment>,
     datas: Vec<DataSegment>,
     func_offsets: Vec<u32>,
@@ -227,6 +230,7 @@ impl<'e> Builder<'e> {
             exports: Vec::new(),
             start: None,
             global_inits: Vec::new(),
+            table_inits: Vec::new(),
             elems: Vec::new(),
             datas: Vec::new(),
             func_offsets: Vec::new(),
@@ -300,6 +304,7 @@ impl<'e> Builder<'e> {
             env,
             imports: self.imports,
             global_inits: self.global_inits,
+            table_inits: self.table_inits,
             exports: self.exports,
             start: self.start,
             elems: self.elems,
@@ -366,11 +371,11 @@ impl<'e> Builder<'e> {
             Payload::TableSection(reader) => {
                 for table in reader {
                     let table = table?;
-                    let ty = table_type(&table.ty)?;
-                    if let wasmparser::TableInit::Expr(_) = table.init {
-                        return Err(Error::Unsupported("table initializer expressions".into()));
-                    }
-                    env.tables.push(ty);
+                    env.tables.push(table_type(&table.ty)?);
+                    self.table_inits.push(match &table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(e)?),
+                    });
                 }
             }
             Payload::MemorySection(reader) => {

@@ -166,8 +166,13 @@ impl Instance {
             globals.push(unsafe { (*g.as_ptr()).cell.as_mut_ptr() } as *mut u8);
             global_handles.push(g);
         }
-        for t in &m.env.tables[m.env.num_imported_tables as usize..] {
-            let h = Table::new(store, *t, Val::null(t.elem).unwrap())?;
+        for (t, init) in m.env.tables[m.env.num_imported_tables as usize..].iter().zip(&m.table_inits) {
+            // An initializer may read the globals (all initialized by now) and take functions' references.
+            let init = match init {
+                Some(e) => Val::from_bits(t.elem, eval_const(e, &globals, &data.funcs)?),
+                None => Val::null(t.elem).unwrap(),
+            };
+            let h = Table::new(store, *t, init)?;
             // SAFETY: freshly created in this store.
             tables.push(unsafe { &mut (*h.0.as_ptr()).vm } as *mut VmTable);
             table_handles.push(h.0);
