@@ -40,6 +40,10 @@ enum Command {
         /// `perfmap`: write /tmp/perf-<pid>.map so `perf report` names the JIT-compiled functions.
         #[arg(long, value_name = "perfmap")]
         profile: Option<String>,
+        /// Describe the compiled code to a debugger (GDB JIT interface): under `gdb --args weft run
+        /// --debug-info ...`, wasm functions are named `wasm::<name>` in backtraces and breakpoints.
+        #[arg(long)]
+        debug_info: bool,
         /// Stop the program (as a trap, exit 134) if it runs longer than this: `500ms`, `2s`, `1.5m`.
         /// Loops then check for the stop, which costs a load and compare per iteration.
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -111,14 +115,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, profile, timeout, max_memory, wasm3, module_and_args } => {
+        Command::Run { invoke, dirs, envs, stats, profile, debug_info, timeout, max_memory, wasm3, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
             let perf_map = match profile.as_deref() {
                 None => false,
                 Some("perfmap") => true,
                 Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, timeout, max_memory, version: version(wasm3) };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, debug_info, timeout, max_memory, version: version(wasm3) };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
@@ -227,6 +231,7 @@ struct RunOptions<'a> {
     envs: &'a [String],
     stats: bool,
     perf_map: bool,
+    debug_info: bool,
     timeout: Option<std::time::Duration>,
     max_memory: Option<u64>,
     version: WasmVersion,
@@ -268,7 +273,7 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let config = weft::Config { version: opts.version, perf_map: opts.perf_map, interruptible: opts.timeout.is_some(), ..Default::default() };
+    let config = weft::Config { version: opts.version, perf_map: opts.perf_map, debug_info: opts.debug_info, interruptible: opts.timeout.is_some(), ..Default::default() };
     let engine = Engine::new(config)?;
     let module = load(&engine, file)?;
     if opts.stats {

@@ -27,6 +27,10 @@ pub struct Config {
     pub parallel_compilation: bool,
     /// Append every compiled function to `/tmp/perf-<pid>.map`, so `perf report` names JIT code.
     pub perf_map: bool,
+    /// Describe every compiled module to a debugger through the GDB JIT interface, so that GDB and
+    /// LLDB name wasm functions (`wasm::<name>`) in backtraces and disassembly and take breakpoints on
+    /// them. Costs a small ELF file per module.
+    pub debug_info: bool,
     /// Check for a pending interrupt at the head of every loop, so an
     /// [`InterruptHandle`](crate::InterruptHandle) stops any code, not only code that calls functions.
     /// Costs one load and compare per loop iteration.
@@ -35,7 +39,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false, interruptible: false }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false, debug_info: false, interruptible: false }
     }
 }
 

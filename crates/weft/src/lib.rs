@@ -15,6 +15,7 @@ mod codemem;
 pub(crate) mod compiler;
 mod engine;
 mod error;
+mod jit_debug;
 mod module;
 mod runtime;
 mod trap;

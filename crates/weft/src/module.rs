@@ -127,10 +127,14 @@ pub(crate) struct ModuleInner {
     pub func_offsets: Vec<u32>,
     /// Bytes of instructions of every defined function (its f64 constants and jump tables follow).
     pub func_insn_lens: Vec<u32>,
+    /// Where direct calls enter every defined function, past loading memory 0 (relative to its start).
+    pub func_direct_entries: Vec<u32>,
     pub names: Vec<Option<String>>,
     pub stats: CompileStats,
     /// Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
     pub oob_landing: u32,
+    /// The code's registration with a debugger (`Config::debug_info`), undone when the module goes.
+    jit_debug: Option<crate::jit_debug::Registration>,
 }
 
 /// Runs the compiler, turning a panic (a bug in weft: the fuzz tests look for them) into an error, so a
@@ -145,7 +149,20 @@ fn contain_panics<R>(compile: impl FnOnce() -> Result<R, Error>) -> Result<R, Er
 impl Module {
     /// Parses, validates and compiles a binary module.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let module = contain_panics(|| Builder::new(engine).build(bytes)).map(|inner| Module { inner: Arc::new(inner) })?;
+        let mut inner = contain_panics(|| Builder::new(engine).build(bytes))?;
+        if engine.config().debug_info {
+            // Each function's symbol starts where direct calls enter it, so that a breakpoint on it stops
+            // every call; the few instructions before, where other callers enter, get a symbol of their own.
+            let mut functions = Vec::new();
+            for ((name, code), &entry) in Self::code_of(&inner).into_iter().zip(&inner.func_direct_entries) {
+                let (start, entry) = (code.as_ptr() as usize, entry as usize);
+                functions.push((format!("wasm::{name}.entry"), start, entry));
+                functions.push((format!("wasm::{name}"), start + entry, code.len() - entry));
+            }
+            let code = inner.code.bytes();
+            inner.jit_debug = Some(crate::jit_debug::Registration::new(code.as_ptr() as usize, code.len(), &functions));
+        }
+        let module = Module { inner: Arc::new(inner) };
         if engine.config().perf_map {
             module.write_perf_map();
         }
@@ -190,7 +207,10 @@ impl Module {
     /// The machine code of every defined function: (name or index, instruction bytes; its constant
     /// pool is not included).
     pub fn function_code(&self) -> Vec<(String, &[u8])> {
-        let m = &self.inner;
+        Self::code_of(&self.inner)
+    }
+
+    fn code_of(m: &ModuleInner) -> Vec<(String, &[u8])> {
         let code = m.code.bytes();
         (0..m.func_offsets.len())
             .map(|i| {
@@ -295,6 +315,7 @@ impl<'e> Builder<'e> {
         };
         self.func_offsets = image.func_offsets;
         let func_insn_lens = image.func_insn_lens;
+        let func_direct_entries = image.func_direct_entries;
         let oob_landing = image.oob_landing;
         let env = self.env;
         let mut names = self.names;
@@ -312,9 +333,11 @@ impl<'e> Builder<'e> {
             code,
             func_offsets: self.func_offsets,
             func_insn_lens,
+            func_direct_entries,
             names,
             stats,
             oob_landing,
+            jit_debug: None,
         })
     }
 

@@ -15,6 +15,8 @@ pub struct Image {
     pub func_offsets: Vec<u32>,
     /// Bytes of instructions of every function (its constant pool and jump tables follow).
     pub func_insn_lens: Vec<u32>,
+    /// Where direct calls enter every function (relative to its start; for debuggers).
+    pub func_direct_entries: Vec<u32>,
     pub oob_landing: u32,
 }
 
@@ -36,12 +38,13 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
 pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
     let mapping_error = |e: std::io::Error| Error::Compile(format!("mapping code memory: {e}"));
     let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
+    let func_direct_entries = funcs.iter().map(|f| f.direct_entry).collect();
     if let Some(oob_landing) = in_place {
         let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
         let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
         resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
         let code = buf.into_code().map_err(mapping_error)?;
-        return Ok(Image { code, func_offsets, func_insn_lens, oob_landing });
+        return Ok(Image { code, func_offsets, func_insn_lens, func_direct_entries, oob_landing });
     }
     let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64);
     let oob_landing = begin_image(&mut header)?;
@@ -65,7 +68,7 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         resolve(code, &funcs, &func_offsets, num_imported);
     })
     .map_err(mapping_error)?;
-    Ok(Image { code, func_offsets, func_insn_lens, oob_landing })
+    Ok(Image { code, func_offsets, func_insn_lens, func_direct_entries, oob_landing })
 }
 
 /// Patches the image's data references, calls and jump table entries (`code` is where the image runs).
