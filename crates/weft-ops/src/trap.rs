@@ -20,7 +20,7 @@ pub const UNALIGNED_ATOMIC: u64 = 14;
 /// An interrupt handle stopped the code (a loop found `VmRuntime::stack_limit` null).
 pub const INTERRUPTED: u64 = 15;
 
-/// Set on a trap code once the trapping function has been recorded in `VmRuntime::trap_func`; a trap
+/// Set on a trap code once a call stencil has started its backtrace (`VmRuntime::backtrace`); a trap
 /// code without it comes straight from the function the host called.
 pub const RECORDED: u64 = 1 << 16;
 /// The trap kind without the `RECORDED` flag.

@@ -42,11 +42,17 @@ pub struct VmRuntime {
     /// check bounds both the value stack and the native stack. Null while an interrupt is pending: every
     /// function entry then fails the check, and loops compiled to be interruptible test for null.
     pub stack_limit: AtomicPtr<u8>,
-    /// The function a trap happened in, recorded by the first call stencil the trap code passes.
-    pub trap_func: AtomicPtr<VmFuncRef>,
+    /// The functions a trap passed on its way out, innermost first: each call stencil the trap code
+    /// passes records its callee here (the first `BACKTRACE_FRAMES`) and counts it in
+    /// `backtrace_len`. Only trap paths write them.
+    pub backtrace: [AtomicPtr<VmFuncRef>; BACKTRACE_FRAMES],
+    pub backtrace_len: AtomicU32,
     /// Non-zero once an interrupt was requested and not yet delivered as a trap.
     pub interrupt: AtomicU32,
 }
+
+/// Functions a trap's backtrace names; the frames beyond are only counted.
+pub const BACKTRACE_FRAMES: usize = 32;
 
 /// A runtime helper called from a stencil. `sp` points at the operator's first operand slot; results are
 /// written back there. Returns a trap code (0 = continue).

@@ -819,12 +819,18 @@ stencil!(interrupt_check(fp, ctx, mem, len) {
 /// Returns from the wasm function (results already at the frame base).
 stencil!(ret(fp, ctx, mem, len) { return trap::OK });
 
-/// A callee returned trap code `r`: remember the innermost function once, then pass the trap on.
-/// Only trap paths pay for this.
+/// A callee returned trap code `r`: add it to the trap's backtrace (the first caller starts it), then
+/// pass the trap on. Only trap paths pay for this.
 #[inline(always)]
 unsafe fn trapped(ctx: *mut VmCtx, r: u64, callee: *const VmFuncRef) -> u64 {
     unsafe {
-        if r & trap::RECORDED == 0 { (*(*ctx).runtime).trap_func.store(callee as *mut VmFuncRef, Relaxed) }
+        let rt = &*(*ctx).runtime;
+        let n = if r & trap::RECORDED == 0 { 0 } else { rt.backtrace_len.load(Relaxed) };
+        if let Some(frame) = rt.backtrace.get(n as usize) {
+            frame.store(callee as *mut VmFuncRef, Relaxed)
+        }
+        // (A count near 2^32 would need more frames than any stack holds.)
+        rt.backtrace_len.store(n.wrapping_add(1), Relaxed);
     }
     r | trap::RECORDED
 }

@@ -17,8 +17,10 @@ pub enum Error {
     #[error("unknown import or incompatible import type: {0}")]
     Link(String),
     /// Execution trapped (also during instantiation: segment initialization or the start function).
-    #[error("{trap}{}{}", .func.as_ref().map(|f| format!(" in function `{f}`")).unwrap_or_default(), .detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Trap { trap: Trap, func: Option<String>, detail: Option<String> },
+    /// `func` is the innermost function; the message ends with the backtrace when it has more.
+    #[error("{trap}{}{}{}", .func.as_ref().map(|f| format!(" in function `{f}`")).unwrap_or_default(), .detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default(),
+        .backtrace.as_ref().filter(|b| b.frames.len() > 1).map(|b| format!(" (wasm backtrace: {b})")).unwrap_or_default())]
+    Trap { trap: Trap, func: Option<String>, detail: Option<String>, backtrace: Option<crate::trap::Backtrace> },
     /// The program asked to exit (WASI `proc_exit`).
     #[error("exit with status {0}")]
     Exit(i32),
@@ -38,7 +40,7 @@ impl Error {
 
 impl Error {
     pub(crate) fn trap_kind(trap: Trap) -> Error {
-        Error::Trap { trap, func: None, detail: None }
+        Error::Trap { trap, func: None, detail: None, backtrace: None }
     }
 }
 

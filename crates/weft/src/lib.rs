@@ -26,5 +26,5 @@ pub use error::Error;
 pub use module::{CompileStats, Export, ExportKind, Import, ImportKind, Module};
 pub use runtime::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
 pub use runtime::{Linker, Caller, Extern, Func, Global, Instance, InterruptHandle, InterruptTimer, Memory, Store, StoreLimits, Table, Val, MAX_TABLE_ELEMENTS, WASM_PAGE};
-pub use trap::Trap;
+pub use trap::{Backtrace, Trap};
 pub use types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};

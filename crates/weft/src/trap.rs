@@ -44,6 +44,36 @@ impl Trap {
     }
 }
 
+/// The wasm functions a trap unwound, innermost first (as in the trap's message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backtrace {
+    /// Their names (name section, export name or `func[N]`); the outermost is the one the host called.
+    pub frames: Vec<String>,
+    /// Frames between the innermost `frames` and the outermost one that are not named (deep
+    /// recursion): only the first `weft_ops::vm::BACKTRACE_FRAMES` are kept.
+    pub omitted: u64,
+}
+
+/// `inner <- outer <- main`; a run of the same function once with its count (`fib (x32)`), and the
+/// omitted frames as `(N more)` before the outermost.
+impl std::fmt::Display for Backtrace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (inner, outermost) = match self.frames.split_last() {
+            Some((last, rest)) => (rest, last),
+            None => return Ok(()),
+        };
+        let mut parts: Vec<String> = Vec::new();
+        for run in inner.chunk_by(|a, b| a == b) {
+            parts.push(if run.len() > 1 { format!("{} (x{})", run[0], run.len()) } else { run[0].clone() });
+        }
+        if self.omitted > 0 {
+            parts.push(format!("({} more)", self.omitted));
+        }
+        parts.push(outermost.clone());
+        f.write_str(&parts.join(" <- "))
+    }
+}
+
 /// The messages are the spec interpreter's, so spec scripts can match them.
 impl std::fmt::Display for Trap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -334,12 +334,40 @@ fn traps_name_the_innermost_function_through_every_kind_of_call() {
     let ia = Instance::new(&mut store, &a, &[]).unwrap();
     let inner = ia.get_export("inner").unwrap();
     let ib = Instance::new(&mut store, &b, &[inner]).unwrap();
-    for (inst, name) in [(&ia, "direct"), (&ia, "indirect"), (&ib, "via_import")] {
+    let frames = |names: &[&str]| Some(Backtrace { frames: names.iter().map(|n| n.to_string()).collect(), omitted: 0 });
+    for (inst, name, backtrace) in [
+        (&ia, "direct", frames(&["inner", "direct"])),
+        (&ia, "indirect", frames(&["inner", "middle", "indirect"])),
+        (&ib, "via_import", frames(&["inner", "via_import"])),
+    ] {
         let f = inst.get_func(name).unwrap();
         let e = f.call(&mut store, &[Val::I32(0)]).unwrap_err();
         assert_eq!(e.trap(), Some(Trap::IntegerDivideByZero), "{name}: {e}");
-        assert!(e.to_string().ends_with("in function `inner`"), "{name}: {e}");
+        assert!(e.to_string().contains("in function `inner` (wasm backtrace: inner <- "), "{name}: {e}");
+        let Error::Trap { backtrace: bt, .. } = &e else { unreachable!() };
+        assert_eq!(*bt, backtrace, "{name}");
         assert_eq!(f.call(&mut store, &[Val::I32(7)]).unwrap(), vec![Val::I32(if name == "via_import" { 1 } else { 8 })], "{name}");
+    }
+}
+
+#[test]
+fn deep_backtraces_keep_their_innermost_frames_and_count_the_rest() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module (func $rec (export "rec") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then unreachable) (else (call $rec (i32.sub (local.get 0) (i32.const 1)))))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let rec = Instance::new(&mut store, &m, &[]).unwrap().get_func("rec").unwrap();
+    for (depth, kept, omitted) in [(0u64, 1, 0), (3, 4, 0), (31, 32, 0), (32, 33, 0), (1000, 33, 968)] {
+        let e = rec.call(&mut store, &[Val::I32(depth as i32)]).unwrap_err();
+        let Error::Trap { trap: Trap::Unreachable, backtrace: Some(bt), .. } = &e else { panic!("{e:?}") };
+        assert_eq!((bt.frames.len(), bt.omitted), (kept, omitted), "depth {depth}");
+        assert!(bt.frames.iter().all(|f| f == "rec"));
+        if depth == 1000 {
+            assert!(e.to_string().ends_with("(wasm backtrace: rec (x32) <- (968 more) <- rec)"), "{e}");
+        }
     }
 }
 

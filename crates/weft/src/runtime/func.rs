@@ -6,11 +6,12 @@
 use super::store::{set_stack_limit, StoreInner};
 use super::{Store, Val};
 use crate::types::FuncType;
+use crate::trap::Backtrace;
 use crate::{Error, Trap};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use weft_ops::trap;
-use weft_ops::vm::{VmCtx, VmFuncRef};
+use weft_ops::vm::{VmCtx, VmFuncRef, BACKTRACE_FRAMES};
 
 type Entry = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64, f64, f64) -> u64;
 
@@ -188,10 +189,16 @@ pub(crate) fn call_slots<T, R>(store: &mut StoreInner<T>, f: *const VmFuncRef, f
         let err = match (kind, err) {
             (trap::HOST | trap::EXIT, Some(e)) => e,
             (c, _) => {
-                let culprit = if code & trap::RECORDED != 0 { store.runtime.trap_func.load(Relaxed) as *const VmFuncRef } else { f };
+                // The callees the trap passed (recorded by call stencils), then the function called here.
+                let rt = &store.runtime;
+                let passed = if code & trap::RECORDED != 0 { rt.backtrace_len.load(Relaxed) as usize } else { 0 };
+                let kept = passed.min(BACKTRACE_FRAMES);
+                let culprits = rt.backtrace[..kept].iter().map(|p| p.load(Relaxed) as *const VmFuncRef).chain(std::iter::once(f));
                 // SAFETY: recorded funcrefs point into instances or host functions of this store.
-                let func = unsafe { func_name::<T>(culprit) };
-                Error::Trap { trap: Trap::from_code(c), func, detail: None }
+                let frames: Vec<String> = culprits.map(|p| unsafe { func_name::<T>(p) }.unwrap_or_else(|| "?".into())).collect();
+                let func = frames.first().cloned();
+                let backtrace = Backtrace { frames, omitted: (passed - kept) as u64 };
+                Error::Trap { trap: Trap::from_code(c), func, detail: None, backtrace: Some(backtrace) }
             }
         };
         // The request is used up once the host that started wasm sees it (through nested host calls,
@@ -346,7 +353,7 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
             code
         }
         Err(_) => {
-            store.host_error = Some(Error::Trap { trap: Trap::Host, func: None, detail: Some("host function panicked".into()) });
+            store.host_error = Some(Error::Trap { trap: Trap::Host, func: None, detail: Some("host function panicked".into()), backtrace: None });
             trap::HOST
         }
     }

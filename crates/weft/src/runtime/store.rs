@@ -71,7 +71,12 @@ impl<T> Store<T> {
                 tables: Vec::new(),
                 globals: Vec::new(),
                 host_funcs: Vec::new(),
-                runtime: Arc::new(VmRuntime { stack_limit: AtomicPtr::default(), trap_func: AtomicPtr::default(), interrupt: AtomicU32::new(0) }),
+                runtime: Arc::new(VmRuntime {
+                    stack_limit: AtomicPtr::default(),
+                    backtrace: std::array::from_fn(|_| AtomicPtr::default()),
+                    backtrace_len: AtomicU32::new(0),
+                    interrupt: AtomicU32::new(0),
+                }),
                 stack: Vec::new(),
                 stack_end: 0,
                 stack_next: 0,
