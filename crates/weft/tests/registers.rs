@@ -25,6 +25,15 @@ fn call(engine: &Engine, wat: &str, name: &str, args: &[Val]) -> Result<Vec<Val>
     instance.get_func(name).unwrap().call(&mut store, args)
 }
 
+/// Instantiates `wat` (no imports) in WebAssembly 3.0 mode.
+fn instantiate_wasm3(guard_pages: bool, wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::new(Config { guard_pages, version: WasmVersion::V3, ..Default::default() }).unwrap();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
 // Two heavily used i32 locals (pinned as p and q) live across calls to a function that pins its own.
 const ACROSS_CALLS: &str = r#"(module
   (func $clobber (param i32) (result i32) (local i32 i32)
@@ -126,10 +135,7 @@ fn a_second_memory_is_reached_through_its_own_base_and_bounds() {
     }
     let expected = acc.wrapping_add(f as u32 as i32);
     for guard_pages in [true, false] {
-        let engine = Engine::new(Config { guard_pages, version: WasmVersion::V3, ..Default::default() }).unwrap();
-        let module = Module::new(&engine, &wat::parse_str(SECOND_MEMORY).unwrap()).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (mut store, instance) = instantiate_wasm3(guard_pages, SECOND_MEMORY);
         let mut call = |name: &str, args: &[Val]| instance.get_func(name).unwrap().call(&mut store, args);
         assert_eq!(call("run", &[Val::I32(n)]).unwrap(), vec![Val::I32(expected)], "guard pages: {guard_pages}");
         // 70000 is inside memory 0 (two pages) but not memory 1 (one page).
@@ -168,10 +174,7 @@ const WIDE: &str = r#"(module
 #[test]
 fn sixty_four_bit_memories_and_tables() {
     for guard_pages in [true, false] {
-        let engine = Engine::new(Config { guard_pages, version: WasmVersion::V3, ..Default::default() }).unwrap();
-        let module = Module::new(&engine, &wat::parse_str(WIDE).unwrap()).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let (mut store, instance) = instantiate_wasm3(guard_pages, WIDE);
         let mut call = |name: &str, args: &[Val]| instance.get_func(name).unwrap().call(&mut store, args);
         assert_eq!(call("store_load", &[Val::I64(100)]).unwrap(), vec![Val::I32(14 + 45)]);
         // The last 4 bytes of the page, then one byte further, then an address that only fits 64 bits.
