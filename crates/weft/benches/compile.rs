@@ -2,9 +2,9 @@
 //! The corpus is read from `../shared/bench/corpus` next to the repository (or `$WEFT_BENCH_CORPUS`);
 //! a missing module is skipped. Criterion reports bytes of wasm per second.
 //!
-//! `validate/*` times wasmparser's own `Validator::validate_all` on the same bytes: decoding and
-//! validating alone, the floor under any compiler built on wasmparser (weft's compile does both, plus
-//! translation and copy-and-patch).
+//! `validate/*` times wasmparser's own `Validator::validate_all` on the same bytes: its reader and its
+//! validator. weft's compile uses the validator but mostly its own decoding loop (`compiler::visit`),
+//! so this is more than validation costs weft (see bench/README.md).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;
