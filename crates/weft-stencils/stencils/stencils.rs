@@ -184,10 +184,16 @@ impl Reg for f64 { #[inline(always)] fn from_reg(_: u64, f: f64) -> f64 { f } #[
 /// Reload memory 0's base and length: after any call or builtin, memory may have grown.
 #[inline(always)]
 unsafe fn memory(ctx: *mut VmCtx) -> (*mut u8, u64) {
-    unsafe {
-        let m: *mut VmMemory = (*ctx).memory;
-        ((*m).base, (*m).len)
-    }
+    unsafe { base_and_len((*ctx).memory) }
+}
+/// Memory `IMM`'s base and length (multi-memory: any memory but 0).
+#[inline(always)]
+unsafe fn memory_imm(ctx: *mut VmCtx) -> (*mut u8, u64) {
+    unsafe { base_and_len(*(*ctx).memories.add(h!(IMM))) }
+}
+#[inline(always)]
+unsafe fn base_and_len(m: *mut VmMemory) -> (*mut u8, u64) {
+    unsafe { ((*m).base, (*m).len) }
 }
 
 // ---- operators whose meaning is a `semantics` function ------------------------------------------
@@ -524,8 +530,8 @@ stencil!(memory_size(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (memory(ctx).1 >
 /// stencil, which puts that memory in the state registers for an explicitly checked stencil, and
 /// `reload_len`, which puts memory 0 back.
 stencil!(select_memory(fp, ctx, mem, len) {
-    let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
-    next!((*m).base, (*m).len)
+    let (m, l) = memory_imm(ctx);
+    next!(m, l)
 });
 /// The i64 address at slot `S0` of an access to a 64-bit memory, plus its 64-bit offset (`IMM`,
 /// `IMM_HI`), back into `S0` as an address for the 32-bit stencils with offset 0. Such memories never
@@ -546,11 +552,7 @@ stencil!(index64(fp, ctx, mem, len) {
     wr::<u64>(fp, h!(S0), rd::<u64>(fp, h!(S0)).min(u32::MAX as u64));
     next!()
 });
-stencil!(memory_size_n(fp, ctx, mem, len) {
-    let m: *mut VmMemory = *(*ctx).memories.add(h!(IMM));
-    wr::<u32>(fp, h!(S0), ((*m).len >> 16) as u32);
-    next!()
-});
+stencil!(memory_size_n(fp, ctx, mem, len) { wr::<u32>(fp, h!(S0), (memory_imm(ctx).1 >> 16) as u32); next!() });
 
 /// Calls runtime helper `IMM` with operands at `S0` and immediates `N`, `IMM_HI`; memory may move.
 stencil!(builtin(fp, ctx, mem, len) {

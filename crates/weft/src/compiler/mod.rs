@@ -287,8 +287,6 @@ pub struct FuncTranslator {
     /// Per local: zeroed on entry (see `assigned`).
     zero_needed: Vec<bool>,
     guard_pages: bool,
-    /// Per memory: addressed with i64 (memory64). Empty when no memory is.
-    memory64: Vec<bool>,
     /// The function's shared trap exits of call stencils (`call_trapped`, `call_ref_trapped`),
     /// emitted after the body if some call jumps to them.
     trapped_direct: TrapExit,
@@ -313,6 +311,12 @@ impl TrapExit {
             buf.emit_plain(stencil, &Holes::default());
         }
     }
+}
+
+/// The type of a memory's or table's addresses, sizes and page or element counts: i64 for a 64-bit
+/// one (memory64), else i32.
+fn index_type(wide: bool) -> ValType {
+    if wide { ValType::I64 } else { ValType::I32 }
 }
 
 /// The value type named by an op-list type (evaluated at compile time: see `vt!`).
@@ -581,10 +585,6 @@ impl FuncTranslator {
         self.mirrors = [None; 2];
         let (params_bytes, off) = self.declare_locals(ty, body, fv)?;
         self.guard_pages = env.guard_pages;
-        self.memory64.clear();
-        if env.memories.iter().any(|m| m.memory64) {
-            self.memory64.extend(env.memories.iter().map(|m| m.memory64));
-        }
         self.trapped_direct = TrapExit::default();
         self.trapped_ref = TrapExit::default();
         self.local_refs.clear();
@@ -1535,10 +1535,10 @@ impl FuncTranslator {
             };
         }
         if let Some((v, out, memarg)) = load_op(op) {
-            return self.load(buf, v, out, memarg);
+            return self.load(buf, env, v, out, memarg);
         }
         if let Some((v, memarg)) = store_op(op) {
-            return self.store(buf, v, memarg);
+            return self.store(buf, env, v, memarg);
         }
         self.other_operator(env, buf, op)
     }
@@ -1594,8 +1594,8 @@ impl FuncTranslator {
         Ok(true)
     }
 
-    fn load(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let (mem, offset) = self.access(buf, memarg, 0)?;
+    fn load(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+        let (mem, offset) = self.access(buf, env, memarg, 0)?;
         let addr = self.pop_lazy();
         if let Some(ea) = self.const_address(&addr, mem, offset) {
             return self.emit_op(buf, v, Src::Imm(0), None, out, Dst::S1, ea, true);
@@ -1612,8 +1612,8 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn store(&mut self, buf: &mut CodeBuffer, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
-        let (mem, mut offset) = self.access(buf, memarg, 1)?;
+    fn store(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+        let (mem, mut offset) = self.access(buf, env, memarg, 1)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
         let at = self.stack.len();
@@ -1965,12 +1965,12 @@ impl FuncTranslator {
             O::F32ReinterpretI32 => self.retype(buf, ValType::F32)?,
             O::F64ReinterpretI64 => self.retype(buf, ValType::F64)?,
             O::MemorySize { mem } => {
-                let dst = self.push(self.address_type(mem));
+                let dst = self.push(index_type(env.memories[mem as usize].memory64));
                 let stencil = if mem == 0 { id::memory_size } else { id::memory_size_n };
                 self.emit(buf, stencil, Holes { s0: dst, imm: mem, ..Default::default() });
             }
             // (The helpers take memory indices; wasmparser has checked that they exist.)
-            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(self.address_type(mem)), mem, 0)?,
+            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(index_type(env.memories[mem as usize].memory64)), mem, 0)?,
             O::MemoryFill { mem } => self.builtin(buf, builtin::MEMORY_FILL, 3, None, mem, 0)?,
             O::MemoryCopy { dst_mem, src_mem } => self.builtin(buf, builtin::MEMORY_COPY, 3, None, dst_mem, src_mem)?,
             O::MemoryInit { data_index, mem } => self.builtin(buf, builtin::MEMORY_INIT, 3, None, data_index, mem)?,
@@ -1989,13 +1989,10 @@ impl FuncTranslator {
                 self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() });
             }
             O::TableSize { table } => {
-                let dst = self.push(if env.tables[table as usize].table64 { ValType::I64 } else { ValType::I32 });
+                let dst = self.push(index_type(env.tables[table as usize].table64));
                 self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() });
             }
-            O::TableGrow { table } => {
-                let result = if env.tables[table as usize].table64 { ValType::I64 } else { ValType::I32 };
-                self.builtin(buf, builtin::TABLE_GROW, 2, Some(result), table, 0)?
-            }
+            O::TableGrow { table } => self.builtin(buf, builtin::TABLE_GROW, 2, Some(index_type(env.tables[table as usize].table64)), table, 0)?,
             O::TableFill { table } => self.builtin(buf, builtin::TABLE_FILL, 3, None, table, 0)?,
             O::TableCopy { dst_table, src_table } => self.builtin(buf, builtin::TABLE_COPY, 3, None, dst_table, src_table)?,
             O::TableInit { elem_index, table } => self.builtin(buf, builtin::TABLE_INIT, 3, None, elem_index, table)?,
@@ -2015,7 +2012,7 @@ impl FuncTranslator {
             }
             // SIMD operators are looked up last: they are rare in most code.
             ref other => {
-                if !self.simd_operator(buf, other)? {
+                if !self.simd_operator(buf, env, other)? {
                     return Err(Error::Unsupported(format!("operator {other:?}")).into());
                 }
             }
@@ -2075,20 +2072,16 @@ impl FuncTranslator {
     /// below the top. For a 64-bit memory, the address is first checked and reduced to 32 bits in its
     /// slot, with the offset added (`address64`): the access then has offset 0 and proceeds as one to
     /// a 32-bit memory.
-    pub(super) fn access(&mut self, buf: &mut CodeBuffer, m: &wasmparser::MemArg, depth: usize) -> Result<(u32, u32), Box<Error>> {
+    pub(super) fn access(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, m: &wasmparser::MemArg, depth: usize) -> Result<(u32, u32), Box<Error>> {
         let wasmparser::MemArgTarget::Memory(mem) = m.target else {
             return Err(Error::Unsupported("GC array memory arguments".into()).into());
         };
-        if !self.memory64.get(mem as usize).is_some_and(|&wide| wide) {
+        if !env.memories[mem as usize].memory64 {
             // (wasmparser checks that a 32-bit memory's offsets fit 32 bits.)
             let offset = u32::try_from(m.offset).map_err(|_| Error::Invalid("memory offset beyond 32 bits".into()))?;
             return Ok((mem, offset));
         }
-        let i = self.stack.len() - 1 - depth;
-        self.materialize_entry(buf, i);
-        let holes = Holes { s0: self.stack[i].off, imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() };
-        self.emit(buf, id::address64, holes);
-        self.stack[i].ty = ValType::I32;
+        self.narrow_index(buf, depth, id::address64, Holes { imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() });
         Ok((mem, 0))
     }
 
@@ -2097,16 +2090,18 @@ impl FuncTranslator {
     /// one to a 32-bit table.
     fn table_index(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, table: u32, depth: usize) {
         if env.tables[table as usize].table64 {
-            let i = self.stack.len() - 1 - depth;
-            self.materialize_entry(buf, i);
-            self.emit(buf, id::index64, Holes { s0: self.stack[i].off, ..Default::default() });
-            self.stack[i].ty = ValType::I32;
+            self.narrow_index(buf, depth, id::index64, Holes::default());
         }
     }
 
-    /// The type of memory `mem`'s addresses, sizes and page counts.
-    fn address_type(&self, mem: u32) -> ValType {
-        if self.memory64.get(mem as usize).is_some_and(|&wide| wide) { ValType::I64 } else { ValType::I32 }
+    /// The i64 address or index `depth` entries below the top, in its own slot (`S0`), made an i32
+    /// there by `stencil` (`address64`, `index64`).
+    fn narrow_index(&mut self, buf: &mut CodeBuffer, depth: usize, stencil: u16, mut h: Holes) {
+        let i = self.stack.len() - 1 - depth;
+        self.materialize_entry(buf, i);
+        h.s0 = self.stack[i].off;
+        self.emit(buf, stencil, h);
+        self.stack[i].ty = ValType::I32;
     }
 
     /// A bit-preserving conversion: same bits, new type. A value cached in a register of the other

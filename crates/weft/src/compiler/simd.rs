@@ -2,7 +2,7 @@
 //! `for_each_simd_lane_op!`, `for_each_simd_mem_op!`). Operands keep the usual layout: contiguous slots
 //! from the first operand, which receives the result; a v128 takes 16 bytes.
 
-use super::FuncTranslator;
+use super::{FuncTranslator, ModuleEnv};
 use crate::compiler::emit::{CodeBuffer, Holes};
 use crate::types::ValType;
 use crate::Error;
@@ -141,7 +141,7 @@ fn lane_of(op: &Operator) -> u32 {
 
 impl FuncTranslator {
     /// Translates `op` if it is a SIMD operator (other than `v128.const`); returns whether it was.
-    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<bool, Box<Error>> {
+    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, op: &Operator<'_>) -> Result<bool, Box<Error>> {
         if let Some((shape, stencil)) = simd_op(op) {
             let pops = match shape {
                 VShape::Unop | VShape::Test | VShape::Splat => 1,
@@ -167,7 +167,7 @@ impl FuncTranslator {
         if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
             // The address is under the v128 operand, if there is one.
             let depth = usize::from(!matches!(shape, MemShape::Load));
-            let (mem, offset) = self.access(buf, memarg, depth)?;
+            let (mem, offset) = self.access(buf, env, memarg, depth)?;
             let (pops, result) = match shape {
                 MemShape::Load => (1, Some(ValType::V128)),
                 MemShape::LoadLane => (2, Some(ValType::V128)),

@@ -31,13 +31,17 @@ unsafe fn ret(sp: *mut u8, v: u64) {
 
 /// An address, index or length operand of a memory or table: an i64 for a 64-bit one, else an i32 (the
 /// upper half of its slot is not specified).
-unsafe fn addr(sp: *mut u8, i: usize, memory64: bool) -> u64 {
+unsafe fn addr(sp: *mut u8, i: usize, wide: bool) -> u64 {
     // SAFETY: as in `arg`.
-    let v = unsafe { arg(sp, i) };
-    if memory64 { v } else { v as u32 as u64 }
+    index_value(unsafe { arg(sp, i) }, wide)
 }
 
-fn in_bounds(start: u64, len: u64, size: u64) -> bool {
+/// The bits of an address, index or length as the i64 (`wide`) or i32 they are.
+pub(super) fn index_value(bits: u64, wide: bool) -> u64 {
+    if wide { bits } else { bits as u32 as u64 }
+}
+
+pub(super) fn in_bounds(start: u64, len: u64, size: u64) -> bool {
     start.checked_add(len).is_some_and(|end| end <= size)
 }
 

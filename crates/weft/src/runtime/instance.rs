@@ -1,6 +1,7 @@
 //! Instantiation: link imports (with the spec's type checks), create the module's own memories, tables
 //! and globals, build the `VmCtx`, apply active segments in order, run the start function.
 
+use super::builtins::{in_bounds, index_value};
 use super::func::call_raw;
 use super::store::{Extern, Global, Memory, Table};
 use super::{Func, GlobalInstance, MemoryInstance, Store, TableInstance, Val};
@@ -221,11 +222,9 @@ impl Instance {
                 SegmentMode::Active { index, offset } => {
                     // SAFETY: the table lives in this store.
                     let table = unsafe { &mut *data.table_handles[*index as usize].as_ptr() };
-                    // An i64 offset for a 64-bit table, else an i32.
-                    let value = eval_const(offset, &data.globals, &data.funcs)?;
-                    let offset = if table.ty.table64 { value as u64 } else { value as u32 as u64 };
+                    let offset = index_value(eval_const(offset, &data.globals, &data.funcs)? as u64, table.ty.table64);
                     let items = std::mem::take(&mut data.elems[i]);
-                    if offset.checked_add(items.len() as u64).is_none_or(|end| end > table.size()) {
+                    if !in_bounds(offset, items.len() as u64, table.size()) {
                         return Err(Error::trap_kind(Trap::OutOfBoundsTable));
                     }
                     table.elems[offset as usize..offset as usize + items.len()].copy_from_slice(&items);
@@ -238,10 +237,8 @@ impl Instance {
             if let SegmentMode::Active { index, offset } = &seg.mode {
                 // SAFETY: the memory lives in this store.
                 let mem = unsafe { &mut *data.memories[*index as usize].as_ptr() };
-                // An i64 offset for a 64-bit memory, else an i32.
-                let value = eval_const(offset, &data.globals, &data.funcs)?;
-                let offset = if mem.ty.memory64 { value as u64 } else { value as u32 as u64 };
-                if offset.checked_add(seg.bytes.len() as u64).is_none_or(|end| end > mem.vm.len) {
+                let offset = index_value(eval_const(offset, &data.globals, &data.funcs)? as u64, mem.ty.memory64);
+                if !in_bounds(offset, seg.bytes.len() as u64, mem.vm.len) {
                     return Err(Error::trap_kind(Trap::OutOfBoundsMemory));
                 }
                 mem.data_mut()[offset as usize..offset as usize + seg.bytes.len()].copy_from_slice(&seg.bytes);
