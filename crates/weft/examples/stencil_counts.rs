@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let engine = weft::Engine::new(weft::Config::default())?;
+    let engine = weft::Engine::new(weft::Config { count_stencils: true, ..Default::default() })?;
     let mut totals: HashMap<&'static str, u64> = HashMap::new();
     for path in std::env::args().skip(1) {
         let bytes = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;

@@ -92,6 +92,8 @@ pub struct CompileStats {
     pub finalize: Duration,
     /// CPU time of the whole process (every compile thread) over both phases.
     pub cpu: Duration,
+    /// How often each stencil was emitted, by name: only with [`Config::count_stencils`](crate::Config)
+    /// (whose counting is then part of the times above), else empty.
     pub stencil_counts: Vec<(&'static str, u32)>,
 }
 
@@ -293,7 +295,7 @@ impl<'e> Builder<'e> {
         } else {
             1
         };
-        let (funcs, buffers, in_place, mut counts) = compile_functions(&self.env, bodies, strict, threads)?;
+        let (funcs, buffers, in_place, mut counts) = compile_functions(&self.env, bodies, strict, threads, self.engine.config().count_stencils)?;
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
         let image = crate::compiler::assemble::assemble(funcs, buffers, in_place, self.env.num_imported_funcs, &mut counts)?;
@@ -572,8 +574,9 @@ fn check_v2_memory_limits(bytes: &[u8], reader: &wasmparser::MemorySectionReader
 type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, wasmparser::FunctionBody<'a>);
 
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
-/// by function order) do not depend on the thread count.
-fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>), Error> {
+/// by function order) do not depend on the thread count. The stencil counts are empty unless
+/// `count_stencils`.
+fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize, count_stencils: bool) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>), Error> {
     // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
     // corpus; a buffer that runs out grows).
     let body_bytes: usize = bodies.iter().map(|(_, b)| b.range().end - b.range().start).sum::<u64>() as usize;
@@ -592,7 +595,7 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
     if threads <= 1 {
         let mut translator = FuncTranslator::default();
         // One buffer holds the whole image, in order: it becomes the code memory as it is.
-        let mut buf = CodeBuffer::new(capacity);
+        let mut buf = CodeBuffer::new(capacity, count_stencils);
         let landing = crate::compiler::assemble::begin_image(&mut buf)?;
         let mut allocs = FuncValidatorAllocations::default();
         let mut funcs = Vec::with_capacity(bodies.len());
@@ -605,14 +608,14 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> = bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
     let mut results: Vec<Option<Result<FuncCode, Error>>> = (0..slots.len()).map(|_| None).collect();
-    let mut counts = vec![0u32; weft_stencils::STENCILS.len()];
+    let mut counts = vec![0u32; if count_stencils { weft_stencils::STENCILS.len() } else { 0 }];
     let mut buffers = Vec::with_capacity(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut translator = FuncTranslator::default();
-                    let mut buf = CodeBuffer::new(capacity);
+                    let mut buf = CodeBuffer::new(capacity, count_stencils);
                     let mut allocs = FuncValidatorAllocations::default();
                     let mut done = Vec::new();
                     loop {

@@ -12,8 +12,9 @@ use weft::*;
 
 fn engines() -> [Engine; 2] {
     [
-        Engine::new(Config { guard_pages: true, ..Default::default() }).unwrap(),
-        Engine::new(Config { guard_pages: false, ..Default::default() }).unwrap(),
+        // Stencils counted: tests check which forms were used.
+        Engine::new(Config { guard_pages: true, count_stencils: true, ..Default::default() }).unwrap(),
+        Engine::new(Config { guard_pages: false, count_stencils: true, ..Default::default() }).unwrap(),
     ]
 }
 

@@ -46,7 +46,7 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         let code = buf.into_code().map_err(mapping_error)?;
         return Ok(Image { code, func_offsets, func_insn_lens, func_direct_entries, oob_landing });
     }
-    let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64);
+    let mut header = CodeBuffer::new(weft_stencils::DATA.len() + 64, !counts.is_empty());
     let oob_landing = begin_image(&mut header)?;
     counts.iter_mut().zip(&header.counts).for_each(|(a, b)| *a += b);
     let header = header.bytes();

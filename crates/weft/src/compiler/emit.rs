@@ -80,7 +80,7 @@ pub struct CodeBuffer {
     tables_at: std::ops::Range<u32>,
     /// `br_table` landing pads (code offsets) that are a bare `jump` (see `shortcut_jump_pads`).
     pub bare_jump_pads: Vec<u32>,
-    /// Stencil counts, for `--stats` (kept across functions).
+    /// Stencil counts, for `--stats` (kept across functions); empty unless counting was asked for.
     pub counts: Vec<u32>,
     /// The first value that did not fit its hole (see `emit`).
     error: Option<Box<PatchError>>,
@@ -98,8 +98,8 @@ const INT3: u8 = 0xCC;
 
 impl CodeBuffer {
     /// A buffer with room reserved for about `capacity` bytes of code (address space only: pages are
-    /// backed as they are written).
-    pub fn new(capacity: usize) -> CodeBuffer {
+    /// backed as they are written), counting the stencils it emits if `count_stencils`.
+    pub fn new(capacity: usize, count_stencils: bool) -> CodeBuffer {
         let code = CodeArena::new(capacity + EMIT_SLACK).unwrap_or_else(|_| out_of_memory(capacity));
         CodeBuffer {
             code,
@@ -112,7 +112,7 @@ impl CodeBuffer {
             jump_tables: Vec::new(),
             tables_at: 0..0,
             bare_jump_pads: Vec::new(),
-            counts: vec![0; STENCILS.len()],
+            counts: if count_stencils { vec![0; STENCILS.len()] } else { Vec::new() },
             error: None,
             pool: Vec::new(),
             pool_sites: Vec::new(),
@@ -222,7 +222,9 @@ impl CodeBuffer {
 
     #[inline(always)]
     fn emit_inline(&mut self, id: u16, h: &Holes, mut target: Option<&mut Label>, callee: Option<u32>) -> u32 {
-        self.counts[id as usize] += 1;
+        if let Some(count) = self.counts.get_mut(id as usize) {
+            *count += 1;
+        }
         self.reserve(0);
         let start = self.pos();
         match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
