@@ -191,7 +191,8 @@ fn print_stats(engine: &Engine, file: &Path, module: &Module) -> Result<()> {
     eprintln!("parse+validate+emit:  {:.3} ms", s.parse_and_translate.as_secs_f64() * 1e3);
     eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);
     eprintln!("compile CPU time:     {:.3} ms", s.cpu.as_secs_f64() * 1e3);
-    let counting = Engine::new(weft::Config { count_stencils: true, ..engine.config().clone() })?;
+    // Not announced to perf or a debugger: this module's code is freed right away.
+    let counting = Engine::new(weft::Config { count_stencils: true, perf_map: false, debug_info: false, ..engine.config().clone() })?;
     let mut counts = load(&counting, file)?.stats().stencil_counts.clone();
     counts.sort_by(|a, b| b.1.cmp(&a.1));
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());

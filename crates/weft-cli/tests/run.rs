@@ -224,3 +224,28 @@ fn poll_on_host_stdio() {
     drop(stdin);
     assert_eq!(text(&o.stdout), "poll empty stdin: 0\nwaited 30ms: 1\n");
 }
+
+/// `--stats` prints the phase times and code size of the timed compile and the stencil counts (of a
+/// second, counting compile), on `weft compile` and `weft run` alike.
+#[test]
+fn stats_print_times_and_stencil_counts() {
+    let p = program();
+    let p = p.to_str().unwrap();
+    let field = |err: &str, name: &str| -> u64 {
+        let line = err.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no `{name}` in: {err}"));
+        line[name.len()..].trim().split(' ').next().unwrap().parse::<f64>().unwrap() as u64
+    };
+    for args in [&["compile", "--stats", "--single-threaded", p][..], &["run", "--stats", p, "exit", "0"]] {
+        let o = weft(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(field(&err, "machine code bytes:") > 0, "{err}");
+        assert!(err.lines().any(|l| l.starts_with("parse+validate+emit:") && l.ends_with(" ms")), "{err}");
+        // The listed counts (most used first) are part of the total.
+        let total = field(&err, "stencils used:");
+        let listed: Vec<u64> = err.lines().skip_while(|l| !l.starts_with("stencils used:")).skip(1)
+            .map_while(|l| l.trim().split_once("  ").and_then(|(n, _)| n.parse().ok())).collect();
+        assert!(!listed.is_empty() && listed.windows(2).all(|w| w[0] >= w[1]), "{err}");
+        assert!(total >= listed.iter().sum::<u64>() && total > 0, "{err}");
+    }
+}
