@@ -38,7 +38,9 @@ enum Command {
         #[arg(long)]
         stats: bool,
         /// `perfmap`: write /tmp/perf-<pid>.map so `perf report` names the JIT-compiled functions.
-        #[arg(long, value_name = "perfmap")]
+        /// `jitdump`: write /tmp/jit-<pid>.dump with their machine code too, for `perf record -k mono`,
+        /// then `perf inject --jit`, then `perf report` or `perf annotate`.
+        #[arg(long, value_name = "perfmap|jitdump")]
         profile: Option<String>,
         /// Describe the compiled code to a debugger (GDB JIT interface): under `gdb --args weft run
         /// --debug-info ...`, wasm functions are named `wasm::<name>` in backtraces and breakpoints.
@@ -117,12 +119,13 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run { invoke, dirs, envs, stats, profile, debug_info, timeout, max_memory, wasm3, module_and_args } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
-            let perf_map = match profile.as_deref() {
-                None => false,
-                Some("perfmap") => true,
-                Some(other) => bail!("unknown --profile `{other}` (supported: perfmap)"),
+            let profiling = match profile.as_deref() {
+                None => weft::Profiling::None,
+                Some("perfmap") => weft::Profiling::PerfMap,
+                Some("jitdump") => weft::Profiling::JitDump,
+                Some(other) => bail!("unknown --profile `{other}` (supported: perfmap, jitdump)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, perf_map, debug_info, timeout, max_memory, version: version(wasm3) };
+            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, profiling, debug_info, timeout, max_memory, version: version(wasm3) };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
@@ -192,7 +195,7 @@ fn print_stats(engine: &Engine, file: &Path, module: &Module) -> Result<()> {
     eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);
     eprintln!("compile CPU time:     {:.3} ms", s.cpu.as_secs_f64() * 1e3);
     // Not announced to perf or a debugger: this module's code is freed right away.
-    let counting = Engine::new(weft::Config { count_stencils: true, perf_map: false, debug_info: false, ..engine.config().clone() })?;
+    let counting = Engine::new(weft::Config { count_stencils: true, profiling: weft::Profiling::None, debug_info: false, ..engine.config().clone() })?;
     let mut counts = load(&counting, file)?.stats().stencil_counts.clone();
     counts.sort_by(|a, b| b.1.cmp(&a.1));
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());
@@ -235,7 +238,7 @@ struct RunOptions<'a> {
     dirs: &'a [String],
     envs: &'a [String],
     stats: bool,
-    perf_map: bool,
+    profiling: weft::Profiling,
     debug_info: bool,
     timeout: Option<std::time::Duration>,
     max_memory: Option<u64>,
@@ -278,7 +281,7 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let config = weft::Config { version: opts.version, perf_map: opts.perf_map, debug_info: opts.debug_info, interruptible: opts.timeout.is_some(), ..Default::default() };
+    let config = weft::Config { version: opts.version, profiling: opts.profiling, debug_info: opts.debug_info, interruptible: opts.timeout.is_some(), ..Default::default() };
     let engine = Engine::new(config)?;
     let module = load(&engine, file)?;
     if opts.stats {

@@ -249,3 +249,27 @@ fn stats_print_times_and_stencil_counts() {
         assert!(total >= listed.iter().sum::<u64>() && total > 0, "{err}");
     }
 }
+
+/// `--profile perfmap` names each function in /tmp/perf-<pid>.map; `--profile jitdump` writes
+/// /tmp/jit-<pid>.dump (perf's format: its magic, then a record naming each function); anything else
+/// is a one-line error.
+#[test]
+fn profile_writes_perf_map_and_jit_dump() {
+    let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
+    for (how, path) in [("perfmap", "/tmp/perf-{}.map"), ("jitdump", "/tmp/jit-{}.dump")] {
+        let child = Command::new(WEFT).args(["run", "--profile", how, "--invoke", "fac"]).arg(&fac).arg("5").stdout(Stdio::piped()).spawn().unwrap();
+        let path = path.replace("{}", &child.id().to_string());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!((o.status.code(), text(&o.stdout).as_str()), (Some(0), "120\n"), "{how}");
+        let written = std::fs::read(&path).unwrap_or_else(|e| panic!("{how}: {path}: {e}"));
+        let _ = std::fs::remove_file(&path);
+        if how == "jitdump" {
+            assert_eq!(&written[..4], &0x4A69_5444u32.to_le_bytes(), "jitdump magic");
+        }
+        // Names end a perf map line and are NUL-terminated in a jitdump record.
+        let end = if how == "jitdump" { "\0" } else { "\n" };
+        let named = |f: &str| written.windows(f.len() + 1).any(|w| w == [f.as_bytes(), end.as_bytes()].concat());
+        assert!(named("wasm::fac") && named("wasm::fac_iter"), "{how}: functions not named in {path}");
+    }
+    assert_one_line_error(&weft(&["run", "--profile", "vtune", fac.to_str().unwrap()]), 1, "unknown --profile `vtune`");
+}

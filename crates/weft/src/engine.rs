@@ -25,8 +25,9 @@ pub struct Config {
     pub guard_pages: bool,
     /// Compile function bodies on all available cores (the output is the same either way).
     pub parallel_compilation: bool,
-    /// Append every compiled function to `/tmp/perf-<pid>.map`, so `perf report` names JIT code.
-    pub perf_map: bool,
+    /// Describe every compiled function to `perf`: its name (`Profiling::PerfMap`) or also its
+    /// machine code (`Profiling::JitDump`).
+    pub profiling: crate::Profiling,
     /// Describe every compiled module to a debugger through the GDB JIT interface, so that GDB and
     /// LLDB name wasm functions (`wasm::<name>`) in backtraces and disassembly and take breakpoints on
     /// them. Costs a small ELF file per module.
@@ -43,7 +44,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, perf_map: false, debug_info: false, interruptible: false, count_stencils: false }
+        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, profiling: crate::Profiling::None, debug_info: false, interruptible: false, count_stencils: false }
     }
 }
 

@@ -165,25 +165,10 @@ impl Module {
             inner.jit_debug = Some(crate::jit_debug::Registration::new(code.as_ptr() as usize, code.len(), &functions));
         }
         let module = Module { inner: Arc::new(inner) };
-        if engine.config().perf_map {
-            module.write_perf_map();
+        if engine.config().profiling != crate::Profiling::None {
+            crate::profiling::announce(engine.config().profiling, &module.function_code());
         }
         Ok(module)
-    }
-
-    /// Appends `START SIZE NAME` lines (hex) for every function to the process's perf map.
-    fn write_perf_map(&self) {
-        use std::io::Write;
-        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _guard = LOCK.lock();
-        let path = format!("/tmp/perf-{}.map", std::process::id());
-        let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
-        let mut text = String::new();
-        for (name, code) in self.function_code() {
-            text.push_str(&format!("{:x} {:x} wasm::{name}\n", code.as_ptr() as usize, code.len()));
-        }
-        // Profiling output is best effort: a failed write must not fail the compile.
-        let _ = file.write_all(text.as_bytes());
     }
 
     pub fn imports(&self) -> &[Import] {
