@@ -33,9 +33,9 @@ pub(crate) fn announce(how: Profiling, functions: &[(String, &[u8])]) {
         Profiling::JitDump => {
             let mut dump = JIT_DUMP.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(file) = dump.get_or_insert_with(open_jit_dump) {
-                for (name, code) in functions {
-                    let _ = file.write_all(&code_load_record(&format!("wasm::{name}"), code));
-                }
+                // One write per module, not per function.
+                let records: Vec<u8> = functions.iter().flat_map(|(name, code)| code_load_record(&format!("wasm::{name}"), code)).collect();
+                let _ = file.write_all(&records);
             }
         }
     }
