@@ -97,14 +97,9 @@ pub struct CompileStats {
     pub stencil_counts: Vec<(&'static str, u32)>,
 }
 
-/// CPU time used so far by all the process's threads (`CLOCK_PROCESS_CPUTIME_ID`), for `CompileStats`.
+/// CPU time used so far by all the process's threads, for `CompileStats`.
 fn process_cpu_time() -> Duration {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `clock_gettime` only writes the `timespec` it is given, which lives on this stack.
-    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    crate::profiling::read_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 #[derive(Clone)]

@@ -112,10 +112,18 @@ fn code_load_record(name: &str, code: &[u8]) -> Vec<u8> {
 
 /// `CLOCK_MONOTONIC` in nanoseconds, the clock of `perf record -k mono`.
 fn monotonic_ns() -> u64 {
+    read_clock(libc::CLOCK_MONOTONIC).as_nanos() as u64
+}
+
+/// The time on `clock` (zero if it cannot be read): jitdump timestamps here, and the compile's CPU
+/// time in `CompileStats`.
+pub(crate) fn read_clock(clock: libc::clockid_t) -> std::time::Duration {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `clock_gettime` only writes the `timespec` it is given, which lives on this stack.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 #[cfg(test)]
