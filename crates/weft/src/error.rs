@@ -24,9 +24,13 @@ pub enum Error {
     /// The program asked to exit (WASI `proc_exit`).
     #[error("exit with status {0}")]
     Exit(i32),
-    /// Wrong use of the API (type mismatch in arguments, resource exhaustion).
+    /// Wrong use of the API (type mismatch in arguments, a name defined twice).
     #[error("{0}")]
     Usage(String),
+    /// A memory or table the module declares is larger than the store allows (`StoreLimits`) or than
+    /// the host can reserve: the module is fine, this store cannot hold it.
+    #[error("{0}")]
+    ResourceLimit(String),
 }
 
 impl Error {

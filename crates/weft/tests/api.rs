@@ -284,7 +284,7 @@ fn store_limits_cap_memories_and_tables() {
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits { max_memory_bytes: WASM_PAGE, ..Default::default() });
     let err = Instance::new(&mut store, &m, &[]).unwrap_err();
-    assert!(matches!(err, Error::Usage(_)) && err.to_string().contains("exceeds the store's limit"), "{err}");
+    assert!(matches!(err, Error::ResourceLimit(_)) && err.to_string().contains("exceeds the store's limit"), "{err}");
 
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits { max_memory_bytes: 4 * WASM_PAGE, max_table_elements: 3 });

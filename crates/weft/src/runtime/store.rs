@@ -43,7 +43,7 @@ pub(crate) struct StoreInner<T> {
 }
 
 /// Caps on what the modules of one store may allocate: a memory or table that would start larger
-/// fails to be created (instantiation fails with `Error::Usage`), and `memory.grow`/`table.grow`
+/// fails to be created (instantiation fails with `Error::ResourceLimit`), and `memory.grow`/`table.grow`
 /// beyond them return -1, as when the system runs out of memory. Each memory and table is capped on
 /// its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

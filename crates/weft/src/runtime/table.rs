@@ -19,7 +19,7 @@ pub struct TableInstance {
 impl TableInstance {
     pub fn new(ty: TableType, init: u64, max_elements: u64) -> Result<Box<TableInstance>, Error> {
         if ty.limits.min > max_elements.min(u32::MAX as u64) {
-            return Err(Error::Usage(format!("a table of {} elements exceeds the store's limit of {max_elements}", ty.limits.min)));
+            return Err(Error::ResourceLimit(format!("a table of {} elements exceeds the store's limit of {max_elements}", ty.limits.min)));
         }
         let mut t = Box::new(TableInstance { vm: VmTable { elems: std::ptr::null_mut(), len: 0 }, elems: Vec::new(), ty, max_elements });
         t.elems = vec![init; ty.limits.min as usize];
