@@ -4,7 +4,8 @@
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
 //! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite. A second
 //! test adds WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half
-//! the seeds with explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds.
+//! the seeds with explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds,
+//! `WEFT_FIRST_SEED=K` starts from seed K.
 
 mod common;
 
@@ -120,10 +121,12 @@ fn weft_and_wasmi_agree_with_tail_calls_and_multiple_memories() {
 }
 
 fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
-    let seeds: u64 = std::env::var("WEFT_DIFF_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let seeds = common::seeds("WEFT_DIFF_SEEDS", 200);
     let (mut modules, mut calls, mut multi_memory, mut memory64) = (0, 0, 0, 0);
     let mut failures = Vec::new();
-    for seed in 0..seeds {
+    let count = seeds.end - seeds.start;
+    let mut reference_panics = Vec::new();
+    for seed in seeds {
         let Some(wasm) = common::module(config(wasm3), seed, multiplier) else { continue };
         // In 3.0 mode, every other seed with explicit bounds checks: accesses to memories other than
         // 0 take another path in each mode.
@@ -134,7 +137,12 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
                 continue;
             }
         };
-        let theirs = wasmi_run(&wasm);
+        // wasmi 2.0.0 hits an `unreachable!` translating some stores (in `choose_store_op_vt`): a
+        // reference that panics says nothing about weft, so the seed is skipped and counted.
+        let Ok(theirs) = std::panic::catch_unwind(|| wasmi_run(&wasm)) else {
+            reference_panics.push(seed);
+            continue;
+        };
         modules += 1;
         let (n, wide) = memories(&wasm);
         multi_memory += usize::from(n > 1);
@@ -158,9 +166,14 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
         }
     }
     println!("{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones), {calls} calls compared with wasmi");
+    if !reference_panics.is_empty() {
+        println!("skipped {} seeds on which wasmi panicked: {reference_panics:?}", reference_panics.len());
+    }
+    // Skipping is for a rare reference bug, not a way to lose coverage.
+    assert!(reference_panics.len() as u64 <= count / 1000 + 1, "wasmi panicked on {} seeds: {reference_panics:?}", reference_panics.len());
     assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
-    assert!(modules as u64 > seeds / 2 && calls as u64 > seeds / 2, "too few modules or calls compared");
-    assert!(!wasm3 || (multi_memory as u64 > seeds / 20 && memory64 as u64 > seeds / 20), "too few modules with several or 64-bit memories");
+    assert!(modules as u64 > count / 2 && calls as u64 > count / 2, "too few modules or calls compared");
+    assert!(!wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20), "too few modules with several or 64-bit memories");
 }
 
 /// How many memories a module defines, and how many of them are 64-bit (the generated modules import

@@ -14,7 +14,8 @@
 //! The second is waived only for WebAssembly 2.0's stricter encodings, which weft checks and wasmparser
 //! does not (a memory limit in an over-long LEB, a non-zero `memory.size`/`memory.grow` byte), and for
 //! `Error::Unsupported`; each such case is counted and printed. Seeds are fixed
-//! (`WEFT_MUTATED_SEEDS=N` runs more).
+//! (`WEFT_MUTATED_SEEDS=N` runs more, from seed
+//! `WEFT_FIRST_SEED`).
 
 mod common;
 
@@ -167,7 +168,7 @@ fn stricter_v2(e: &Error) -> bool {
 
 #[test]
 fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
-    let seeds: u64 = std::env::var("WEFT_MUTATED_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let seeds = common::seeds("WEFT_MUTATED_SEEDS", 400);
     // Each version against wasmparser with that version's features (3.0 reads more encodings).
     let engines = [
         (Engine::new(Config { version: WasmVersion::V2, interruptible: true, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM2, "2.0"),
@@ -175,7 +176,7 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
     ];
     let mut counts = Counts::default();
     let mut failures = Vec::new();
-    for seed in 0..seeds {
+    for seed in seeds {
         let Some(valid) = common::module(common::config(), seed, 0xD6E8_FEB8_6659_FD93) else { continue };
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         // Several mutants per module: generating is slower than mutating.

@@ -33,6 +33,15 @@ pub fn config() -> wasm_smith::Config {
     c
 }
 
+/// The seeds a randomized test runs: `count` of them (the environment variable `count_var`, else
+/// `default`), from `WEFT_FIRST_SEED` (else 0), so that a long run can cover seeds no earlier run did.
+#[allow(dead_code)]
+pub fn seeds(count_var: &str, default: u64) -> std::ops::Range<u64> {
+    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let first = var("WEFT_FIRST_SEED").unwrap_or(0);
+    first..first + var(count_var).unwrap_or(default)
+}
+
 /// The module wasm-smith builds for `seed` (input bytes from xorshift64*, the seed scrambled by
 /// `multiplier`), with loops and calls bounded by fuel; `None` if the generator gave up.
 pub fn module(config: wasm_smith::Config, seed: u64, multiplier: u64) -> Option<Vec<u8>> {
