@@ -1,7 +1,8 @@
 //! Robustness against arbitrary valid modules: wasm-smith generates them (2.0 features, loops and calls
 //! bounded by fuel), weft must compile every one, and instantiating it and calling every export must end
 //! in results or a trap — never a panic, a crash or any other error. Seeds are fixed, so a failure names
-//! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more).
+//! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more, from
+//! seed `WEFT_FIRST_SEED`).
 
 mod common;
 
@@ -34,13 +35,14 @@ fn same(a: &Outcomes, b: &Outcomes) -> bool {
 
 #[test]
 fn arbitrary_valid_modules_compile_and_run_or_trap() {
-    let seeds: u64 = std::env::var("WEFT_SMITH_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let seeds = common::seeds("WEFT_SMITH_SEEDS", 300);
+    let count = seeds.end - seeds.start;
     // The two ways of checking memory bounds must agree on every result and every trap.
     let guarded = Engine::new(Config { guard_pages: true, ..Default::default() }).unwrap();
     let explicit = Engine::new(Config { guard_pages: false, ..Default::default() }).unwrap();
     let mut stats = [0u32; 3];
     let mut failures = Vec::new();
-    for seed in 0..seeds {
+    for seed in seeds {
         match (check(&guarded, seed, &mut stats), check(&explicit, seed, &mut [0; 3])) {
             (Ok(a), Ok(b)) if !same(&a, &b) => failures.push(format!("seed {seed}: guard pages and explicit checks disagree: {a:?} vs {b:?}")),
             (Err(e), _) | (_, Err(e)) => failures.push(e),
@@ -50,7 +52,7 @@ fn arbitrary_valid_modules_compile_and_run_or_trap() {
     println!("{} modules compiled, {} calls, {} of them trapped (per bounds-check mode)", stats[0], stats[1], stats[2]);
     assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     // The generator really produced modules with functions to call.
-    assert!(stats[0] as u64 > seeds / 2 && stats[1] as u64 > seeds / 2, "too few modules or calls: {stats:?}");
+    assert!(stats[0] as u64 > count / 2 && stats[1] as u64 > count / 2, "too few modules or calls: {stats:?}");
 }
 
 /// WebAssembly 3.0 mode on modules using 3.0's features (GC, exceptions, tail calls, typed function
@@ -60,7 +62,7 @@ fn arbitrary_valid_modules_compile_and_run_or_trap() {
 /// or a trap.
 #[test]
 fn wasm3_modules_compile_or_are_unsupported_never_crash() {
-    let seeds: u64 = std::env::var("WEFT_SMITH_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let seeds = common::seeds("WEFT_SMITH_SEEDS", 300);
     let mut config = common::config();
     config.tail_call_enabled = true;
     config.memory64_enabled = true;
@@ -74,7 +76,7 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
     with_gc.exceptions_enabled = true;
     let engine = Engine::new(Config { version: WasmVersion::V3, ..Default::default() }).unwrap();
     let (mut stats, mut unsupported, mut failures) = ([0u32; 3], 0, Vec::new());
-    for seed in 0..seeds {
+    for seed in seeds {
         let config = if seed % 2 == 0 { config.clone() } else { with_gc.clone() };
         let Some(wasm) = common::module(config, seed, 0xBF58_476D_1CE4_E5B9) else { continue };
         let module = match std::panic::catch_unwind(|| Module::new(&engine, &wasm)) {
