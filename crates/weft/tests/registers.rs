@@ -98,6 +98,38 @@ fn pinned_locals_and_explicit_bounds_checks_share_the_memlen_register() {
     }
 }
 
+// A caller with `q` pinned (two busy i32 locals) calls, directly, functions that pin nothing and access
+// memory with explicit checks (SIMD always checks explicitly): with guard pages, the memlen register
+// then arrives holding the caller's `q`, not the length. Found by the SIMD differential test (a
+// false out-of-bounds trap).
+const CALLEE_WITHOUT_Q: &str = r#"(module
+  (memory 1)
+  (func $last_lanes (param i32) (result i32) (i32x4.extract_lane 2 (v128.load (local.get 0))))
+  (func $splat (param i32) (result i32) (i8x16.extract_lane_u 15 (v128.load8_splat offset=65000 (local.get 0))))
+  (func (export "run") (param $a i32) (param $b i32) (result i32) (local $i i32) (local $acc i32)
+    (i32.store (i32.const 65528) (i32.const 7))
+    (i32.store8 (i32.const 65535) (i32.const 9))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $last_lanes (local.get $a))))
+      (local.set $acc (i32.add (local.get $acc) (call $splat (local.get $b))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 3))))
+    (local.get $acc)))"#;
+
+#[test]
+fn explicit_checks_in_a_callee_see_the_length_not_the_callers_q() {
+    for engine in engines() {
+        // The last 16 bytes of the page (lane 2 = 7) and its last byte (9), each three times; `q`
+        // (the loop counter or the sum) is far below both addresses.
+        assert_eq!(call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65520), Val::I32(535)]).unwrap(), vec![Val::I32(3 * (7 + 9))]);
+        // One byte further is out of bounds.
+        let err = call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65521), Val::I32(535)]).unwrap_err();
+        assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
+        let err = call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65520), Val::I32(536)]).unwrap_err();
+        assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
+    }
+}
+
 // WebAssembly 3.0's multiple memories: an access to memory 1 swaps it into the registers that hold
 // memory 0 (and pinned local q), and swaps back. Pinned locals serve as addresses and values on both
 // sides of the swap, an f64 load from memory 1 meets a binop that could fuse with it, and memory 1's
