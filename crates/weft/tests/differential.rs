@@ -1,24 +1,25 @@
-//! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0 scalar
-//! features, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
+//! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0
+//! features without SIMD, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
 //! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
 //! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
-//! by design); wasmi is given weft's limit on table growth. SIMD is left to the spec suite. A second
+//! by design); wasmi is given weft's limit on table growth. A second
 //! test adds WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half
-//! the seeds with explicit bounds checks). `WEFT_DIFF_SEEDS=N` runs more seeds,
+//! the seeds with explicit bounds checks), a third SIMD. `WEFT_DIFF_SEEDS=N` runs more seeds,
 //! `WEFT_FIRST_SEED=K` starts from seed K.
 
 mod common;
 
-fn config(wasm3: bool) -> wasm_smith::Config {
+fn config(wasm3: bool, simd: bool) -> wasm_smith::Config {
     let mut c = common::config();
     c.tail_call_enabled = wasm3;
     if wasm3 {
         c.max_memories = 3;
         c.memory64_enabled = true;
     }
-    // Deterministic results: every NaN canonical. SIMD is the spec suite's job here.
+    // Deterministic results: every NaN canonical (wasm-smith also canonicalizes f32x4 and f64x2
+    // lanes; relaxed SIMD stays off, its results are implementation-defined).
     c.canonicalize_nans = true;
-    c.simd_enabled = false;
+    c.simd_enabled = simd;
     c
 }
 
@@ -98,9 +99,9 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
                 Val::I64(x) => Bits::Num(*x as u64 as u128),
                 Val::F32(x) => Bits::Num(x.to_bits() as u128),
                 Val::F64(x) => Bits::Num(x.to_bits() as u128),
+                Val::V128(x) => Bits::Num(x.as_u128()),
                 Val::FuncRef(f) => Bits::Ref(!f.is_null()),
                 Val::ExternRef(e) => Bits::Ref(!e.is_null()),
-                other => panic!("unexpected wasmi value {other:?}"),
             }).collect()),
             Err(e) if e.to_string().contains("stack") => Outcome::Exhausted,
             Err(_) => Outcome::Trap,
@@ -112,22 +113,29 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
 
 #[test]
 fn weft_and_wasmi_agree_on_arbitrary_modules() {
-    agree(false, weft::WasmVersion::V2, 0xD1B5_4A32_D192_ED03);
+    agree(false, false, weft::WasmVersion::V2, 0xD1B5_4A32_D192_ED03);
 }
 
 #[test]
 fn weft_and_wasmi_agree_with_tail_calls_and_multiple_memories() {
-    agree(true, weft::WasmVersion::V3, 0x94D0_49BB_1331_11EB);
+    agree(true, false, weft::WasmVersion::V3, 0x94D0_49BB_1331_11EB);
 }
 
-fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
+/// 2.0 with SIMD: v128 values in locals, globals, memory and results, through weft's vector
+/// stencils (the spec suite checks each operator alone; here they are composed).
+#[test]
+fn weft_and_wasmi_agree_with_simd() {
+    agree(false, true, weft::WasmVersion::V2, 0x2545_F491_4F6C_DD1D);
+}
+
+fn agree(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64) {
     let seeds = common::seeds("WEFT_DIFF_SEEDS", 200);
-    let (mut modules, mut calls, mut multi_memory, mut memory64) = (0, 0, 0, 0);
+    let (mut modules, mut calls, mut multi_memory, mut memory64, mut vector) = (0, 0, 0, 0, 0);
     let mut failures = Vec::new();
     let count = seeds.end - seeds.start;
     let mut reference_panics = Vec::new();
     for seed in seeds {
-        let Some(wasm) = common::module(config(wasm3), seed, multiplier) else { continue };
+        let Some(wasm) = common::module(config(wasm3, simd), seed, multiplier) else { continue };
         // In 3.0 mode, every other seed with explicit bounds checks: accesses to memories other than
         // 0 take another path in each mode.
         let ours = match weft_run(&wasm, version, !wasm3 || seed % 2 == 0) {
@@ -144,6 +152,11 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
             continue;
         };
         modules += 1;
+        // A (2.0) module uses SIMD if wasmparser rejects it without the feature.
+        if simd {
+            let no_simd = wasmparser::WasmFeatures::WASM2 - wasmparser::WasmFeatures::SIMD;
+            vector += usize::from(wasmparser::Validator::new_with_features(no_simd).validate_all(&wasm).is_err());
+        }
         let (n, wide) = memories(&wasm);
         multi_memory += usize::from(n > 1);
         memory64 += usize::from(wide > 0);
@@ -157,6 +170,10 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
                     }
                     calls += 1;
                     if x != y {
+                        // WEFT_DIFF_DUMP=DIR keeps the module, for `weft run --invoke` or a reduction.
+                        if let Some(dir) = std::env::var_os("WEFT_DIFF_DUMP") {
+                            std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}.wasm")), &wasm).unwrap();
+                        }
                         failures.push(format!("seed {seed}: `{name}`: weft {x:?}, wasmi {y:?}"));
                         break;
                     }
@@ -165,7 +182,7 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
             (a, b) => failures.push(format!("seed {seed}: instantiation: weft {}, wasmi {}", a.is_some(), b.is_some())),
         }
     }
-    println!("{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones), {calls} calls compared with wasmi");
+    println!("{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones, {vector} with SIMD), {calls} calls compared with wasmi");
     if !reference_panics.is_empty() {
         println!("skipped {} seeds on which wasmi panicked: {reference_panics:?}", reference_panics.len());
     }
@@ -174,6 +191,7 @@ fn agree(wasm3: bool, version: weft::WasmVersion, multiplier: u64) {
     assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     assert!(modules as u64 > count / 2 && calls as u64 > count / 2, "too few modules or calls compared");
     assert!(!wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20), "too few modules with several or 64-bit memories");
+    assert!(!simd || vector as u64 > count / 4, "too few modules with SIMD: {vector}");
 }
 
 /// How many memories a module defines, and how many of them are 64-bit (the generated modules import
