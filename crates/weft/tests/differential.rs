@@ -128,7 +128,16 @@ fn weft_and_wasmi_agree_with_simd() {
     agree(false, true, weft::WasmVersion::V2, 0x2545_F491_4F6C_DD1D);
 }
 
+/// Runs `compare` on a thread with a large stack: unoptimized, wasmi's SIMD translation and execution
+/// overflow the default 2 MiB of a test thread (`cargo test` in debug, as CI runs it).
 fn agree(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64) {
+    let thread = std::thread::Builder::new().stack_size(256 << 20).spawn(move || compare(wasm3, simd, version, multiplier)).unwrap();
+    if let Err(panic) = thread.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64) {
     let seeds = common::seeds("WEFT_DIFF_SEEDS", 200);
     let (mut modules, mut calls, mut multi_memory, mut memory64, mut vector) = (0, 0, 0, 0, 0);
     let mut failures = Vec::new();
