@@ -1,10 +1,10 @@
-//! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0
-//! features without SIMD, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel), weft and
-//! wasmi must instantiate alike and every export, called in the same order with zero arguments, must
-//! return the same values or trap on both. Stack exhaustion is exempt (the engines' depth limits differ
-//! by design); wasmi is given weft's limit on table growth. A second
-//! test adds WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half
-//! the seeds with explicit bounds checks), a third SIMD. `WEFT_DIFF_SEEDS=N` runs more seeds,
+//! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0 features
+//! without SIMD, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel),
+//! weft and wasmi must instantiate alike and every export, called in the same order with zero
+//! arguments, must return the same values or trap on both. Stack exhaustion is exempt (the engines'
+//! depth limits differ by design); wasmi is given weft's limit on table growth. A second test adds
+//! WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half the
+//! seeds with explicit bounds checks), a third SIMD. `WEFT_DIFF_SEEDS=N` runs more seeds,
 //! `WEFT_FIRST_SEED=K` starts from seed K.
 
 mod common;

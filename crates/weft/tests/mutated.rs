@@ -14,8 +14,7 @@
 //! The second is waived only for WebAssembly 2.0's stricter encodings, which weft checks and wasmparser
 //! does not (a memory limit in an over-long LEB, a non-zero `memory.size`/`memory.grow` byte), and for
 //! `Error::Unsupported`; each such case is counted and printed. Seeds are fixed
-//! (`WEFT_MUTATED_SEEDS=N` runs more, from seed
-//! `WEFT_FIRST_SEED`).
+//! (`WEFT_MUTATED_SEEDS=N` runs more, from seed `WEFT_FIRST_SEED`).
 
 mod common;
 

@@ -1,8 +1,7 @@
 //! Robustness against arbitrary valid modules: wasm-smith generates them (2.0 features, loops and calls
 //! bounded by fuel), weft must compile every one, and instantiating it and calling every export must end
 //! in results or a trap — never a panic, a crash or any other error. Seeds are fixed, so a failure names
-//! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more, from
-//! seed `WEFT_FIRST_SEED`).
+//! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more, from seed `WEFT_FIRST_SEED`).
 
 mod common;
 

@@ -866,12 +866,12 @@ impl FuncTranslator {
     }
 
     /// Around a stencil that checks bounds explicitly (and so reads memlen) against memory `mem`.
-    /// With `q` pinned in the memlen register, `before` saves q and reloads memlen, `after` restores
-    /// q. Memory `mem` > 0 is put in the state registers before (`select_memory`) and memory 0 back
-    /// after: accesses to other memories than 0 are rare enough to pay two loads each.
-    /// With guard pages, memlen is reloaded even where this function pins no `q`: nothing keeps the
-    /// register up to date there (a direct caller passes its own `q` in it, and so may a callee that
-    /// returned), and only these rare explicitly checked accesses read it.
+    /// With guard pages, `before` reloads memlen: nothing keeps the register up to date in that mode
+    /// (`q` lives there, this function's or, from a direct caller or a callee that returned, another's),
+    /// and only these rare explicitly checked accesses read it; with `q` pinned here, `before` saves it
+    /// first and `after` restores it. (Without guard pages, `q` is never pinned and the register always
+    /// holds memlen.) Memory `mem` > 0 is put in the state registers before (`select_memory`) and
+    /// memory 0 back after: accesses to other memories than 0 are rare enough to pay two loads each.
     fn memlen_needed(&mut self, buf: &mut CodeBuffer, before: bool, mem: u32) {
         let q = self.pinned[1].map(|x| self.locals[x as usize].off);
         if before {
@@ -881,7 +881,7 @@ impl FuncTranslator {
             }
             if mem != 0 {
                 self.emit(buf, id::select_memory, Holes { imm: mem, ..Default::default() });
-            } else if q.is_some() || self.guard_pages {
+            } else if self.guard_pages {
                 self.emit(buf, id::reload_len, Holes::default());
             }
         } else {

@@ -35,7 +35,6 @@ pub fn config() -> wasm_smith::Config {
 
 /// The seeds a randomized test runs: `count` of them (the environment variable `count_var`, else
 /// `default`), from `WEFT_FIRST_SEED` (else 0), so that a long run can cover seeds no earlier run did.
-#[allow(dead_code)]
 pub fn seeds(count_var: &str, default: u64) -> std::ops::Range<u64> {
     let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
     let first = var("WEFT_FIRST_SEED").unwrap_or(0);
