@@ -128,6 +128,23 @@ fn weft_and_wasmi_agree_with_simd() {
     agree(false, true, weft::WasmVersion::V2, 0x2545_F491_4F6C_DD1D);
 }
 
+/// Calls on which wasmi 2.0.0 (the reference) is wrong, each found by a long run and checked by hand:
+/// (the test's multiplier, seed, export). That seed's comparison stops at that export.
+///
+/// Both are wasmi's fused compare+select: a `select` whose condition is "is zero" (`i32.eqz x`,
+/// `i32.eq x 0`, `ref.is_null r`) and one of whose operands is computed picks the wrong operand, e.g.
+/// `(select (i32.const 9) (i32.add (local.get 0) (i32.const 3)) (i32.eqz (local.get 0)))` with 0 gives
+/// 3, not 9. Wasmtime agrees with weft on both modules; `operators.rs`
+/// (`select_picks_by_the_condition_for_every_shape`) checks weft on these shapes against the spec.
+const WASMI_WRONG: &[(u64, u64, &str)] = &[
+    // 2.0: a select of two f64s on `ref.is_null` of a null externref: wasmi takes -2^1023, whose
+    // `i32.trunc_f64_u` traps.
+    (0xD1B5_4A32_D192_ED03, 242_755, "1"),
+    // SIMD: a select of two f32s on `ref.is_null` of a null externref: wasmi enters a loop weft and
+    // Wasmtime skip, and runs out of fuel.
+    (0x2545_F491_4F6C_DD1D, 335_860, "VKa"),
+];
+
 /// Runs `compare` on a thread with a large stack: unoptimized, wasmi's SIMD translation and execution
 /// overflow the default 2 MiB of a test thread (`cargo test` in debug, as CI runs it).
 fn agree(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64) {
@@ -143,6 +160,7 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
     let mut failures = Vec::new();
     let count = seeds.end - seeds.start;
     let mut reference_panics = Vec::new();
+    let mut known_wrong = Vec::new();
     for seed in seeds {
         let Some(wasm) = common::module(config(wasm3, simd), seed, multiplier) else { continue };
         // In 3.0 mode, every other seed with explicit bounds checks: accesses to memories other than
@@ -177,6 +195,10 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
                     if *x == Outcome::Exhausted || *y == Outcome::Exhausted {
                         break;
                     }
+                    if WASMI_WRONG.contains(&(multiplier, seed, name.as_str())) {
+                        known_wrong.push(seed);
+                        break;
+                    }
                     calls += 1;
                     if x != y {
                         // WEFT_DIFF_DUMP=DIR keeps the module, for `weft run --invoke` or a reduction.
@@ -195,8 +217,13 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
     if !reference_panics.is_empty() {
         println!("skipped {} seeds on which wasmi panicked: {reference_panics:?}", reference_panics.len());
     }
+    if !known_wrong.is_empty() {
+        println!("stopped at the calls on which wasmi is known to be wrong (WASMI_WRONG) in seeds {known_wrong:?}");
+    }
     // Skipping is for a rare reference bug, not a way to lose coverage.
     assert!(reference_panics.len() as u64 <= count / 1000 + 1, "wasmi panicked on {} seeds: {reference_panics:?}", reference_panics.len());
+    // (A disagreement found to be wasmi's error, against another engine and the spec, goes to
+    // `WASMI_WRONG` with its reason; `WEFT_DIFF_DUMP=DIR` keeps the module to check.)
     assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     assert!(modules as u64 > count / 2 && calls as u64 > count / 2, "too few modules or calls compared");
     assert!(!wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20), "too few modules with several or 64-bit memories");
