@@ -93,7 +93,10 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
     stats[0] += 1;
     let mut store = Store::new(engine, ());
     store.set_limits(weft::StoreLimits { max_memory_bytes: MEMORY_LIMIT, ..Default::default() });
-    let _timer = time_limit.map(|limit| store.interrupt_handle().interrupt_after(limit));
+    // A timer per run of wasm (the instantiation's start function, then each call): an interrupt is
+    // used up by the call it stops, so one timer for all would leave the calls after it unbounded.
+    let arm = |store: &Store<()>| time_limit.map(|limit| store.interrupt_handle().interrupt_after(limit));
+    let timer = arm(&store);
     let instance = match Instance::new(&mut store, module, &[]) {
         Ok(i) => i,
         Err(Error::Trap { .. }) => return Ok(None),
@@ -101,11 +104,13 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
         Err(Error::ResourceLimit(_)) => return Ok(None),
         Err(e) => return Err(format!("{what}: instantiation failed without a trap or a resource limit: {e}")),
     };
+    drop(timer);
     let mut outcomes = Vec::new();
     for (name, ext) in instance.exports() {
         let Extern::Func(f) = ext else { continue };
         let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| zero(t)).collect();
         stats[1] += 1;
+        let _timer = arm(&store);
         match f.call(&mut store, &params) {
             Ok(results) => outcomes.push((name, Ok(results))),
             Err(Error::Trap { trap, .. }) => {
