@@ -133,6 +133,11 @@ pub fn function_names() -> Vec<&'static str> {
     defs().iter().map(|d| d.name).collect()
 }
 
+/// The type WASI preview1 gives function `name`, if it is one.
+pub fn function_type(name: &str) -> Option<FuncType> {
+    defs().iter().find(|d| d.name == name).map(wasi_type)
+}
+
 /// Whether `module` imports anything from WASI preview1.
 pub fn imports_wasi(module: &Module) -> bool {
     module.imports().iter().any(|i| i.module == MODULE)

@@ -313,6 +313,90 @@ fn sandbox_escapes_fail_and_touch_nothing() {
     assert!(!Path::new("/tmp/weft-escape-dir").exists());
 }
 
+/// Every WASI function, called 1,000 times with hostile arguments: pointers and lengths at and past
+/// the end of memory, sizes that wrap, random descriptors, flags, offsets and memory contents. Each
+/// call returns an errno or exits: a host panic (which weft turns into a `host function panicked`
+/// trap) or any other error fails the test, a hang never ends it, and nothing beside the preopened
+/// directory may change.
+#[test]
+fn hostile_arguments_are_errors_not_crashes() {
+    let tmp = TempDir::new("hostile");
+    let (root, outside) = (tmp.0.join("root"), tmp.0.join("outside"));
+    std::fs::create_dir_all(root.join("dir")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(root.join("file"), "inside\n").unwrap();
+    std::fs::write(outside.join("keep"), "outside\n").unwrap();
+    let snapshot = || walk(&outside).into_iter().map(|(path, md)| format!("{path} {} {:?}", md.len(), md.modified().ok())).collect::<Vec<_>>();
+    let before = snapshot();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const PAGE: u64 = 65536;
+    let engine = weft::Engine::default();
+    let (mut errnos, mut exits) = (0, 0);
+    for name in weft_wasi::function_names() {
+        let ty = weft_wasi::function_type(name).unwrap();
+        // `(func (param …) (result …))`: the import's type and, without `(func` and `)`, the wrapper's.
+        let sig = ty.to_string();
+        let args: String = (0..ty.params.len()).map(|i| format!("(local.get {i})")).collect();
+        let wat = format!(
+            r#"(module (import "wasi_snapshot_preview1" "{name}" {sig}) (memory (export "memory") 1)
+                 (func (export "call") {} (call 0 {args})))"#,
+            &sig[5..sig.len() - 1]
+        );
+        let module = weft::Module::new(&engine, &wat::parse_str(&wat).unwrap()).unwrap();
+        let ctx = WasiCtx::builder().arg("hostile").stdin_bytes(*b"input").stdout_buffer(OutputBuffer::new()).stderr_buffer(OutputBuffer::new());
+        let mut store = weft::Store::new(&engine, ctx.preopened_dir(&root, ".").unwrap().build());
+        let imports = weft_wasi::link(&mut store, &module).unwrap();
+        let instance = weft::Instance::new(&mut store, &module, &imports).unwrap();
+        let call = instance.get_func("call").unwrap();
+        let memory = instance.exports().into_iter().find_map(|(_, e)| if let weft::Extern::Memory(m) = e { Some(m) } else { None }).unwrap();
+        for k in 0..1000 {
+            if k % 50 == 0 {
+                // Random structures (iovecs, subscriptions, paths) everywhere, re-drawn now and then;
+                // poll_oneoff's stay zero, so that its clock subscriptions do not sleep.
+                let random = name != "poll_oneoff";
+                memory.data_mut(&mut store).chunks_mut(8).for_each(|c| c.copy_from_slice(&if random { next() } else { 0 }.to_le_bytes()));
+            }
+            let params: Vec<weft::Val> = ty
+                .params
+                .iter()
+                .map(|t| {
+                    let (r, small) = (next(), next() % 16);
+                    // Descriptors and flags, the preopen (3), in memory, at and past its end, wrapping.
+                    let v = match r % 8 {
+                        0 => 0,
+                        1 | 2 => small,
+                        3 => 3,
+                        4 => r >> 48,
+                        5 => PAGE - small,
+                        6 => PAGE + small,
+                        _ => u64::MAX - small,
+                    };
+                    match t {
+                        weft::ValType::I64 if r % 16 == 15 => weft::Val::I64((r >> 1) as i64),
+                        weft::ValType::I64 => weft::Val::I64(v as i64),
+                        _ => weft::Val::I32(v as i32),
+                    }
+                })
+                .collect();
+            match call.call(&mut store, &params) {
+                Ok(_) => errnos += 1,
+                Err(weft::Error::Exit(_)) => exits += 1,
+                Err(e) => panic!("{name}{params:?}: {e}"),
+            }
+        }
+    }
+    println!("{errnos} calls returned an errno, {exits} exited");
+    assert!(errnos > 40_000 && exits > 500, "{errnos} {exits}");
+    assert_eq!(snapshot(), before, "something outside the preopen changed");
+    assert_eq!(std::fs::read_to_string(outside.join("keep")).unwrap(), "outside\n");
+}
+
 /// Every path under `dir` (symlinks not followed) with its metadata, relative to `dir`.
 fn walk(dir: &Path) -> Vec<(String, std::fs::Metadata)> {
     let mut out = Vec::new();
