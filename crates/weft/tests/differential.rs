@@ -1,7 +1,8 @@
 //! Differential test against wasmi (an independent interpreter): on wasm-smith modules (2.0 features
 //! without SIMD, NaNs canonicalized so results are deterministic, loops and calls bounded by fuel),
 //! weft and wasmi must instantiate alike and every export, called in the same order with zero
-//! arguments, must return the same values or trap on both. Stack exhaustion is exempt (the engines'
+//! arguments and then again with arguments drawn from the seed (edge cases and random bits), must
+//! return the same values or trap on both. Stack exhaustion is exempt (the engines'
 //! depth limits differ by design); wasmi is given weft's limit on table growth. A second test adds
 //! WebAssembly 3.0's tail calls, multiple memories and 64-bit memories (weft in 3.0 mode, half the
 //! seeds with explicit bounds checks), a third SIMD. `WEFT_DIFF_SEEDS=N` runs more seeds,
@@ -38,11 +39,11 @@ enum Outcome {
     Exhausted,
 }
 
-fn weft_run(wasm: &[u8], version: weft::WasmVersion, guard_pages: bool) -> Result<Option<Vec<(String, Outcome)>>, String> {
+fn weft_run(wasm: &[u8], version: weft::WasmVersion, guard_pages: bool, args_seed: u64) -> Result<Option<Vec<(String, Outcome)>>, String> {
     use weft::*;
     let engine = Engine::new(Config { version, guard_pages, ..Default::default() }).unwrap();
     let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
-    let outcomes = common::run(&engine, &module, "weft", &mut [0; 3], None)?;
+    let outcomes = common::run(&engine, &module, "weft", &mut [0; 3], None, Some(args_seed))?;
     let bits = |v: &Val| match v {
         Val::I32(x) => Bits::Num(*x as u32 as u128),
         Val::I64(x) => Bits::Num(*x as u64 as u128),
@@ -67,7 +68,7 @@ fn weft_run(wasm: &[u8], version: weft::WasmVersion, guard_pages: bool) -> Resul
     }))
 }
 
-fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
+fn wasmi_run(wasm: &[u8], args_seed: u64) -> Option<Vec<(String, Outcome)>> {
     use wasmi::*;
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).expect("wasmi accepts the module");
@@ -88,27 +89,64 @@ fn wasmi_run(wasm: &[u8]) -> Option<Vec<(String, Outcome)>> {
         })
         .collect();
     funcs.sort_by(|a, b| a.0.cmp(&b.0));
+    // As `common::run`: every export with zero arguments, then again with drawn ones.
+    let mut rng = common::Rng(args_seed | 1);
     let mut out = Vec::new();
-    for (name, f) in funcs {
-        let ty = f.ty(&store);
-        let params: Vec<Val> = ty.params().iter().map(|&t| Val::default_for_ty(t)).collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for_ty(t)).collect();
-        let outcome = match f.call(&mut store, &params, &mut results) {
-            Ok(()) => Outcome::Values(results.iter().map(|v| match v {
-                Val::I32(x) => Bits::Num(*x as u32 as u128),
-                Val::I64(x) => Bits::Num(*x as u64 as u128),
-                Val::F32(x) => Bits::Num(x.to_bits() as u128),
-                Val::F64(x) => Bits::Num(x.to_bits() as u128),
-                Val::V128(x) => Bits::Num(x.as_u128()),
-                Val::FuncRef(f) => Bits::Ref(!f.is_null()),
-                Val::ExternRef(e) => Bits::Ref(!e.is_null()),
-            }).collect()),
-            Err(e) if e.to_string().contains("stack") => Outcome::Exhausted,
-            Err(_) => Outcome::Trap,
-        };
-        out.push((name, outcome));
+    for round in 0..2 {
+        for (name, f) in &funcs {
+            let ty = f.ty(&store);
+            let (name, params): (String, Vec<Val>) = if round == 0 {
+                (name.clone(), ty.params().iter().map(|&t| Val::default_for_ty(t)).collect())
+            } else {
+                let args = common::draw_args(&mut rng, ty.params().iter().map(|t| weft_type(*t)));
+                (format!("{name} (drawn)"), args.into_iter().map(|a| wasmi_val(&mut store, a)).collect())
+            };
+            let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for_ty(t)).collect();
+            let outcome = match f.call(&mut store, &params, &mut results) {
+                Ok(()) => Outcome::Values(results.iter().map(|v| match v {
+                    Val::I32(x) => Bits::Num(*x as u32 as u128),
+                    Val::I64(x) => Bits::Num(*x as u64 as u128),
+                    Val::F32(x) => Bits::Num(x.to_bits() as u128),
+                    Val::F64(x) => Bits::Num(x.to_bits() as u128),
+                    Val::V128(x) => Bits::Num(x.as_u128()),
+                    Val::FuncRef(f) => Bits::Ref(!f.is_null()),
+                    Val::ExternRef(e) => Bits::Ref(!e.is_null()),
+                }).collect()),
+                Err(e) if e.to_string().contains("stack") => Outcome::Exhausted,
+                Err(_) => Outcome::Trap,
+            };
+            out.push((name, outcome));
+        }
     }
     Some(out)
+}
+
+/// A wasmi value type as weft's (for `common::draw_args`).
+fn weft_type(t: wasmi::ValType) -> weft::ValType {
+    match t {
+        wasmi::ValType::I32 => weft::ValType::I32,
+        wasmi::ValType::I64 => weft::ValType::I64,
+        wasmi::ValType::F32 => weft::ValType::F32,
+        wasmi::ValType::F64 => weft::ValType::F64,
+        wasmi::ValType::V128 => weft::ValType::V128,
+        wasmi::ValType::FuncRef => weft::ValType::FuncRef,
+        wasmi::ValType::ExternRef => weft::ValType::ExternRef,
+    }
+}
+
+/// A drawn argument as a wasmi value.
+fn wasmi_val(store: &mut wasmi::Store<wasmi::StoreLimits>, a: common::Arg) -> wasmi::Val {
+    use common::Arg;
+    match a {
+        Arg::I32(x) => wasmi::Val::I32(x),
+        Arg::I64(x) => wasmi::Val::I64(x),
+        Arg::F32(x) => wasmi::Val::F32(f32::from_bits(x).into()),
+        Arg::F64(x) => wasmi::Val::F64(f64::from_bits(x).into()),
+        Arg::V128(x) => wasmi::Val::V128(x.into()),
+        Arg::NullFunc => wasmi::Val::FuncRef(wasmi::Nullable::Null),
+        Arg::Extern(None) => wasmi::Val::ExternRef(wasmi::Nullable::Null),
+        Arg::Extern(Some(x)) => wasmi::Val::ExternRef(wasmi::Nullable::Val(wasmi::ExternRef::new(store, x))),
+    }
 }
 
 #[test]
@@ -165,7 +203,7 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
         let Some(wasm) = common::module(config(wasm3, simd), seed, multiplier) else { continue };
         // In 3.0 mode, every other seed with explicit bounds checks: accesses to memories other than
         // 0 take another path in each mode.
-        let ours = match weft_run(&wasm, version, !wasm3 || seed % 2 == 0) {
+        let ours = match weft_run(&wasm, version, !wasm3 || seed % 2 == 0, seed) {
             Ok(o) => o,
             Err(e) => {
                 failures.push(format!("seed {seed}: {e}"));
@@ -174,7 +212,7 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
         };
         // wasmi 2.0.0 hits an `unreachable!` translating some stores (in `choose_store_op_vt`): a
         // reference that panics says nothing about weft, so the seed is skipped and counted.
-        let Ok(theirs) = std::panic::catch_unwind(|| wasmi_run(&wasm)) else {
+        let Ok(theirs) = std::panic::catch_unwind(|| wasmi_run(&wasm, seed)) else {
             reference_panics.push(seed);
             continue;
         };

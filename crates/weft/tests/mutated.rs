@@ -150,7 +150,7 @@ fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what:
             counts.accepted_by_both += 1;
             // A mutation can turn a definition into an import, which nothing here provides.
             if module.imports().is_empty() {
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT))))
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT), None)))
                     .map_err(|_| format!("{what}: running it panicked"))??;
                 counts.interrupted += ran.iter().flatten().filter(|(_, r)| r == &Err(Trap::Interrupted)).count() as u32;
             }

@@ -1,5 +1,6 @@
 //! Shared by the wasm-smith based tests (`smith.rs`, `differential.rs`): the generator configuration
-//! (WebAssembly 2.0 only, no imports, exports everything), deterministic input bytes, zero arguments.
+//! (WebAssembly 2.0 only, no imports, exports everything), deterministic input bytes, zero and drawn
+//! arguments.
 
 use arbitrary::Unstructured;
 
@@ -76,6 +77,70 @@ pub fn zero(t: weft::ValType) -> weft::Val {
     }
 }
 
+/// An argument of a drawn call, before it becomes an engine's value (the same for every engine).
+#[derive(Clone, Copy, Debug)]
+pub enum Arg {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    /// A null funcref.
+    NullFunc,
+    /// An externref: null, or a host reference with this payload.
+    Extern(Option<u32>),
+}
+
+/// The arguments of one drawn call for parameters `params`: edge cases (0, ±1, the extremes, powers of
+/// two, memory addresses near a page end, signed zeros, infinities, the canonical NaN) and random bits.
+/// Floats keep to canonical NaNs so that every engine returns the same bits.
+pub fn draw_args(rng: &mut Rng, params: impl IntoIterator<Item = weft::ValType>) -> Vec<Arg> {
+    use weft::ValType;
+    let int = |rng: &mut Rng| -> i64 {
+        let r = rng.next();
+        match r % 8 {
+            0 => [0, 1, -1, 2, -2][(r >> 8) as usize % 5],
+            1 => [i64::MIN, i64::MAX, i32::MIN as i64, i32::MAX as i64, u32::MAX as i64][(r >> 8) as usize % 5],
+            2 => 1 << ((r >> 8) % 64),
+            3 => 65536 * ((r >> 8) % 4) as i64 - ((r >> 16) % 9) as i64,
+            4 => ((r >> 8) % 256) as i64,
+            _ => (r >> 3) as i64,
+        }
+    };
+    params
+        .into_iter()
+        .map(|t| {
+            let r = rng.next();
+            let float = [0.0, -0.0, 1.0, -1.5, 0.5, 1e300, -1e-300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 4294967296.0, -2147483649.0][r as usize % 12];
+            match t {
+                ValType::I32 => Arg::I32(int(rng) as i32),
+                ValType::I64 => Arg::I64(int(rng)),
+                ValType::F32 if r % 16 == 15 => Arg::F32(((rng.next() >> 32) as u32 & !0x7f80_0000) | 0x3f00_0000),
+                ValType::F32 => Arg::F32((float as f32).to_bits()),
+                ValType::F64 if r % 16 == 15 => Arg::F64((rng.next() & !0x7ff0_0000_0000_0000) | 0x3fe0_0000_0000_0000),
+                ValType::F64 => Arg::F64(float.to_bits()),
+                ValType::V128 => Arg::V128(u128::from(rng.next()) << 64 | u128::from(rng.next())),
+                ValType::FuncRef => Arg::NullFunc,
+                ValType::ExternRef => Arg::Extern((r % 2 == 0).then_some((r >> 32) as u32)),
+            }
+        })
+        .collect()
+}
+
+/// An `Arg` as a weft value.
+pub fn weft_val(a: Arg) -> weft::Val {
+    use weft::Val;
+    match a {
+        Arg::I32(x) => Val::I32(x),
+        Arg::I64(x) => Val::I64(x),
+        Arg::F32(x) => Val::F32(x),
+        Arg::F64(x) => Val::F64(x),
+        Arg::V128(x) => Val::V128(x),
+        Arg::NullFunc => Val::FuncRef(None),
+        Arg::Extern(r) => Val::ExternRef(r),
+    }
+}
+
 /// Bytes each memory may grow to (`StoreLimits`): the generator declares small memories, but a
 /// 64-bit one without a maximum may be grown by any amount.
 pub const MEMORY_LIMIT: u64 = 64 << 20;
@@ -85,10 +150,12 @@ pub const MEMORY_LIMIT: u64 = 64 << 20;
 pub type Outcomes = Option<Vec<(String, Result<Vec<weft::Val>, weft::Trap>)>>;
 
 /// Instantiates a compiled module and calls every export with zero arguments: each call must end in
-/// results or a trap. `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops
-/// whatever still runs after that long (modules whose fuel checks a mutation broke), so the engine
-/// needs `Config::interruptible`.
-pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut [u32; 3], time_limit: Option<std::time::Duration>) -> Result<Outcomes, String> {
+/// results or a trap. With `drawn_args`, every export is then called again, with arguments drawn by
+/// `draw_args` from `Rng(seed)` (export by export, in name order), its outcome named `NAME (drawn)`.
+/// `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops whatever still runs
+/// after that long (modules whose fuel checks a mutation broke), so the engine needs
+/// `Config::interruptible`.
+pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut [u32; 3], time_limit: Option<std::time::Duration>, drawn_args: Option<u64>) -> Result<Outcomes, String> {
     use weft::{Error, Extern, Instance, Store, Val};
     stats[0] += 1;
     let mut store = Store::new(engine, ());
@@ -106,18 +173,29 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
     };
     drop(timer);
     let mut outcomes = Vec::new();
-    for (name, ext) in instance.exports() {
-        let Extern::Func(f) = ext else { continue };
-        let params: Vec<Val> = f.ty(&store).params.iter().map(|&t| zero(t)).collect();
-        stats[1] += 1;
-        let _timer = arm(&store);
-        match f.call(&mut store, &params) {
-            Ok(results) => outcomes.push((name, Ok(results))),
-            Err(Error::Trap { trap, .. }) => {
-                stats[2] += 1;
-                outcomes.push((name, Err(trap)));
+    let funcs: Vec<(String, weft::Func)> = instance
+        .exports()
+        .into_iter()
+        .filter_map(|(name, ext)| if let Extern::Func(f) = ext { Some((name, f)) } else { None })
+        .collect();
+    let mut rng = drawn_args.map(|seed| Rng(seed | 1));
+    for round in 0..if rng.is_some() { 2 } else { 1 } {
+        for (name, f) in &funcs {
+            let ty = f.ty(&store);
+            let (name, params): (String, Vec<Val>) = match rng.as_mut().filter(|_| round == 1) {
+                Some(rng) => (format!("{name} (drawn)"), draw_args(rng, ty.params.iter().copied()).into_iter().map(weft_val).collect()),
+                None => (name.clone(), ty.params.iter().map(|&t| zero(t)).collect()),
+            };
+            stats[1] += 1;
+            let _timer = arm(&store);
+            match f.call(&mut store, &params) {
+                Ok(results) => outcomes.push((name, Ok(results))),
+                Err(Error::Trap { trap, .. }) => {
+                    stats[2] += 1;
+                    outcomes.push((name, Err(trap)));
+                }
+                Err(e) => return Err(format!("{what}: export `{name}` failed without a trap: {e}")),
             }
-            Err(e) => return Err(format!("{what}: export `{name}` failed without a trap: {e}")),
         }
     }
     Ok(Some(outcomes))
