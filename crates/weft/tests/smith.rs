@@ -1,6 +1,7 @@
 //! Robustness against arbitrary valid modules: wasm-smith generates them (2.0 features, loops and calls
-//! bounded by fuel), weft must compile every one, and instantiating it and calling every export must end
-//! in results or a trap — never a panic, a crash or any other error. Seeds are fixed, so a failure names
+//! bounded by fuel), weft must compile every one, and instantiating it and calling every export (with
+//! zero arguments, then with arguments drawn from the seed) must end in results or a trap — never a
+//! panic, a crash or any other error. Seeds are fixed, so a failure names
 //! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more, from seed `WEFT_FIRST_SEED`).
 
 mod common;
@@ -12,7 +13,7 @@ use common::{run, Outcomes};
 fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
     let Some(wasm) = common::module(common::config(), seed, 0x9E37_79B9_7F4A_7C15) else { return Ok(None) };
     let module = Module::new(engine, &wasm).map_err(|e| format!("seed {seed}: valid module rejected: {e}"))?;
-    run(engine, &module, &format!("seed {seed}"), stats, None)
+    run(engine, &module, &format!("seed {seed}"), stats, None, Some(seed))
 }
 
 /// Values compared by bits (funcrefs only by null-ness: they point into different stores).
@@ -93,7 +94,7 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
             }
             Ok(Ok(m)) => m,
         };
-        if let Err(e) = run(&engine, &module, &format!("seed {seed}"), &mut stats, None) {
+        if let Err(e) = run(&engine, &module, &format!("seed {seed}"), &mut stats, None, Some(seed)) {
             failures.push(e);
         }
     }
