@@ -315,9 +315,9 @@ fn sandbox_escapes_fail_and_touch_nothing() {
 
 /// Every WASI function, called 1,000 times with hostile arguments: pointers and lengths at and past
 /// the end of memory, sizes that wrap, random descriptors, flags, offsets and memory contents. Each
-/// call returns an errno or exits: a host panic (which weft turns into a `host function panicked`
-/// trap) or any other error fails the test, a hang never ends it, and nothing beside the preopened
-/// directory may change.
+/// call must return an errno or exit: a host panic (which weft turns into a `host function panicked`
+/// trap) or any other error fails the test (as a hang would stall it), and nothing beside the
+/// preopened directory may change.
 #[test]
 fn hostile_arguments_are_errors_not_crashes() {
     let tmp = TempDir::new("hostile");
