@@ -211,7 +211,7 @@ fn extend_u_of_a_register_value() {
 fn select_picks_by_the_condition_for_every_shape() {
     let engine = Engine::default();
     let types = ["i32", "i64", "f32", "f64"];
-    // (wat, value for x != 0 / x == 0 ...) evaluated in Rust below.
+    // Conditions on $x and $r; `truth` below gives each one's value, in the same order.
     let conditions = ["(i32.eqz (local.get $x))", "(i32.eq (local.get $x) (i32.const 0))", "(i32.ne (local.get $x) (i32.const 0))", "(ref.is_null (local.get $r))", "(local.get $x)", "(i32.lt_s (local.get $x) (i32.const 1))"];
     let widen = |ty: &str| match ty {
         "i32" => "(local.get $x)",
@@ -234,6 +234,7 @@ fn select_picks_by_the_condition_for_every_shape() {
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     for x in [0i32, 1, -7, i32::MIN] {
         for r in [None, Some(0), Some(7)] {
+            // Each of `conditions`, evaluated.
             let truth = [x == 0, x == 0, x != 0, r.is_none(), x != 0, x < 1];
             for ty in types {
                 let value = |v: i64| match ty {

@@ -1,8 +1,8 @@
 //! Robustness against arbitrary valid modules: wasm-smith generates them (2.0 features, loops and calls
 //! bounded by fuel), weft must compile every one, and instantiating it and calling every export (with
 //! zero arguments, then with arguments drawn from the seed) must end in results or a trap — never a
-//! panic, a crash or any other error. Seeds are fixed, so a failure names
-//! a seed that reproduces it (`WEFT_SMITH_SEEDS=N` runs more, from seed `WEFT_FIRST_SEED`).
+//! panic, a crash or any other error. Seeds are fixed, so a failure names a seed that reproduces it
+//! (`WEFT_SMITH_SEEDS=N` runs more, from seed `WEFT_FIRST_SEED`).
 
 mod common;
 

@@ -179,7 +179,8 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
         .filter_map(|(name, ext)| if let Extern::Func(f) = ext { Some((name, f)) } else { None })
         .collect();
     let mut rng = drawn_args.map(|seed| Rng(seed | 1));
-    for round in 0..if rng.is_some() { 2 } else { 1 } {
+    let rounds = 1 + usize::from(rng.is_some());
+    for round in 0..rounds {
         for (name, f) in &funcs {
             let ty = f.ty(&store);
             let (name, params): (String, Vec<Val>) = match rng.as_mut().filter(|_| round == 1) {
