@@ -197,7 +197,7 @@ fn print_stats(engine: &Engine, file: &Path, module: &Module) -> Result<()> {
     // Not announced to perf or a debugger: this module's code is freed right away.
     let counting = Engine::new(weft::Config { count_stencils: true, profiling: weft::Profiling::None, debug_info: false, ..engine.config().clone() })?;
     let mut counts = load(&counting, file)?.stats().stencil_counts.clone();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());
     for (name, n) in counts.iter().take(15) {
         eprintln!("  {n:>8}  {name}");

@@ -164,7 +164,8 @@ fn registered_images() -> Vec<Vec<u8>> {
     let mut images = Vec::new();
     // SAFETY: under `LOCK` the list is consistent and each entry's image is alive.
     unsafe {
-        let mut e = (*(&raw const __jit_debug_descriptor)).first_entry;
+        let descriptor = &raw const __jit_debug_descriptor;
+        let mut e = (*descriptor).first_entry;
         while let Some(entry) = e.as_ref() {
             images.push(std::slice::from_raw_parts(entry.symfile_addr, entry.symfile_size as usize).to_vec());
             e = entry.next;

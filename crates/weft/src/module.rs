@@ -553,10 +553,15 @@ fn check_v2_memory_limits(bytes: &[u8], reader: &wasmparser::MemorySectionReader
 
 type Body<'a> = (wasmparser::FuncToValidate<wasmparser::ValidatorResources>, wasmparser::FunctionBody<'a>);
 
+/// What `compile_functions` returns: each function's code (a range of one of the buffers), the
+/// buffers, the out-of-bounds landing's offset when the one buffer already is the image
+/// (single-threaded; see `assemble::begin_image`), and the stencil counts.
+type Compiled = (Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>);
+
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
 /// by function order) do not depend on the thread count. The stencil counts are empty unless
 /// `count_stencils`.
-fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize, count_stencils: bool) -> Result<(Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>), Error> {
+fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize, count_stencils: bool) -> Result<Compiled, Error> {
     // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
     // corpus; a buffer that runs out grows).
     let body_bytes: usize = bodies.iter().map(|(_, b)| b.range().end - b.range().start).sum::<u64>() as usize;

@@ -1465,17 +1465,16 @@ impl FuncTranslator {
             return self.set_pinned(buf, x, k, v);
         }
         let local_off = self.locals[x as usize].off;
-        if matches!(v.loc, Loc::Slot | Loc::Reg) {
-            if let Some(p) = self.pending.filter(|p| p.height == self.stack.len() + 1) {
-                // Hold the producer back while readers of the old value copy it out, then let it
-                // produce the new value directly into the local.
-                self.take_pending();
-                self.flush_local(buf, x);
-                let mut p = p;
-                p.write_slot(local_off);
-                self.emit(buf, p.id, p.holes);
-                return Ok(true);
-            }
+        if matches!(v.loc, Loc::Slot | Loc::Reg)
+            && let Some(mut p) = self.pending.filter(|p| p.height == self.stack.len() + 1)
+        {
+            // Hold the producer back while readers of the old value copy it out, then let it
+            // produce the new value directly into the local.
+            self.take_pending();
+            self.flush_local(buf, x);
+            p.write_slot(local_off);
+            self.emit(buf, p.id, p.holes);
+            return Ok(true);
         }
         self.flush_local(buf, x);
         if v.loc != Loc::Local(x) {

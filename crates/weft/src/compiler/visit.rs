@@ -27,10 +27,10 @@ impl OperatorVisitor<'_> {
     #[inline(always)]
     fn translate(&mut self, op: &Operator<'_>) -> Result<(), Box<Error>> {
         // 2.0's memory.size/grow take a reserved 0x00 byte, not a LEB index (wasmparser reads a LEB).
-        if let (Some(bytes), Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) = (self.strict_v2, op) {
-            if bytes.get(self.offset as usize + 1) != Some(&0) {
-                return Err(Error::Invalid("zero byte expected".into()).into());
-            }
+        if let (Some(bytes), Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) = (self.strict_v2, op)
+            && bytes.get(self.offset as usize + 1) != Some(&0)
+        {
+            return Err(Error::Invalid("zero byte expected".into()).into());
         }
         self.translator.operator(self.env, self.buf, op)
     }

@@ -63,11 +63,11 @@ unsafe extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, co
             let pc = (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize;
             let addr = (*info).si_addr() as usize;
             let state = &*state;
-            if let Some(&(_, _, landing)) = state.code.iter().find(|(start, end, _)| (*start..*end).contains(&pc)) {
-                if state.memories.iter().any(|(start, end)| (*start..*end).contains(&addr)) {
-                    (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = landing as i64;
-                    return;
-                }
+            if let Some(&(_, _, landing)) = state.code.iter().find(|(start, end, _)| (*start..*end).contains(&pc))
+                && state.memories.iter().any(|(start, end)| (*start..*end).contains(&addr))
+            {
+                (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = landing as i64;
+                return;
             }
         }
     }

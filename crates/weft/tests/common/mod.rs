@@ -5,33 +5,34 @@
 use arbitrary::Unstructured;
 
 pub fn config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    // WebAssembly 2.0 only.
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.tail_call_enabled = false;
-    c.memory64_enabled = false;
-    c.threads_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.custom_descriptors_enabled = false;
-    c.extended_const_enabled = false;
-    c.compact_imports_enabled = false;
-    c.multibyte_array_access_enabled = false;
-    c.acquire_release_atomics_enabled = false;
-    c.simd_enabled = true;
-    c.max_memories = 1;
-    c.max_imports = 0;
-    c.min_funcs = 3;
-    c.max_funcs = 24;
-    c.max_instructions = 400;
-    c.max_memory32_bytes = 16 << 16;
-    // (For the tests that turn 64-bit memories on.)
-    c.max_memory64_bytes = 16 << 16;
-    c.export_everything = true;
-    c
+    wasm_smith::Config {
+        // WebAssembly 2.0 only.
+        exceptions_enabled: false,
+        gc_enabled: false,
+        tail_call_enabled: false,
+        memory64_enabled: false,
+        threads_enabled: false,
+        relaxed_simd_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        shared_everything_threads_enabled: false,
+        custom_descriptors_enabled: false,
+        extended_const_enabled: false,
+        compact_imports_enabled: false,
+        multibyte_array_access_enabled: false,
+        acquire_release_atomics_enabled: false,
+        simd_enabled: true,
+        max_memories: 1,
+        max_imports: 0,
+        min_funcs: 3,
+        max_funcs: 24,
+        max_instructions: 400,
+        max_memory32_bytes: 16 << 16,
+        // (For the tests that turn 64-bit memories on.)
+        max_memory64_bytes: 16 << 16,
+        export_everything: true,
+        ..Default::default()
+    }
 }
 
 /// The seeds a randomized test runs: `count` of them (the environment variable `count_var`, else
@@ -121,7 +122,7 @@ pub fn draw_args(rng: &mut Rng, params: impl IntoIterator<Item = weft::ValType>)
                 ValType::F64 => Arg::F64(float.to_bits()),
                 ValType::V128 => Arg::V128(u128::from(rng.next()) << 64 | u128::from(rng.next())),
                 ValType::FuncRef => Arg::NullFunc,
-                ValType::ExternRef => Arg::Extern((r % 2 == 0).then_some((r >> 32) as u32)),
+                ValType::ExternRef => Arg::Extern(r.is_multiple_of(2).then_some((r >> 32) as u32)),
             }
         })
         .collect()
