@@ -90,7 +90,7 @@ fn wasmi_run(wasm: &[u8], args_seed: u64) -> Option<Vec<(String, Outcome)>> {
         .collect();
     funcs.sort_by(|a, b| a.0.cmp(&b.0));
     // As `common::run`: every export with zero arguments, then again with drawn ones.
-    let mut rng = common::Rng(args_seed | 1);
+    let mut rng = common::Rng::new(args_seed);
     let mut out = Vec::new();
     for round in 0..2 {
         for (name, f) in &funcs {

@@ -46,7 +46,7 @@ pub fn seeds(count_var: &str, default: u64) -> std::ops::Range<u64> {
 /// The module wasm-smith builds for `seed` (input bytes from xorshift64*, the seed scrambled by
 /// `multiplier`), with loops and calls bounded by fuel; `None` if the generator gave up.
 pub fn module(config: wasm_smith::Config, seed: u64, multiplier: u64) -> Option<Vec<u8>> {
-    let mut rng = Rng(seed.wrapping_mul(multiplier) | 1);
+    let mut rng = Rng::new(seed.wrapping_mul(multiplier));
     let data: Vec<u8> = (0..16 << 10).map(|_| (rng.next() >> 56) as u8).collect();
     let mut smith = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
     smith.ensure_termination(2_000).ok()?;
@@ -54,9 +54,14 @@ pub fn module(config: wasm_smith::Config, seed: u64, multiplier: u64) -> Option<
 }
 
 /// xorshift64*: deterministic pseudo-random numbers from a non-zero state.
-pub struct Rng(pub u64);
+pub struct Rng(u64);
 
 impl Rng {
+    /// The generator for `seed`, any value (the state must not be zero: its low bit is set).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -152,7 +157,7 @@ pub type Outcomes = Option<Vec<(String, Result<Vec<weft::Val>, weft::Trap>)>>;
 
 /// Instantiates a compiled module and calls every export with zero arguments: each call must end in
 /// results or a trap. With `drawn_args`, every export is then called again, with arguments drawn by
-/// `draw_args` from `Rng(seed)` (export by export, in name order), its outcome named `NAME (drawn)`.
+/// `draw_args` from `Rng::new(seed)` (export by export, in name order), its outcome named `NAME (drawn)`.
 /// `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops whatever still runs
 /// after that long (modules whose fuel checks a mutation broke), so the engine needs
 /// `Config::interruptible`.
@@ -179,7 +184,7 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
         .into_iter()
         .filter_map(|(name, ext)| if let Extern::Func(f) = ext { Some((name, f)) } else { None })
         .collect();
-    let mut rng = drawn_args.map(|seed| Rng(seed | 1));
+    let mut rng = drawn_args.map(Rng::new);
     let rounds = 1 + usize::from(rng.is_some());
     for round in 0..rounds {
         for (name, f) in &funcs {
