@@ -1,6 +1,6 @@
 //! `weft`: run WebAssembly modules, spec scripts, or just compile.
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -117,7 +117,18 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run { invoke, dirs, envs, stats, profile, debug_info, timeout, max_memory, wasm3, module_and_args } => {
+        Command::Run {
+            invoke,
+            dirs,
+            envs,
+            stats,
+            profile,
+            debug_info,
+            timeout,
+            max_memory,
+            wasm3,
+            module_and_args,
+        } => {
             let (file, args) = module_and_args.split_first().expect("clap requires FILE");
             let profiling = match profile.as_deref() {
                 None => weft::Profiling::None,
@@ -125,11 +136,22 @@ fn run(cli: Cli) -> Result<i32> {
                 Some("jitdump") => weft::Profiling::JitDump,
                 Some(other) => bail!("unknown --profile `{other}` (supported: perfmap, jitdump)"),
             };
-            let opts = RunOptions { invoke: invoke.as_deref(), dirs: &dirs, envs: &envs, stats, profiling, debug_info, timeout, max_memory, version: version(wasm3) };
+            let opts = RunOptions {
+                invoke: invoke.as_deref(),
+                dirs: &dirs,
+                envs: &envs,
+                stats,
+                profiling,
+                debug_info,
+                timeout,
+                max_memory,
+                version: version(wasm3),
+            };
             run_module(Path::new(file), args, &opts)
         }
         Command::Wast { wasm3, explicit_bounds_checks, verbose, files } => {
-            let config = weft::Config { version: version(wasm3), guard_pages: !explicit_bounds_checks, ..Default::default() };
+            let config =
+                weft::Config { version: version(wasm3), guard_pages: !explicit_bounds_checks, ..Default::default() };
             if let Some(missing) = files.iter().find(|f| !f.is_file()) {
                 bail!("cannot read {}: no such file", missing.display());
             }
@@ -150,7 +172,11 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(if total.failed == 0 { 0 } else { 1 })
         }
         Command::Compile { stats, single_threaded, disasm, wasm3, file } => {
-            let engine = Engine::new(weft::Config { parallel_compilation: !single_threaded, version: version(wasm3), ..Default::default() })?;
+            let engine = Engine::new(weft::Config {
+                parallel_compilation: !single_threaded,
+                version: version(wasm3),
+                ..Default::default()
+            })?;
             let module = load(&engine, &file)?;
             if stats {
                 print_stats(&engine, &file, &module)?;
@@ -175,7 +201,11 @@ fn load(engine: &Engine, file: &Path) -> Result<Module> {
         // Invalid as 2.0 but valid as 3.0 (only checked on this error path): say how to run it.
         Err(e @ weft::Error::Invalid(_))
             if engine.config().version == WasmVersion::V2
-                && Module::new(&Engine::new(weft::Config { version: WasmVersion::V3, ..engine.config().clone() })?, &bytes).is_ok() =>
+                && Module::new(
+                    &Engine::new(weft::Config { version: WasmVersion::V3, ..engine.config().clone() })?,
+                    &bytes,
+                )
+                .is_ok() =>
         {
             Err(anyhow!("{}: {e}; the module uses WebAssembly 3.0 features: run with --wasm3", file.display()))
         }
@@ -195,7 +225,12 @@ fn print_stats(engine: &Engine, file: &Path, module: &Module) -> Result<()> {
     eprintln!("finalize (map, RX):   {:.3} ms", s.finalize.as_secs_f64() * 1e3);
     eprintln!("compile CPU time:     {:.3} ms", s.cpu.as_secs_f64() * 1e3);
     // Not announced to perf or a debugger: this module's code is freed right away.
-    let counting = Engine::new(weft::Config { count_stencils: true, profiling: weft::Profiling::None, debug_info: false, ..engine.config().clone() })?;
+    let counting = Engine::new(weft::Config {
+        count_stencils: true,
+        profiling: weft::Profiling::None,
+        debug_info: false,
+        ..engine.config().clone()
+    })?;
     let mut counts = load(&counting, file)?.stats().stencil_counts.clone();
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     eprintln!("stencils used:        {}", counts.iter().map(|c| c.1 as u64).sum::<u64>());
@@ -281,7 +316,13 @@ fn wasi_ctx(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<WasiCtx
 }
 
 fn run_module(file: &Path, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-    let config = weft::Config { version: opts.version, profiling: opts.profiling, debug_info: opts.debug_info, interruptible: opts.timeout.is_some(), ..Default::default() };
+    let config = weft::Config {
+        version: opts.version,
+        profiling: opts.profiling,
+        debug_info: opts.debug_info,
+        interruptible: opts.timeout.is_some(),
+        ..Default::default()
+    };
     let engine = Engine::new(config)?;
     let module = load(&engine, file)?;
     if opts.stats {
@@ -344,12 +385,22 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
         "GiB" => 1 << 30,
         _ => return Err(format!("`{s}`: the unit must be KiB, MiB or GiB (or none, for bytes)")),
     };
-    number.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).ok_or_else(|| format!("`{s}` is not a size (e.g. `64MiB`)"))
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("`{s}` is not a size (e.g. `64MiB`)"))
 }
 
 /// Runs `_start` or the `--invoke`d export; returns weft's exit status.
-fn call_entry(file: &Path, store: &mut Store<WasiCtx>, instance: Instance, args: &[OsString], opts: &RunOptions) -> Result<i32> {
-        if opts.invoke.is_some() {
+fn call_entry(
+    file: &Path,
+    store: &mut Store<WasiCtx>,
+    instance: Instance,
+    args: &[OsString],
+    opts: &RunOptions,
+) -> Result<i32> {
+    if opts.invoke.is_some() {
         // A WASI reactor initializes itself before its exports are used.
         if let Some(Err(e)) = instance.get_func("_initialize").map(|init| init.call(store, &[])) {
             return finish(file, "_initialize", e);
@@ -433,7 +484,13 @@ fn show(v: &Val) -> String {
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
         Val::V128(b) => format!("0x{b:032x}"),
-        Val::FuncRef(f) => if f.is_some() { "funcref".into() } else { "null".into() },
+        Val::FuncRef(f) => {
+            if f.is_some() {
+                "funcref".into()
+            } else {
+                "null".into()
+            }
+        }
         Val::ExternRef(e) => e.map(|e| format!("externref {e}")).unwrap_or_else(|| "null".into()),
     }
 }

@@ -147,12 +147,21 @@ fn timeout_stops_an_endless_loop() {
 #[test]
 fn max_memory_caps_linear_memory() {
     let wat = std::env::temp_dir().join(format!("weft-cli-grow-{}.wat", std::process::id()));
-    std::fs::write(&wat, r#"(module (memory 1) (func (export "g") (param i32) (result i32) (memory.grow (local.get 0))))"#).unwrap();
+    std::fs::write(
+        &wat,
+        r#"(module (memory 1) (func (export "g") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    )
+    .unwrap();
     let w = wat.to_str().unwrap();
-    let grow = |limit: &str, pages: &str| text(&weft(&["run", "--max-memory", limit, "--invoke", "g", w, pages]).stdout);
+    let grow =
+        |limit: &str, pages: &str| text(&weft(&["run", "--max-memory", limit, "--invoke", "g", w, pages]).stdout);
     assert_eq!(grow("1MiB", "15"), "1\n");
     assert_eq!(grow("1MiB", "16"), "-1\n");
-    assert_one_line_error(&weft(&["run", "--max-memory", "1000", "--invoke", "g", w, "0"]), 1, "exceeds the store's limit of 1000 bytes");
+    assert_one_line_error(
+        &weft(&["run", "--max-memory", "1000", "--invoke", "g", w, "0"]),
+        1,
+        "exceeds the store's limit of 1000 bytes",
+    );
     assert_one_line_error(&weft(&["run", "--max-memory", "1MB", w]), 2, "KiB, MiB or GiB");
     // A table too large to allocate is an error, not an allocation abort.
     std::fs::write(&wat, "(module (table 4000000000 funcref) (func (export \"_start\")))").unwrap();
@@ -173,9 +182,22 @@ fn wasm3_flag_enables_3_0_features() {
     .unwrap();
     let w = wat.to_str().unwrap();
     let o = weft(&["run", "--wasm3", "--invoke", "t", w, "5"]);
-    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "5
-".to_string()), "{}", text(&o.stderr));
-    assert_one_line_error(&weft(&["run", "--invoke", "t", w, "5"]), 1, "uses WebAssembly 3.0 features: run with --wasm3");
+    assert_eq!(
+        (o.status.code(), text(&o.stdout)),
+        (
+            Some(0),
+            "5
+"
+            .to_string()
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_one_line_error(
+        &weft(&["run", "--invoke", "t", w, "5"]),
+        1,
+        "uses WebAssembly 3.0 features: run with --wasm3",
+    );
     assert_eq!(weft(&["compile", "--wasm3", w]).status.code(), Some(0));
     let _ = std::fs::remove_file(&wat);
 }
@@ -211,7 +233,14 @@ fn corpus_smoke_lua_fib() {
 fn poll_on_host_stdio() {
     use std::io::Write;
     let spawn = |args: &[&str]| {
-        Command::new(WEFT).arg("run").arg(program()).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap()
+        Command::new(WEFT)
+            .arg("run")
+            .arg(program())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let mut child = spawn(&["pollstdio"]);
     child.stdin.take().unwrap().write_all(b"data").unwrap();
@@ -243,8 +272,12 @@ fn stats_print_times_and_stencil_counts() {
         assert!(err.lines().any(|l| l.starts_with("parse+validate+emit:") && l.ends_with(" ms")), "{err}");
         // The listed counts (most used first) are part of the total.
         let total = field(&err, "stencils used:");
-        let listed: Vec<u64> = err.lines().skip_while(|l| !l.starts_with("stencils used:")).skip(1)
-            .map_while(|l| l.trim().split_once("  ").and_then(|(n, _)| n.parse().ok())).collect();
+        let listed: Vec<u64> = err
+            .lines()
+            .skip_while(|l| !l.starts_with("stencils used:"))
+            .skip(1)
+            .map_while(|l| l.trim().split_once("  ").and_then(|(n, _)| n.parse().ok()))
+            .collect();
         assert!(!listed.is_empty() && listed.windows(2).all(|w| w[0] >= w[1]), "{err}");
         assert!(total >= listed.iter().sum::<u64>() && total > 0, "{err}");
     }
@@ -257,7 +290,13 @@ fn stats_print_times_and_stencil_counts() {
 fn profile_writes_perf_map_and_jit_dump() {
     let fac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fac.wat");
     for (how, path) in [("perfmap", "/tmp/perf-{}.map"), ("jitdump", "/tmp/jit-{}.dump")] {
-        let child = Command::new(WEFT).args(["run", "--profile", how, "--invoke", "fac"]).arg(&fac).arg("5").stdout(Stdio::piped()).spawn().unwrap();
+        let child = Command::new(WEFT)
+            .args(["run", "--profile", how, "--invoke", "fac"])
+            .arg(&fac)
+            .arg("5")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let path = path.replace("{}", &child.id().to_string());
         let o = child.wait_with_output().unwrap();
         assert_eq!((o.status.code(), text(&o.stdout).as_str()), (Some(0), "120\n"), "{how}");

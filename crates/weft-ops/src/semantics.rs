@@ -16,53 +16,144 @@ macro_rules! int_ops {
      $and:ident $or:ident $xor:ident $shl:ident $shr_s:ident $shr_u:ident $rotl:ident $rotr:ident
      $clz:ident $ctz:ident $popcnt:ident $eqz:ident $eq:ident $ne:ident $lt_s:ident $lt_u:ident
      $gt_s:ident $gt_u:ident $le_s:ident $le_u:ident $ge_s:ident $ge_u:ident) => {
-        #[inline(always)] pub fn $add(a: $t, b: $t) -> $t { a.wrapping_add(b) }
-        #[inline(always)] pub fn $sub(a: $t, b: $t) -> $t { a.wrapping_sub(b) }
-        #[inline(always)] pub fn $mul(a: $t, b: $t) -> $t { a.wrapping_mul(b) }
-        #[inline(always)] pub fn $div_s(a: $t, b: $t) -> Result<$t, Trap> {
-            if b == 0 { return Err(trap::INT_DIV_BY_ZERO) }
-            if a == <$t>::MIN && b == -1 { return Err(trap::INT_OVERFLOW) }
+        #[inline(always)]
+        pub fn $add(a: $t, b: $t) -> $t {
+            a.wrapping_add(b)
+        }
+        #[inline(always)]
+        pub fn $sub(a: $t, b: $t) -> $t {
+            a.wrapping_sub(b)
+        }
+        #[inline(always)]
+        pub fn $mul(a: $t, b: $t) -> $t {
+            a.wrapping_mul(b)
+        }
+        #[inline(always)]
+        pub fn $div_s(a: $t, b: $t) -> Result<$t, Trap> {
+            if b == 0 {
+                return Err(trap::INT_DIV_BY_ZERO);
+            }
+            if a == <$t>::MIN && b == -1 {
+                return Err(trap::INT_OVERFLOW);
+            }
             // SAFETY: b != 0 and the MIN / -1 overflow was excluded above.
             Ok(unsafe { a.checked_div(b).unwrap_unchecked() })
         }
-        #[inline(always)] pub fn $div_u(a: $t, b: $t) -> Result<$t, Trap> {
-            if b == 0 { return Err(trap::INT_DIV_BY_ZERO) }
+        #[inline(always)]
+        pub fn $div_u(a: $t, b: $t) -> Result<$t, Trap> {
+            if b == 0 {
+                return Err(trap::INT_DIV_BY_ZERO);
+            }
             // SAFETY: b != 0.
             Ok(unsafe { (a as $u).checked_div(b as $u).unwrap_unchecked() } as $t)
         }
-        #[inline(always)] pub fn $rem_s(a: $t, b: $t) -> Result<$t, Trap> {
-            if b == 0 { return Err(trap::INT_DIV_BY_ZERO) }
-            if b == -1 { return Ok(0) }
+        #[inline(always)]
+        pub fn $rem_s(a: $t, b: $t) -> Result<$t, Trap> {
+            if b == 0 {
+                return Err(trap::INT_DIV_BY_ZERO);
+            }
+            if b == -1 {
+                return Ok(0);
+            }
             // SAFETY: b is neither 0 nor -1, so the division cannot fail.
             Ok(unsafe { a.checked_rem(b).unwrap_unchecked() })
         }
-        #[inline(always)] pub fn $rem_u(a: $t, b: $t) -> Result<$t, Trap> {
-            if b == 0 { return Err(trap::INT_DIV_BY_ZERO) }
+        #[inline(always)]
+        pub fn $rem_u(a: $t, b: $t) -> Result<$t, Trap> {
+            if b == 0 {
+                return Err(trap::INT_DIV_BY_ZERO);
+            }
             // SAFETY: b != 0.
             Ok(unsafe { (a as $u).checked_rem(b as $u).unwrap_unchecked() } as $t)
         }
-        #[inline(always)] pub fn $and(a: $t, b: $t) -> $t { a & b }
-        #[inline(always)] pub fn $or(a: $t, b: $t) -> $t { a | b }
-        #[inline(always)] pub fn $xor(a: $t, b: $t) -> $t { a ^ b }
-        #[inline(always)] pub fn $shl(a: $t, b: $t) -> $t { a.wrapping_shl(b as u32) }
-        #[inline(always)] pub fn $shr_s(a: $t, b: $t) -> $t { a.wrapping_shr(b as u32) }
-        #[inline(always)] pub fn $shr_u(a: $t, b: $t) -> $t { (a as $u).wrapping_shr(b as u32) as $t }
-        #[inline(always)] pub fn $rotl(a: $t, b: $t) -> $t { a.rotate_left((b as u32) % $bits) }
-        #[inline(always)] pub fn $rotr(a: $t, b: $t) -> $t { a.rotate_right((b as u32) % $bits) }
-        #[inline(always)] pub fn $clz(a: $t) -> $t { a.leading_zeros() as $t }
-        #[inline(always)] pub fn $ctz(a: $t) -> $t { a.trailing_zeros() as $t }
-        #[inline(always)] pub fn $popcnt(a: $t) -> $t { a.count_ones() as $t }
-        #[inline(always)] pub fn $eqz(a: $t) -> i32 { (a == 0) as i32 }
-        #[inline(always)] pub fn $eq(a: $t, b: $t) -> i32 { (a == b) as i32 }
-        #[inline(always)] pub fn $ne(a: $t, b: $t) -> i32 { (a != b) as i32 }
-        #[inline(always)] pub fn $lt_s(a: $t, b: $t) -> i32 { (a < b) as i32 }
-        #[inline(always)] pub fn $lt_u(a: $t, b: $t) -> i32 { ((a as $u) < (b as $u)) as i32 }
-        #[inline(always)] pub fn $gt_s(a: $t, b: $t) -> i32 { (a > b) as i32 }
-        #[inline(always)] pub fn $gt_u(a: $t, b: $t) -> i32 { ((a as $u) > (b as $u)) as i32 }
-        #[inline(always)] pub fn $le_s(a: $t, b: $t) -> i32 { (a <= b) as i32 }
-        #[inline(always)] pub fn $le_u(a: $t, b: $t) -> i32 { ((a as $u) <= (b as $u)) as i32 }
-        #[inline(always)] pub fn $ge_s(a: $t, b: $t) -> i32 { (a >= b) as i32 }
-        #[inline(always)] pub fn $ge_u(a: $t, b: $t) -> i32 { ((a as $u) >= (b as $u)) as i32 }
+        #[inline(always)]
+        pub fn $and(a: $t, b: $t) -> $t {
+            a & b
+        }
+        #[inline(always)]
+        pub fn $or(a: $t, b: $t) -> $t {
+            a | b
+        }
+        #[inline(always)]
+        pub fn $xor(a: $t, b: $t) -> $t {
+            a ^ b
+        }
+        #[inline(always)]
+        pub fn $shl(a: $t, b: $t) -> $t {
+            a.wrapping_shl(b as u32)
+        }
+        #[inline(always)]
+        pub fn $shr_s(a: $t, b: $t) -> $t {
+            a.wrapping_shr(b as u32)
+        }
+        #[inline(always)]
+        pub fn $shr_u(a: $t, b: $t) -> $t {
+            (a as $u).wrapping_shr(b as u32) as $t
+        }
+        #[inline(always)]
+        pub fn $rotl(a: $t, b: $t) -> $t {
+            a.rotate_left((b as u32) % $bits)
+        }
+        #[inline(always)]
+        pub fn $rotr(a: $t, b: $t) -> $t {
+            a.rotate_right((b as u32) % $bits)
+        }
+        #[inline(always)]
+        pub fn $clz(a: $t) -> $t {
+            a.leading_zeros() as $t
+        }
+        #[inline(always)]
+        pub fn $ctz(a: $t) -> $t {
+            a.trailing_zeros() as $t
+        }
+        #[inline(always)]
+        pub fn $popcnt(a: $t) -> $t {
+            a.count_ones() as $t
+        }
+        #[inline(always)]
+        pub fn $eqz(a: $t) -> i32 {
+            (a == 0) as i32
+        }
+        #[inline(always)]
+        pub fn $eq(a: $t, b: $t) -> i32 {
+            (a == b) as i32
+        }
+        #[inline(always)]
+        pub fn $ne(a: $t, b: $t) -> i32 {
+            (a != b) as i32
+        }
+        #[inline(always)]
+        pub fn $lt_s(a: $t, b: $t) -> i32 {
+            (a < b) as i32
+        }
+        #[inline(always)]
+        pub fn $lt_u(a: $t, b: $t) -> i32 {
+            ((a as $u) < (b as $u)) as i32
+        }
+        #[inline(always)]
+        pub fn $gt_s(a: $t, b: $t) -> i32 {
+            (a > b) as i32
+        }
+        #[inline(always)]
+        pub fn $gt_u(a: $t, b: $t) -> i32 {
+            ((a as $u) > (b as $u)) as i32
+        }
+        #[inline(always)]
+        pub fn $le_s(a: $t, b: $t) -> i32 {
+            (a <= b) as i32
+        }
+        #[inline(always)]
+        pub fn $le_u(a: $t, b: $t) -> i32 {
+            ((a as $u) <= (b as $u)) as i32
+        }
+        #[inline(always)]
+        pub fn $ge_s(a: $t, b: $t) -> i32 {
+            (a >= b) as i32
+        }
+        #[inline(always)]
+        pub fn $ge_u(a: $t, b: $t) -> i32 {
+            ((a as $u) >= (b as $u)) as i32
+        }
     };
 }
 int_ops!(i32, u32, 32, i32_add i32_sub i32_mul i32_div_s i32_div_u i32_rem_s i32_rem_u i32_and i32_or
@@ -91,36 +182,104 @@ macro_rules! float_ops {
      $add:ident $sub:ident $mul:ident $div:ident $min:ident $max:ident $copysign:ident $abs:ident
      $neg:ident $sqrt_fn:ident $ceil:ident $floor:ident $trunc:ident $nearest:ident
      $eq:ident $ne:ident $lt:ident $gt:ident $le:ident $ge:ident) => {
-        #[inline(always)] pub fn $add(a: $t, b: $t) -> $t { a + b }
-        #[inline(always)] pub fn $sub(a: $t, b: $t) -> $t { a - b }
-        #[inline(always)] pub fn $mul(a: $t, b: $t) -> $t { a * b }
-        #[inline(always)] pub fn $div(a: $t, b: $t) -> $t { a / b }
+        #[inline(always)]
+        pub fn $add(a: $t, b: $t) -> $t {
+            a + b
+        }
+        #[inline(always)]
+        pub fn $sub(a: $t, b: $t) -> $t {
+            a - b
+        }
+        #[inline(always)]
+        pub fn $mul(a: $t, b: $t) -> $t {
+            a * b
+        }
+        #[inline(always)]
+        pub fn $div(a: $t, b: $t) -> $t {
+            a / b
+        }
         /// NaN in, NaN out; -0 is smaller than +0 (OR of the bit patterns picks the negative zero).
-        #[inline(always)] pub fn $min(a: $t, b: $t) -> $t {
-            if a.is_nan() || b.is_nan() { a + b }
-            else if a == b { <$t>::from_bits(a.to_bits() | b.to_bits()) }
-            else if a < b { a } else { b }
+        #[inline(always)]
+        pub fn $min(a: $t, b: $t) -> $t {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                <$t>::from_bits(a.to_bits() | b.to_bits())
+            } else if a < b {
+                a
+            } else {
+                b
+            }
         }
         /// NaN in, NaN out; +0 is larger than -0 (AND of the bit patterns picks the positive zero).
-        #[inline(always)] pub fn $max(a: $t, b: $t) -> $t {
-            if a.is_nan() || b.is_nan() { a + b }
-            else if a == b { <$t>::from_bits(a.to_bits() & b.to_bits()) }
-            else if a > b { a } else { b }
+        #[inline(always)]
+        pub fn $max(a: $t, b: $t) -> $t {
+            if a.is_nan() || b.is_nan() {
+                a + b
+            } else if a == b {
+                <$t>::from_bits(a.to_bits() & b.to_bits())
+            } else if a > b {
+                a
+            } else {
+                b
+            }
         }
-        #[inline(always)] pub fn $copysign(a: $t, b: $t) -> $t { a.copysign(b) }
-        #[inline(always)] pub fn $abs(a: $t) -> $t { a.abs() }
-        #[inline(always)] pub fn $neg(a: $t) -> $t { -a }
-        #[inline(always)] pub fn $sqrt_fn(a: $t) -> $t { $sqrt(a) }
-        #[inline(always)] pub fn $ceil(a: $t) -> $t { $round::<10>(a) }
-        #[inline(always)] pub fn $floor(a: $t) -> $t { $round::<9>(a) }
-        #[inline(always)] pub fn $trunc(a: $t) -> $t { $round::<11>(a) }
-        #[inline(always)] pub fn $nearest(a: $t) -> $t { $round::<8>(a) }
-        #[inline(always)] pub fn $eq(a: $t, b: $t) -> i32 { (a == b) as i32 }
-        #[inline(always)] pub fn $ne(a: $t, b: $t) -> i32 { (a != b) as i32 }
-        #[inline(always)] pub fn $lt(a: $t, b: $t) -> i32 { (a < b) as i32 }
-        #[inline(always)] pub fn $gt(a: $t, b: $t) -> i32 { (a > b) as i32 }
-        #[inline(always)] pub fn $le(a: $t, b: $t) -> i32 { (a <= b) as i32 }
-        #[inline(always)] pub fn $ge(a: $t, b: $t) -> i32 { (a >= b) as i32 }
+        #[inline(always)]
+        pub fn $copysign(a: $t, b: $t) -> $t {
+            a.copysign(b)
+        }
+        #[inline(always)]
+        pub fn $abs(a: $t) -> $t {
+            a.abs()
+        }
+        #[inline(always)]
+        pub fn $neg(a: $t) -> $t {
+            -a
+        }
+        #[inline(always)]
+        pub fn $sqrt_fn(a: $t) -> $t {
+            $sqrt(a)
+        }
+        #[inline(always)]
+        pub fn $ceil(a: $t) -> $t {
+            $round::<10>(a)
+        }
+        #[inline(always)]
+        pub fn $floor(a: $t) -> $t {
+            $round::<9>(a)
+        }
+        #[inline(always)]
+        pub fn $trunc(a: $t) -> $t {
+            $round::<11>(a)
+        }
+        #[inline(always)]
+        pub fn $nearest(a: $t) -> $t {
+            $round::<8>(a)
+        }
+        #[inline(always)]
+        pub fn $eq(a: $t, b: $t) -> i32 {
+            (a == b) as i32
+        }
+        #[inline(always)]
+        pub fn $ne(a: $t, b: $t) -> i32 {
+            (a != b) as i32
+        }
+        #[inline(always)]
+        pub fn $lt(a: $t, b: $t) -> i32 {
+            (a < b) as i32
+        }
+        #[inline(always)]
+        pub fn $gt(a: $t, b: $t) -> i32 {
+            (a > b) as i32
+        }
+        #[inline(always)]
+        pub fn $le(a: $t, b: $t) -> i32 {
+            (a <= b) as i32
+        }
+        #[inline(always)]
+        pub fn $ge(a: $t, b: $t) -> i32 {
+            (a >= b) as i32
+        }
     };
 }
 #[inline(always)]
@@ -142,9 +301,14 @@ float_ops!(f64, round64, sqrt64, f64_add f64_sub f64_mul f64_div f64_min f64_max
 macro_rules! trunc {
     ($name:ident, $f:ty => $i:ty, $lo:expr, $hi:expr) => {
         /// Traps on NaN ("invalid conversion") and out of range ("integer overflow").
-        #[inline(always)] pub fn $name(a: $f) -> Result<$i, Trap> {
-            if a.is_nan() { return Err(trap::INVALID_CONVERSION) }
-            if !(a > $lo && a < $hi) { return Err(trap::INT_OVERFLOW) }
+        #[inline(always)]
+        pub fn $name(a: $f) -> Result<$i, Trap> {
+            if a.is_nan() {
+                return Err(trap::INVALID_CONVERSION);
+            }
+            if !(a > $lo && a < $hi) {
+                return Err(trap::INT_OVERFLOW);
+            }
             Ok(a as $i)
         }
     };
@@ -186,11 +350,26 @@ cast! {
     i64_trunc_sat_f64_s: f64 => i64;
     i64_trunc_sat_f64_u: f64 => u64;
 }
-#[inline(always)] pub fn i32_extend8_s(a: i32) -> i32 { a as i8 as i32 }
-#[inline(always)] pub fn i32_extend16_s(a: i32) -> i32 { a as i16 as i32 }
-#[inline(always)] pub fn i64_extend8_s(a: i64) -> i64 { a as i8 as i64 }
-#[inline(always)] pub fn i64_extend16_s(a: i64) -> i64 { a as i16 as i64 }
-#[inline(always)] pub fn i64_extend32_s(a: i64) -> i64 { a as i32 as i64 }
+#[inline(always)]
+pub fn i32_extend8_s(a: i32) -> i32 {
+    a as i8 as i32
+}
+#[inline(always)]
+pub fn i32_extend16_s(a: i32) -> i32 {
+    a as i16 as i32
+}
+#[inline(always)]
+pub fn i64_extend8_s(a: i64) -> i64 {
+    a as i8 as i64
+}
+#[inline(always)]
+pub fn i64_extend16_s(a: i64) -> i64 {
+    a as i16 as i64
+}
+#[inline(always)]
+pub fn i64_extend32_s(a: i64) -> i64 {
+    a as i32 as i64
+}
 
 macro_rules! const_shifts {
     ($($name:ident $ty:ident $op:ident $k:literal;)*) => { $( const_shifts!(@ $name $ty $op $k); )* };

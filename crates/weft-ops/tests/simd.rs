@@ -23,8 +23,22 @@ fn join<const N: usize, const B: usize>(l: [u128; N]) -> u128 {
 fn inputs() -> Vec<u128> {
     let mut out = Vec::new();
     let edges32: [u32; 16] = [
-        0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x7fc0_0000, 0xffc0_0000, 0x7f80_0000, 0xff80_0000,
-        0x8000_0001, 0x4f00_0000, 0x4f80_0000, 0xcf00_0000, 0x3f80_0000, 0x7fa0_0000, 0x0000_8000,
+        0,
+        1,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        0x7fc0_0000,
+        0xffc0_0000,
+        0x7f80_0000,
+        0xff80_0000,
+        0x8000_0001,
+        0x4f00_0000,
+        0x4f80_0000,
+        0xcf00_0000,
+        0x3f80_0000,
+        0x7fa0_0000,
+        0x0000_8000,
     ];
     for &a in &edges32 {
         for &b in &edges32 {
@@ -32,8 +46,17 @@ fn inputs() -> Vec<u128> {
         }
     }
     let edges64: [u64; 12] = [
-        0, 1, i64::MAX as u64, i64::MIN as u64, u64::MAX, 0x7ff8_0000_0000_0000, 0x7ff0_0000_0000_0000,
-        0xfff0_0000_0000_0000, 0x41e0_0000_0000_0000, 0x41f0_0000_0000_0000, 0xc1e0_0000_0000_0000,
+        0,
+        1,
+        i64::MAX as u64,
+        i64::MIN as u64,
+        u64::MAX,
+        0x7ff8_0000_0000_0000,
+        0x7ff0_0000_0000_0000,
+        0xfff0_0000_0000_0000,
+        0x41e0_0000_0000_0000,
+        0x41f0_0000_0000_0000,
+        0xc1e0_0000_0000_0000,
         0x41ef_ffff_ffe0_0000,
     ];
     for &a in &edges64 {
@@ -87,7 +110,9 @@ fn emulated_integer_ops() {
         join::<2, 64>([0, 1].map(|i| (x[i] as u64).wrapping_mul(y[i] as u64) as u128))
     });
     check_unop("i64x2_abs", simd::i64x2_abs, |a| map64(a, |x| (x as i64).wrapping_abs() as u64));
-    check_unop("i8x16_popcnt", simd::i8x16_popcnt, |a| join::<16, 8>(lanes::<16, 8>(a).map(|x| x.count_ones() as u128)));
+    check_unop("i8x16_popcnt", simd::i8x16_popcnt, |a| {
+        join::<16, 8>(lanes::<16, 8>(a).map(|x| x.count_ones() as u128))
+    });
     check_binop("i16x8_q15mulr_sat_s", simd::i16x8_q15mulr_sat_s, |a, b| {
         let (x, y) = (lanes::<8, 16>(a), lanes::<8, 16>(b));
         join::<8, 16>(core::array::from_fn(|i| {
@@ -124,8 +149,16 @@ fn emulated_shifts() {
             let m = n as u32;
             let b8 = lanes::<16, 8>(a).map(|x| x as u8);
             assert_eq!(sh(a, simd::i8x16_shl), join::<16, 8>(b8.map(|x| x.wrapping_shl(m) as u128)), "i8x16_shl {n}");
-            assert_eq!(sh(a, simd::i8x16_shr_u), join::<16, 8>(b8.map(|x| x.wrapping_shr(m) as u128)), "i8x16_shr_u {n}");
-            assert_eq!(sh(a, simd::i8x16_shr_s), join::<16, 8>(b8.map(|x| (x as i8).wrapping_shr(m) as u8 as u128)), "i8x16_shr_s {n}");
+            assert_eq!(
+                sh(a, simd::i8x16_shr_u),
+                join::<16, 8>(b8.map(|x| x.wrapping_shr(m) as u128)),
+                "i8x16_shr_u {n}"
+            );
+            assert_eq!(
+                sh(a, simd::i8x16_shr_s),
+                join::<16, 8>(b8.map(|x| (x as i8).wrapping_shr(m) as u8 as u128)),
+                "i8x16_shr_s {n}"
+            );
             assert_eq!(sh(a, simd::i64x2_shr_s), map64(a, |x| (x as i64).wrapping_shr(m) as u64), "i64x2_shr_s {n}");
             assert_eq!(sh(a, simd::i64x2_shl), map64(a, |x| x.wrapping_shl(m)), "i64x2_shl {n}");
             assert_eq!(sh(a, simd::i32x4_shr_s), map32(a, |x| (x as i32).wrapping_shr(m) as u32), "i32x4_shr_s {n}");
@@ -134,10 +167,22 @@ fn emulated_shifts() {
 }
 
 fn f32_min(a: f32, b: f32) -> u32 {
-    if a.is_nan() || b.is_nan() { 0x7fc0_0000 } else if a == b { a.to_bits() | b.to_bits() } else { a.min(b).to_bits() }
+    if a.is_nan() || b.is_nan() {
+        0x7fc0_0000
+    } else if a == b {
+        a.to_bits() | b.to_bits()
+    } else {
+        a.min(b).to_bits()
+    }
 }
 fn f32_max(a: f32, b: f32) -> u32 {
-    if a.is_nan() || b.is_nan() { 0x7fc0_0000 } else if a == b { a.to_bits() & b.to_bits() } else { a.max(b).to_bits() }
+    if a.is_nan() || b.is_nan() {
+        0x7fc0_0000
+    } else if a == b {
+        a.to_bits() & b.to_bits()
+    } else {
+        a.max(b).to_bits()
+    }
 }
 
 #[test]
@@ -155,11 +200,19 @@ fn float_min_max_and_conversions() {
         let (x, y) = (lanes::<2, 64>(a), lanes::<2, 64>(b));
         join::<2, 64>(core::array::from_fn(|i| {
             let (p, q) = (f64::from_bits(x[i] as u64), f64::from_bits(y[i] as u64));
-            (if p.is_nan() || q.is_nan() { 0x7ff8_0000_0000_0000 } else if p == q { p.to_bits() | q.to_bits() } else { p.min(q).to_bits() }) as u128
+            (if p.is_nan() || q.is_nan() {
+                0x7ff8_0000_0000_0000
+            } else if p == q {
+                p.to_bits() | q.to_bits()
+            } else {
+                p.min(q).to_bits()
+            }) as u128
         }))
     });
     // Rust's `as` float -> int casts saturate and map NaN to 0: exactly wasm's trunc_sat.
-    check_unop("i32x4_trunc_sat_f32x4_s", simd::i32x4_trunc_sat_f32x4_s, |a| map32(a, |x| f32::from_bits(x) as i32 as u32));
+    check_unop("i32x4_trunc_sat_f32x4_s", simd::i32x4_trunc_sat_f32x4_s, |a| {
+        map32(a, |x| f32::from_bits(x) as i32 as u32)
+    });
     check_unop("i32x4_trunc_sat_f32x4_u", simd::i32x4_trunc_sat_f32x4_u, |a| map32(a, |x| f32::from_bits(x) as u32));
     check_unop("i32x4_trunc_sat_f64x2_s_zero", simd::i32x4_trunc_sat_f64x2_s_zero, |a| {
         let x = lanes::<2, 64>(a).map(|l| f64::from_bits(l as u64) as i32 as u32 as u128);
@@ -189,7 +242,8 @@ fn shuffle_and_swizzle() {
         let swz = join::<16, 8>(core::array::from_fn(|j| if s[j] < 16 { x[s[j] as usize] } else { 0 }));
         assert_eq!(u(simd::i8x16_swizzle(v(a), v(idx))), swz);
         let m = s.map(|l| l % 32);
-        let shuf = join::<16, 8>(core::array::from_fn(|j| if m[j] < 16 { x[m[j] as usize] } else { y[m[j] as usize - 16] }));
+        let shuf =
+            join::<16, 8>(core::array::from_fn(|j| if m[j] < 16 { x[m[j] as usize] } else { y[m[j] as usize - 16] }));
         assert_eq!(u(simd::i8x16_shuffle(v(a), v(b), v(join::<16, 8>(m)))), shuf);
     }
 }

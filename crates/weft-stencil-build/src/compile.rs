@@ -22,19 +22,27 @@ pub fn compile(opts: &CompileOptions, source: &Path, out: &Path) -> Result<Vec<u
         .arg(out)
         .arg(source)
         .args([
-            "-C", "opt-level=3",
+            "-C",
+            "opt-level=3",
             // No unwinding out of stencils: a panic path would need the panic runtime.
-            "-C", "panic=abort",
+            "-C",
+            "panic=abort",
             // Non-PIC: holes become 32-bit immediates and rel32 jumps, not GOT loads.
-            "-C", "relocation-model=static",
+            "-C",
+            "relocation-model=static",
             // Small code model: 4-byte holes instead of 10-byte movabs.
-            "-C", "code-model=small",
-            "-C", "debuginfo=0",
-            "-C", "force-unwind-tables=no",
+            "-C",
+            "code-model=small",
+            "-C",
+            "debuginfo=0",
+            "-C",
+            "force-unwind-tables=no",
             // One object file, one `.text.<name>` section per stencil.
-            "-C", "codegen-units=1",
+            "-C",
+            "codegen-units=1",
             // Switch jump tables would need absolute data relocations.
-            "-C", "llvm-args=-min-jump-table-entries=1000000",
+            "-C",
+            "llvm-args=-min-jump-table-entries=1000000",
         ])
         .arg("-C")
         .arg(format!("target-cpu={}", opts.target_cpu))

@@ -1,10 +1,12 @@
 //! Object file -> validated stencils. Every rule here exists because breaking it was seen to corrupt the
 //! stack or produce unpatchable code (see shared/docs/copy-and-patch.md).
 
-use crate::model::{Hole, HoleClass, HoleKind, Reloc, Stencil, StencilSet};
 use crate::Error;
+use crate::model::{Hole, HoleClass, HoleKind, Reloc, Stencil, StencilSet};
 use object::elf;
-use object::{Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionIndex, SectionKind, SymbolKind};
+use object::{
+    Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionIndex, SectionKind, SymbolKind,
+};
 use std::collections::HashMap;
 
 /// Reads every global function of `obj` as a stencil.
@@ -13,10 +15,8 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
     let mut set = StencilSet::default();
     let mut blob_offsets: HashMap<SectionIndex, u64> = HashMap::new();
 
-    let mut symbols: Vec<_> = file
-        .symbols()
-        .filter(|s| s.kind() == SymbolKind::Text && s.is_global() && s.is_definition())
-        .collect();
+    let mut symbols: Vec<_> =
+        file.symbols().filter(|s| s.kind() == SymbolKind::Text && s.is_global() && s.is_definition()).collect();
     symbols.sort_by_key(|s| s.name().unwrap_or("").to_string());
     for sym in symbols {
         let name = sym.name()?.to_string();
@@ -40,9 +40,12 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 let target = file.symbol_by_index(i)?;
                 let target_name = target.name().unwrap_or("");
                 if target.is_undefined() && (target_name.starts_with("_R") || target_name.starts_with("_ZN")) {
-                    return Err(unusable(&name, &format!(
-                        "undefined Rust symbol `{target_name}`: panic machinery or a non-inlined core function leaked in (use unchecked ops and explicit traps)"
-                    )));
+                    return Err(unusable(
+                        &name,
+                        &format!(
+                            "undefined Rust symbol `{target_name}`: panic machinery or a non-inlined core function leaked in (use unchecked ops and explicit traps)"
+                        ),
+                    ));
                 }
             }
         }
@@ -65,9 +68,12 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 elf::R_X86_64_32S => Reloc::Abs32S,
                 elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => Reloc::Rel32,
                 other => {
-                    return Err(unusable(&name, &format!(
-                        "unknown relocation type {other} against `{target_name}` (GOT/64-bit forms mean the flags are wrong)"
-                    )))
+                    return Err(unusable(
+                        &name,
+                        &format!(
+                            "unknown relocation type {other} against `{target_name}` (GOT/64-bit forms mean the flags are wrong)"
+                        ),
+                    ));
                 }
             };
             let mut addend = reloc.addend();
@@ -75,14 +81,20 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 match HoleKind::from_symbol(&target_name) {
                     Some(k) => k,
                     None if target_name.starts_with("_R") || target_name.starts_with("_ZN") => {
-                        return Err(unusable(&name, &format!(
-                            "undefined Rust symbol `{target_name}`: panic machinery or a non-inlined core function leaked in (use unchecked ops and explicit traps)"
-                        )))
+                        return Err(unusable(
+                            &name,
+                            &format!(
+                                "undefined Rust symbol `{target_name}`: panic machinery or a non-inlined core function leaked in (use unchecked ops and explicit traps)"
+                            ),
+                        ));
                     }
                     None => {
-                        return Err(unusable(&name, &format!(
-                            "undefined symbol `{target_name}` is neither a hole nor a helper (libcalls such as memcpy are out of rel32 range)"
-                        )))
+                        return Err(unusable(
+                            &name,
+                            &format!(
+                                "undefined symbol `{target_name}` is neither a hole nor a helper (libcalls such as memcpy are out of rel32 range)"
+                            ),
+                        ));
                     }
                 }
             } else {
@@ -91,11 +103,16 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                 };
                 let target_section = file.section_by_index(target_section_index)?;
                 match target_section.kind() {
-                    SectionKind::ReadOnlyData | SectionKind::ReadOnlyString if target_section.relocations().next().is_some() => {
-                        return Err(unusable(&name, &format!(
-                            "references read-only data `{}` that has relocations itself (a table of pointers?): it cannot be shared between copies",
-                            target_section.name().unwrap_or("?")
-                        )))
+                    SectionKind::ReadOnlyData | SectionKind::ReadOnlyString
+                        if target_section.relocations().next().is_some() =>
+                    {
+                        return Err(unusable(
+                            &name,
+                            &format!(
+                                "references read-only data `{}` that has relocations itself (a table of pointers?): it cannot be shared between copies",
+                                target_section.name().unwrap_or("?")
+                            ),
+                        ));
                     }
                     SectionKind::ReadOnlyData | SectionKind::ReadOnlyString => {
                         let blob_offset = *blob_offsets.entry(target_section_index).or_insert_with(|| {
@@ -111,14 +128,20 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
                         HoleKind::Data
                     }
                     SectionKind::Text => {
-                        return Err(unusable(&name, &format!(
-                            "calls or jumps to `{target_name}` in another section: mark helpers #[inline(always)]"
-                        )))
+                        return Err(unusable(
+                            &name,
+                            &format!(
+                                "calls or jumps to `{target_name}` in another section: mark helpers #[inline(always)]"
+                            ),
+                        ));
                     }
                     other => {
-                        return Err(unusable(&name, &format!(
-                            "references `{target_name}` in a {other:?} section: stencils may not use writable data"
-                        )))
+                        return Err(unusable(
+                            &name,
+                            &format!(
+                                "references `{target_name}` in a {other:?} section: stencils may not use writable data"
+                            ),
+                        ));
                     }
                 }
             };
@@ -146,7 +169,10 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
         if section.kind() != SectionKind::Text && section.relocations().next().is_some() {
             let name = section.name().unwrap_or("?").to_string();
             if !name.starts_with(".rela.") && !name.contains("eh_frame") && !name.starts_with(".note") {
-                return Err(unusable(&name, "a data section has relocations (a jump table or a table of pointers); such data cannot be shared between copies"));
+                return Err(unusable(
+                    &name,
+                    "a data section has relocations (a jump table or a table of pointers); such data cannot be shared between copies",
+                ));
             }
         }
     }
@@ -155,7 +181,14 @@ pub fn extract(obj: &[u8]) -> Result<StencilSet, Error> {
 }
 
 /// Checks that a hole is used the way its class allows.
-fn check_use(stencil: &str, code: &[u8], offset: usize, kind: HoleKind, reloc: Reloc, symbol: &str) -> Result<(), Error> {
+fn check_use(
+    stencil: &str,
+    code: &[u8],
+    offset: usize,
+    kind: HoleKind,
+    reloc: Reloc,
+    symbol: &str,
+) -> Result<(), Error> {
     let byte = |back: usize| offset.checked_sub(back).and_then(|i| code.get(i)).copied();
     let is_jmp = byte(1) == Some(0xE9);
     let is_jcc = byte(2) == Some(0x0F) && byte(1).is_some_and(|b| b & 0xF0 == 0x80);
@@ -164,27 +197,39 @@ fn check_use(stencil: &str, code: &[u8], offset: usize, kind: HoleKind, reloc: R
         HoleClass::Jump => {
             if reloc != Reloc::Rel32 || !(is_jmp || is_jcc) {
                 let how = if is_call { "a `call`" } else { "something other than jmp/jcc" };
-                return Err(unusable(stencil, &format!(
-                    "continuation `{symbol}` is reached by {how}: the tail call was not optimized (escaping locals, stack arguments or a large frame?)"
-                )));
+                return Err(unusable(
+                    stencil,
+                    &format!(
+                        "continuation `{symbol}` is reached by {how}: the tail call was not optimized (escaping locals, stack arguments or a large frame?)"
+                    ),
+                ));
             }
         }
         // A `jmp` is a tail call (`return_call`): the callee returns to this function's caller.
         HoleClass::Call => {
             if reloc != Reloc::Rel32 || !(is_call || is_jmp) {
-                return Err(unusable(stencil, &format!("`{symbol}` must be the target of a `call` or a tail-call `jmp`")));
+                return Err(unusable(
+                    stencil,
+                    &format!("`{symbol}` must be the target of a `call` or a tail-call `jmp`"),
+                ));
             }
         }
         HoleClass::Value => {
             if reloc == Reloc::Rel32 {
-                return Err(unusable(stencil, &format!("value hole `{symbol}` used PC-relatively (called or jumped to?)")));
+                return Err(unusable(
+                    stencil,
+                    &format!("value hole `{symbol}` used PC-relatively (called or jumped to?)"),
+                ));
             }
         }
         HoleClass::Data => {
             if reloc != Reloc::Rel32 {
-                return Err(unusable(stencil, &format!(
-                    "absolute reference to read-only data `{symbol}` (a switch table?): only rip-relative data is supported"
-                )));
+                return Err(unusable(
+                    stencil,
+                    &format!(
+                        "absolute reference to read-only data `{symbol}` (a switch table?): only rip-relative data is supported"
+                    ),
+                ));
             }
         }
     }

@@ -10,7 +10,7 @@ mod extract;
 mod model;
 mod write;
 
-pub use compile::{compile, CompileOptions};
+pub use compile::{CompileOptions, compile};
 pub use extract::extract;
 pub use model::{Hole, HoleClass, HoleKind, Reloc, Stencil, StencilSet};
 pub use write::write;

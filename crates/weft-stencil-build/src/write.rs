@@ -53,7 +53,9 @@ pub fn write(set: &StencilSet) -> String {
         }
     }
     out.push_str("\n    /// No such variant.\n    pub const NONE: u16 = u16::MAX;\n");
-    out.push_str("\n    /// Every variant of one operator (see the stencil source for the naming), `NONE` where absent.\n");
+    out.push_str(
+        "\n    /// Every variant of one operator (see the stencil source for the naming), `NONE` where absent.\n",
+    );
     out.push_str("    #[derive(Clone, Copy, Debug)]\n    pub struct Variants {\n");
     // Named fields only for the helpers outside the tables: a field per variant would repeat the
     // tables and make every operator's entry 1.4 KB larger.
@@ -64,12 +66,19 @@ pub fn write(set: &StencilSet) -> String {
     }
     out.push_str(&table_fields());
     out.push_str("    }\n");
-    out.push_str(&TABLE_ACCESS.replace("{NO_SRC}", &NO_SRC.to_string()).replace("{OPS_DIM}", &OPS_DIM.to_string()).replace("{OUTS_DIM}", &OUTS_DIM.to_string()).replace("{PAIR_DIM}", &PAIR_DIM.to_string()));
+    out.push_str(
+        &TABLE_ACCESS
+            .replace("{NO_SRC}", &NO_SRC.to_string())
+            .replace("{OPS_DIM}", &OPS_DIM.to_string())
+            .replace("{OUTS_DIM}", &OUTS_DIM.to_string())
+            .replace("{PAIR_DIM}", &PAIR_DIM.to_string()),
+    );
     out.push_str("\n    pub mod op {\n        use super::{Variants, NONE};\n");
     for (name, variants) in &ops {
         write!(out, "        pub const {name}: Variants = Variants {{").unwrap();
         for ns in &named {
-            let id = variants.iter().find(|(n, _)| n == ns).map(|(_, i)| i.to_string()).unwrap_or_else(|| "NONE".into());
+            let id =
+                variants.iter().find(|(n, _)| n == ns).map(|(_, i)| i.to_string()).unwrap_or_else(|| "NONE".into());
             write!(out, " {ns}: {id},").unwrap();
         }
         let mut tables = Tables::default();
@@ -268,7 +277,12 @@ fn value_field(kind: HoleKind) -> Option<&'static str> {
         HoleKind::ImmHi => "imm_hi",
         HoleKind::N => "n",
         HoleKind::Offset => "offset",
-        HoleKind::Continue | HoleKind::Target | HoleKind::Callee | HoleKind::Data | HoleKind::Const64 | HoleKind::JumpTable => {
+        HoleKind::Continue
+        | HoleKind::Target
+        | HoleKind::Callee
+        | HoleKind::Data
+        | HoleKind::Const64
+        | HoleKind::JumpTable => {
             return None;
         }
     })
@@ -281,7 +295,8 @@ fn value_field(kind: HoleKind) -> Option<&'static str> {
 /// A data-driven copy instead of generated code per stencil: one predictable path for every stencil,
 /// where a 6,000-arm match cost an indirect-branch miss and instruction-cache misses per stencil.
 fn write_emit_table(out: &mut String, set: &StencilSet) {
-    let (mut code, mut entries, mut patches, mut fixups) = (Vec::<u8>::new(), String::new(), String::new(), String::new());
+    let (mut code, mut entries, mut patches, mut fixups) =
+        (Vec::<u8>::new(), String::new(), String::new(), String::new());
     let (mut patch_count, mut fixup_count, mut max_len) = (0usize, 0usize, 0usize);
     for s in &set.stencils {
         let mut bytes = s.code.clone();

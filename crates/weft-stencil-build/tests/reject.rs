@@ -2,7 +2,7 @@
 //! the reason. Each case compiles a tiny stencil source with the real rustc and runs `extract` on it.
 
 use std::path::PathBuf;
-use weft_stencil_build::{compile, extract, CompileOptions, Error, HoleKind};
+use weft_stencil_build::{CompileOptions, Error, HoleKind, compile, extract};
 
 const PRELUDE: &str = r#"
 #![no_std]
@@ -33,7 +33,18 @@ fn build(name: &str, body: &str, extra_flags: &[&str]) -> Result<weft_stencil_bu
     } else {
         // Deliberately wrong flags, to produce relocations the extractor must refuse.
         let status = std::process::Command::new(options().rustc)
-            .args(["--edition=2024", "--crate-type=lib", "--emit=obj", "-C", "opt-level=3", "-C", "panic=abort", "--cap-lints", "allow", "-o"])
+            .args([
+                "--edition=2024",
+                "--crate-type=lib",
+                "--emit=obj",
+                "-C",
+                "opt-level=3",
+                "-C",
+                "panic=abort",
+                "--cap-lints",
+                "allow",
+                "-o",
+            ])
             .arg(&obj)
             .arg(&src)
             .args(extra_flags)
@@ -66,7 +77,11 @@ fn a_good_stencil_is_accepted_and_its_trailing_jump_dropped() {
     )
     .unwrap();
     let add = set.get("add").unwrap();
-    assert!(add.holes.iter().all(|h| h.kind == HoleKind::S0), "the trailing CONTINUE hole must be gone: {:?}", add.holes);
+    assert!(
+        add.holes.iter().all(|h| h.kind == HoleKind::S0),
+        "the trailing CONTINUE hole must be gone: {:?}",
+        add.holes
+    );
     assert_ne!(add.code.last(), None);
     assert!(add.code.len() < 20, "add is a few instructions: {:?}", add.code);
 }

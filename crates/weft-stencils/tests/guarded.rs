@@ -8,7 +8,9 @@ use iced_x86::{Decoder, DecoderOptions, Mnemonic, OpKind, Register};
 fn is_guarded(name: &str) -> bool {
     let Some((ns, op)) = name.split_once("__") else { return false };
     let Some(sources) = ns.strip_prefix('g') else { return false };
-    !sources.is_empty() && sources.chars().all(|c| "srpqixy_".contains(c)) && (op.contains("load") || op.contains("store"))
+    !sources.is_empty()
+        && sources.chars().all(|c| "srpqixy_".contains(c))
+        && (op.contains("load") || op.contains("store"))
 }
 
 #[test]
@@ -17,8 +19,12 @@ fn guarded_stencils_never_move_the_stack_pointer() {
     for stencil in weft_stencils::STENCILS.iter().filter(|s| is_guarded(s.name())) {
         let mut decoder = Decoder::with_ip(64, stencil.code(), 0, DecoderOptions::NONE);
         for insn in &mut decoder {
-            let moves_rsp = matches!(insn.mnemonic(), Mnemonic::Push | Mnemonic::Pop | Mnemonic::Call | Mnemonic::Ret | Mnemonic::Enter | Mnemonic::Leave)
-                || (insn.op_count() > 0 && insn.op0_kind() == OpKind::Register && insn.op0_register() == Register::RSP);
+            let moves_rsp = matches!(
+                insn.mnemonic(),
+                Mnemonic::Push | Mnemonic::Pop | Mnemonic::Call | Mnemonic::Ret | Mnemonic::Enter | Mnemonic::Leave
+            ) || (insn.op_count() > 0
+                && insn.op0_kind() == OpKind::Register
+                && insn.op0_register() == Register::RSP);
             assert!(!moves_rsp, "guarded stencil `{}` changes rsp: {insn}", stencil.name());
         }
         checked += 1;
@@ -34,7 +40,7 @@ fn guarded_stencils_never_move_the_stack_pointer() {
 /// addend) and accepts the extremes that do.
 #[test]
 fn patch_values_are_range_checked() {
-    use weft_stencils::{copy_and_patch, HoleKind, Holes, Reloc, EMIT_SLACK, STENCILS};
+    use weft_stencils::{EMIT_SLACK, HoleKind, Holes, Reloc, STENCILS, copy_and_patch};
     let holes_with = |kind: HoleKind, value: u32| {
         let mut h = Holes::default();
         match kind {
@@ -75,7 +81,12 @@ fn patch_values_are_range_checked() {
             assert!(fits(0) && fits(u32::MAX), "{}", stencil.name());
         }
         assert!(fits(0x1234_5678));
-        assert_eq!(u32::from_le_bytes(code[hole.offset as usize..][..4].try_into().unwrap()), 0x1234_5678, "{}", stencil.name());
+        assert_eq!(
+            u32::from_le_bytes(code[hole.offset as usize..][..4].try_into().unwrap()),
+            0x1234_5678,
+            "{}",
+            stencil.name()
+        );
         checked[signed as usize] += 1;
     }
     assert!(checked[0] > 0 && checked[1] > 0, "stencils with one unsigned / signed value hole: {checked:?}");

@@ -288,8 +288,14 @@ pub mod rights {
         | PATH_UNLINK_FILE
         | POLL_FD_READWRITE;
     /// Rights of the standard streams (no seek/tell, so `isatty` works as in wasi-libc).
-    pub const STDIO: u64 = FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_DATASYNC | FD_FILESTAT_GET
-        | FD_ADVISE | POLL_FD_READWRITE;
+    pub const STDIO: u64 = FD_READ
+        | FD_WRITE
+        | FD_FDSTAT_SET_FLAGS
+        | FD_SYNC
+        | FD_DATASYNC
+        | FD_FILESTAT_GET
+        | FD_ADVISE
+        | POLL_FD_READWRITE;
     /// Every defined right.
     pub const ALL: u64 = (1 << 30) - 1;
 }

@@ -2,8 +2,8 @@
 //! go to guest memory; the return value is the errno. Every path is resolved by cap-std beneath a
 //! directory descriptor, so `..`, absolute paths and symlinks cannot leave a preopen.
 
-use crate::abi::{self, rights, Errno, Filestat, WasiResult};
-use crate::ctx::{filetype_of, DirEntry, DirHandle, Fd, Handle, WasiCtx};
+use crate::abi::{self, Errno, Filestat, WasiResult, rights};
+use crate::ctx::{DirEntry, DirHandle, Fd, Handle, WasiCtx, filetype_of};
 use crate::mem::GuestMemory;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec};
 use cap_std::fs::{Dir, OpenOptions};
@@ -387,7 +387,15 @@ impl WasiCtx {
         mem.write_u32(nread, total)
     }
 
-    pub fn fd_pread(&mut self, mem: &mut GuestMemory, fd: u32, iovs: u32, n: u32, offset: u64, nread: u32) -> WasiResult<()> {
+    pub fn fd_pread(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        offset: u64,
+        nread: u32,
+    ) -> WasiResult<()> {
         let iovs = mem.iovecs(iovs, n)?;
         let f = self.fd(fd)?;
         f.require(rights::FD_READ | rights::FD_SEEK)?;
@@ -450,7 +458,15 @@ impl WasiCtx {
         mem.write_u32(nwritten, written as u32)
     }
 
-    pub fn fd_pwrite(&mut self, mem: &mut GuestMemory, fd: u32, iovs: u32, n: u32, offset: u64, nwritten: u32) -> WasiResult<()> {
+    pub fn fd_pwrite(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        offset: u64,
+        nwritten: u32,
+    ) -> WasiResult<()> {
         let data = Self::gather(mem, iovs, n)?;
         let f = self.fd(fd)?;
         f.require(rights::FD_WRITE | rights::FD_SEEK)?;
@@ -527,7 +543,15 @@ impl WasiCtx {
         }
     }
 
-    pub fn fd_readdir(&mut self, mem: &mut GuestMemory, fd: u32, buf: u32, len: u32, cookie: u64, used: u32) -> WasiResult<()> {
+    pub fn fd_readdir(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        buf: u32,
+        len: u32,
+        cookie: u64,
+        used: u32,
+    ) -> WasiResult<()> {
         mem.slice(buf, len)?;
         let f = self.fd_mut(fd)?;
         f.require(rights::FD_READDIR)?;
@@ -590,15 +614,37 @@ impl WasiCtx {
         Ok(dir.remove_file(path)?)
     }
 
-    pub fn path_filestat_get(&mut self, mem: &mut GuestMemory, fd: u32, flags: u32, path: u32, len: u32, out: u32) -> WasiResult<()> {
+    pub fn path_filestat_get(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        flags: u32,
+        path: u32,
+        len: u32,
+        out: u32,
+    ) -> WasiResult<()> {
         let path = mem.path(path, len)?;
         let dir = self.dir(fd, rights::PATH_FILESTAT_GET)?;
-        let md = if flags & abi::LOOKUPFLAGS_SYMLINK_FOLLOW != 0 { dir.metadata(path)? } else { dir.symlink_metadata(path)? };
+        let md = if flags & abi::LOOKUPFLAGS_SYMLINK_FOLLOW != 0 {
+            dir.metadata(path)?
+        } else {
+            dir.symlink_metadata(path)?
+        };
         mem.write(out, &filestat_of_metadata(&md).encode())
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn path_filestat_set_times(&mut self, mem: &mut GuestMemory, fd: u32, flags: u32, path: u32, len: u32, atim: u64, mtim: u64, fst: u32) -> WasiResult<()> {
+    pub fn path_filestat_set_times(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        flags: u32,
+        path: u32,
+        len: u32,
+        atim: u64,
+        mtim: u64,
+        fst: u32,
+    ) -> WasiResult<()> {
         let path = mem.path(path, len)?;
         let dir = self.dir(fd, rights::PATH_FILESTAT_SET_TIMES)?;
         let (a, m) = time_specs(atim, mtim, fst as u16)?;
@@ -610,7 +656,17 @@ impl WasiCtx {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn path_link(&mut self, mem: &mut GuestMemory, old_fd: u32, _old_flags: u32, old_path: u32, old_len: u32, new_fd: u32, new_path: u32, new_len: u32) -> WasiResult<()> {
+    pub fn path_link(
+        &mut self,
+        mem: &mut GuestMemory,
+        old_fd: u32,
+        _old_flags: u32,
+        old_path: u32,
+        old_len: u32,
+        new_fd: u32,
+        new_path: u32,
+        new_len: u32,
+    ) -> WasiResult<()> {
         let old_path = mem.path(old_path, old_len)?;
         let new_path = mem.path(new_path, new_len)?;
         let src = self.dir(old_fd, rights::PATH_LINK_SOURCE)?;
@@ -619,7 +675,19 @@ impl WasiCtx {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn path_open(&mut self, mem: &mut GuestMemory, fd: u32, dirflags: u32, path: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) -> WasiResult<()> {
+    pub fn path_open(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        dirflags: u32,
+        path: u32,
+        len: u32,
+        oflags: u32,
+        base: u64,
+        inheriting: u64,
+        fdflags: u32,
+        out: u32,
+    ) -> WasiResult<()> {
         let path = mem.path(path, len)?;
         let (oflags, fdflags) = (oflags as u16, fdflags as u16);
         let parent = self.fd(fd)?;
@@ -635,7 +703,8 @@ impl WasiCtx {
         // A new descriptor gets what it asked for, within what the directory may hand down.
         let base = base & parent.inheriting;
         let inheriting = inheriting & parent.inheriting;
-        let follow = if dirflags & abi::LOOKUPFLAGS_SYMLINK_FOLLOW != 0 { FollowSymlinks::Yes } else { FollowSymlinks::No };
+        let follow =
+            if dirflags & abi::LOOKUPFLAGS_SYMLINK_FOLLOW != 0 { FollowSymlinks::Yes } else { FollowSymlinks::No };
 
         let handle = if oflags & abi::OFLAGS_DIRECTORY != 0 {
             if oflags & (abi::OFLAGS_CREAT | abi::OFLAGS_EXCL | abi::OFLAGS_TRUNC) != 0 {
@@ -705,7 +774,16 @@ impl WasiCtx {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn path_readlink(&mut self, mem: &mut GuestMemory, fd: u32, path: u32, len: u32, buf: u32, buf_len: u32, used: u32) -> WasiResult<()> {
+    pub fn path_readlink(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        path: u32,
+        len: u32,
+        buf: u32,
+        buf_len: u32,
+        used: u32,
+    ) -> WasiResult<()> {
         let path = mem.path(path, len)?;
         let dir = self.dir(fd, rights::PATH_READLINK)?;
         let target = dir.read_link_contents(path)?;
@@ -716,7 +794,16 @@ impl WasiCtx {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn path_rename(&mut self, mem: &mut GuestMemory, fd: u32, old_path: u32, old_len: u32, new_fd: u32, new_path: u32, new_len: u32) -> WasiResult<()> {
+    pub fn path_rename(
+        &mut self,
+        mem: &mut GuestMemory,
+        fd: u32,
+        old_path: u32,
+        old_len: u32,
+        new_fd: u32,
+        new_path: u32,
+        new_len: u32,
+    ) -> WasiResult<()> {
         let old_path = mem.path(old_path, old_len)?;
         let new_path = mem.path(new_path, new_len)?;
         let src = self.dir(fd, rights::PATH_RENAME_SOURCE)?;
@@ -724,7 +811,15 @@ impl WasiCtx {
         Ok(src.rename(old_path, dst, new_path)?)
     }
 
-    pub fn path_symlink(&mut self, mem: &mut GuestMemory, old_path: u32, old_len: u32, fd: u32, new_path: u32, new_len: u32) -> WasiResult<()> {
+    pub fn path_symlink(
+        &mut self,
+        mem: &mut GuestMemory,
+        old_path: u32,
+        old_len: u32,
+        fd: u32,
+        new_path: u32,
+        new_len: u32,
+    ) -> WasiResult<()> {
         let target = mem.path(old_path, old_len)?;
         let link = mem.path(new_path, new_len)?;
         let dir = self.dir(fd, rights::PATH_SYMLINK)?;
@@ -737,7 +832,14 @@ impl WasiCtx {
 
     // ---- poll ----------------------------------------------------------------------------------------
 
-    pub fn poll_oneoff(&mut self, mem: &mut GuestMemory, subs: u32, events: u32, n: u32, nevents: u32) -> WasiResult<()> {
+    pub fn poll_oneoff(
+        &mut self,
+        mem: &mut GuestMemory,
+        subs: u32,
+        events: u32,
+        n: u32,
+        nevents: u32,
+    ) -> WasiResult<()> {
         if n == 0 {
             return Err(Errno::INVAL);
         }
@@ -798,7 +900,9 @@ impl WasiCtx {
             for s in &fd_subs {
                 let f = self.fd(s.fd)?;
                 let nbytes = match &f.handle {
-                    Handle::InputBytes(c) if s.ty == abi::EVENTTYPE_FD_READ => c.get_ref().len() as u64 - c.position().min(c.get_ref().len() as u64),
+                    Handle::InputBytes(c) if s.ty == abi::EVENTTYPE_FD_READ => {
+                        c.get_ref().len() as u64 - c.position().min(c.get_ref().len() as u64)
+                    }
                     Handle::File(file) if s.ty == abi::EVENTTYPE_FD_READ => {
                         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
                         let pos = rustix::fs::seek(file, rustix::fs::SeekFrom::Current(0)).unwrap_or(len);
@@ -809,7 +913,11 @@ impl WasiCtx {
                 match f.handle.host_pollable() {
                     None => ready.push(abi::encode_event(s.userdata, Errno::SUCCESS, s.ty, nbytes, 0)),
                     Some(host) => {
-                        let flags = if s.ty == abi::EVENTTYPE_FD_READ { rustix::event::PollFlags::IN } else { rustix::event::PollFlags::OUT };
+                        let flags = if s.ty == abi::EVENTTYPE_FD_READ {
+                            rustix::event::PollFlags::IN
+                        } else {
+                            rustix::event::PollFlags::OUT
+                        };
                         pfds.push(rustix::event::PollFd::from_borrowed_fd(host, flags));
                         polled.push((s, nbytes));
                     }

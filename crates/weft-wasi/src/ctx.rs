@@ -1,7 +1,7 @@
 //! `WasiCtx`: what a WASI program can reach — its arguments, environment, standard streams and the
 //! descriptors it holds (preopened directories and whatever it opened beneath them).
 
-use crate::abi::{self, rights, Errno, WasiResult};
+use crate::abi::{self, Errno, WasiResult, rights};
 use anyhow::Context as _;
 use cap_std::fs::Dir;
 use std::io::Cursor;

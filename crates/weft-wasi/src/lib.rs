@@ -150,7 +150,11 @@ pub fn link(store: &mut Store<WasiCtx>, module: &Module) -> anyhow::Result<Vec<E
 
 /// The imports of `module` for a store whose data contains a [`WasiCtx`], reached through `get`.
 /// Every import must be a `wasi_snapshot_preview1` function of the right type.
-pub fn link_with<T: 'static>(store: &mut Store<T>, module: &Module, get: fn(&mut T) -> &mut WasiCtx) -> anyhow::Result<Vec<Extern>> {
+pub fn link_with<T: 'static>(
+    store: &mut Store<T>,
+    module: &Module,
+    get: fn(&mut T) -> &mut WasiCtx,
+) -> anyhow::Result<Vec<Extern>> {
     let defs = defs();
     let mut out = Vec::with_capacity(module.imports().len());
     for import in module.imports() {
@@ -181,7 +185,11 @@ pub fn add_to_linker(linker: &mut Linker<WasiCtx>, store: &mut Store<WasiCtx>) -
 }
 
 /// [`add_to_linker`] for a store whose data contains a [`WasiCtx`], reached through `get`.
-pub fn add_to_linker_with<T: 'static>(linker: &mut Linker<T>, store: &mut Store<T>, get: fn(&mut T) -> &mut WasiCtx) -> anyhow::Result<()> {
+pub fn add_to_linker_with<T: 'static>(
+    linker: &mut Linker<T>,
+    store: &mut Store<T>,
+    get: fn(&mut T) -> &mut WasiCtx,
+) -> anyhow::Result<()> {
     for def in &defs() {
         let f = wasi_func(store, def, get);
         linker.define(MODULE, def.name, Extern::Func(f))?;
@@ -203,11 +211,14 @@ fn wasi_func<T: 'static>(store: &mut Store<T>, def: &Def, get: fn(&mut T) -> &mu
         let trace = ctx.trace;
         let r = handler(ctx, &mut mem, params);
         if trace {
-            let args: Vec<String> = params.iter().map(|p| match p {
-                Val::I32(v) => v.to_string(),
-                Val::I64(v) => v.to_string(),
-                other => format!("{other:?}"),
-            }).collect();
+            let args: Vec<String> = params
+                .iter()
+                .map(|p| match p {
+                    Val::I32(v) => v.to_string(),
+                    Val::I64(v) => v.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
             match &r {
                 Ok(e) => eprintln!("[wasi] {name}({}) -> {}", args.join(", "), e.0),
                 Err(e) => eprintln!("[wasi] {name}({}) -> {e}", args.join(", ")),

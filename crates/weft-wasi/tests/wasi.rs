@@ -17,7 +17,12 @@ fn run(args: &[&str], env: &[(&str, &str)], dir: Option<&Path>, stdin: &[u8]) ->
     let engine = weft::Engine::default();
     let module = weft::Module::new(&engine, &std::fs::read(PROGRAM).unwrap()).unwrap();
     let (out, err) = (OutputBuffer::new(), OutputBuffer::new());
-    let mut b = WasiCtx::builder().arg("wasi_tests.wasm").args(args).stdin_bytes(stdin).stdout_buffer(out.clone()).stderr_buffer(err.clone());
+    let mut b = WasiCtx::builder()
+        .arg("wasi_tests.wasm")
+        .args(args)
+        .stdin_bytes(stdin)
+        .stdout_buffer(out.clone())
+        .stderr_buffer(err.clone());
     for (k, v) in env {
         b = b.env(k, v);
     }
@@ -326,7 +331,12 @@ fn hostile_arguments_are_errors_not_crashes() {
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(root.join("file"), "inside\n").unwrap();
     std::fs::write(outside.join("keep"), "outside\n").unwrap();
-    let snapshot = || walk(&outside).into_iter().map(|(path, md)| format!("{path} {} {:?}", md.len(), md.modified().ok())).collect::<Vec<_>>();
+    let snapshot = || {
+        walk(&outside)
+            .into_iter()
+            .map(|(path, md)| format!("{path} {} {:?}", md.len(), md.modified().ok()))
+            .collect::<Vec<_>>()
+    };
     let before = snapshot();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -349,18 +359,29 @@ fn hostile_arguments_are_errors_not_crashes() {
             &sig[5..sig.len() - 1]
         );
         let module = weft::Module::new(&engine, &wat::parse_str(&wat).unwrap()).unwrap();
-        let ctx = WasiCtx::builder().arg("hostile").stdin_bytes(*b"input").stdout_buffer(OutputBuffer::new()).stderr_buffer(OutputBuffer::new());
+        let ctx = WasiCtx::builder()
+            .arg("hostile")
+            .stdin_bytes(*b"input")
+            .stdout_buffer(OutputBuffer::new())
+            .stderr_buffer(OutputBuffer::new());
         let mut store = weft::Store::new(&engine, ctx.preopened_dir(&root, ".").unwrap().build());
         let imports = weft_wasi::link(&mut store, &module).unwrap();
         let instance = weft::Instance::new(&mut store, &module, &imports).unwrap();
         let call = instance.get_func("call").unwrap();
-        let memory = instance.exports().into_iter().find_map(|(_, e)| if let weft::Extern::Memory(m) = e { Some(m) } else { None }).unwrap();
+        let memory = instance
+            .exports()
+            .into_iter()
+            .find_map(|(_, e)| if let weft::Extern::Memory(m) = e { Some(m) } else { None })
+            .unwrap();
         for k in 0..1000 {
             if k % 50 == 0 {
                 // Random structures (iovecs, subscriptions, paths) everywhere, re-drawn now and then;
                 // poll_oneoff's stay zero, so that its clock subscriptions do not sleep.
                 let random = name != "poll_oneoff";
-                memory.data_mut(&mut store).chunks_mut(8).for_each(|c| c.copy_from_slice(&if random { next() } else { 0 }.to_le_bytes()));
+                memory
+                    .data_mut(&mut store)
+                    .chunks_mut(8)
+                    .for_each(|c| c.copy_from_slice(&if random { next() } else { 0 }.to_le_bytes()));
             }
             let params: Vec<weft::Val> = ty
                 .params
@@ -454,14 +475,52 @@ fn clocks_random_poll() {
 fn every_preview1_function_is_provided() {
     let names = weft_wasi::function_names();
     for f in [
-        "args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "clock_res_get", "clock_time_get",
-        "fd_advise", "fd_allocate", "fd_close", "fd_datasync", "fd_fdstat_get", "fd_fdstat_set_flags",
-        "fd_fdstat_set_rights", "fd_filestat_get", "fd_filestat_set_size", "fd_filestat_set_times", "fd_pread",
-        "fd_prestat_get", "fd_prestat_dir_name", "fd_pwrite", "fd_read", "fd_readdir", "fd_renumber", "fd_seek",
-        "fd_sync", "fd_tell", "fd_write", "path_create_directory", "path_filestat_get", "path_filestat_set_times",
-        "path_link", "path_open", "path_readlink", "path_remove_directory", "path_rename", "path_symlink",
-        "path_unlink_file", "poll_oneoff", "proc_exit", "proc_raise", "sched_yield", "random_get", "sock_accept",
-        "sock_recv", "sock_send", "sock_shutdown",
+        "args_get",
+        "args_sizes_get",
+        "environ_get",
+        "environ_sizes_get",
+        "clock_res_get",
+        "clock_time_get",
+        "fd_advise",
+        "fd_allocate",
+        "fd_close",
+        "fd_datasync",
+        "fd_fdstat_get",
+        "fd_fdstat_set_flags",
+        "fd_fdstat_set_rights",
+        "fd_filestat_get",
+        "fd_filestat_set_size",
+        "fd_filestat_set_times",
+        "fd_pread",
+        "fd_prestat_get",
+        "fd_prestat_dir_name",
+        "fd_pwrite",
+        "fd_read",
+        "fd_readdir",
+        "fd_renumber",
+        "fd_seek",
+        "fd_sync",
+        "fd_tell",
+        "fd_write",
+        "path_create_directory",
+        "path_filestat_get",
+        "path_filestat_set_times",
+        "path_link",
+        "path_open",
+        "path_readlink",
+        "path_remove_directory",
+        "path_rename",
+        "path_symlink",
+        "path_unlink_file",
+        "poll_oneoff",
+        "proc_exit",
+        "proc_raise",
+        "sched_yield",
+        "random_get",
+        "sock_accept",
+        "sock_recv",
+        "sock_send",
+        "sock_shutdown",
     ] {
         assert!(names.contains(&f), "{f} missing");
     }

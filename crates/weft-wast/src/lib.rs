@@ -7,7 +7,7 @@
 mod spectest;
 mod values;
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{Context as _, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::path::Path;
 use wast::core::{WastArgCore, WastRetCore};
@@ -169,7 +169,8 @@ impl Runner {
                 Ok(vals) => bail!("expected exhaustion `{message}`, got {vals:?}"),
                 Err(e) => expect_trap(&e, message),
             },
-            WastDirective::AssertInvalid { module, message, .. } | WastDirective::AssertMalformed { module, message, .. } => {
+            WastDirective::AssertInvalid { module, message, .. }
+            | WastDirective::AssertMalformed { module, message, .. } => {
                 match self.compile_quote(module) {
                     Ok(_) => bail!("expected an invalid/malformed module (`{message}`), but it compiled"),
                     // Only a rejection for being invalid or malformed counts: an engine limitation or an

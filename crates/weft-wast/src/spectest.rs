@@ -29,7 +29,8 @@ pub fn exports(store: &mut Store<()>) -> Vec<(String, Extern)> {
         let table = Table::new(store, ty, Val::FuncRef(None)).expect("spectest table");
         out.push((name.into(), Extern::Table(table)));
     }
-    let memory = Memory::new(store, MemoryType { limits: Limits { min: 1, max: Some(2) }, memory64: false }).expect("spectest memory");
+    let memory = Memory::new(store, MemoryType { limits: Limits { min: 1, max: Some(2) }, memory64: false })
+        .expect("spectest memory");
     out.push(("memory".into(), Extern::Memory(memory)));
     out
 }

@@ -1,7 +1,7 @@
 //! Script values <-> engine values, and result matching (including NaN patterns and v128 lanes).
 
 use crate::{ArgCore, NanPattern, Ret, RetCore};
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use wast::core::V128Pattern;
 use weft::{Store, Val};
 
@@ -75,10 +75,20 @@ fn v128_matches(v: u128, p: &V128Pattern) -> bool {
     match p {
         V128Pattern::I8x16(l) => l.iter().enumerate().all(|(i, &x)| b[i] as i8 == x),
         V128Pattern::I16x8(l) => l.iter().enumerate().all(|(i, &x)| i16::from_le_bytes([b[2 * i], b[2 * i + 1]]) == x),
-        V128Pattern::I32x4(l) => l.iter().enumerate().all(|(i, &x)| i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()) == x),
-        V128Pattern::I64x2(l) => l.iter().enumerate().all(|(i, &x)| i64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap()) == x),
-        V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, x)| f32_matches(u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()), x)),
-        V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, x)| f64_matches(u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap()), x)),
+        V128Pattern::I32x4(l) => {
+            l.iter().enumerate().all(|(i, &x)| i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()) == x)
+        }
+        V128Pattern::I64x2(l) => {
+            l.iter().enumerate().all(|(i, &x)| i64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap()) == x)
+        }
+        V128Pattern::F32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, x)| f32_matches(u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap()), x)),
+        V128Pattern::F64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, x)| f64_matches(u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap()), x)),
     }
 }
 

@@ -40,7 +40,9 @@ fn run_suite(dir: &Path, label: &str, config: weft::Config) -> bool {
     let expectations_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/expectations/{label}.txt"));
     let expected = read_expectations(&expectations_path);
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "wast")).collect(),
+        Ok(rd) => {
+            rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "wast")).collect()
+        }
         Err(e) => {
             eprintln!("error: cannot read the spec suite at {}: {e}", dir.display());
             return false;
@@ -62,7 +64,9 @@ fn run_suite(dir: &Path, label: &str, config: weft::Config) -> bool {
                     problems.push(format!("    {f}"));
                 }
             }
-            Some(Expect::Fail(_)) if passes => problems.push(format!("{name} now passes: mark it `pass` (WEFT_BLESS=1)")),
+            Some(Expect::Fail(_)) if passes => {
+                problems.push(format!("{name} now passes: mark it `pass` (WEFT_BLESS=1)"))
+            }
             None => problems.push(format!("{name} is not in {} (WEFT_BLESS=1 adds it)", expectations_path.display())),
             _ => {}
         }

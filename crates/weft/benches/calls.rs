@@ -39,7 +39,9 @@ fn calls(c: &mut Criterion) {
     let add = inst.get_func("add").unwrap();
     let typed = add.typed::<(i32, i32), i32, _>(&store).unwrap();
     let mut group = c.benchmark_group("host_to_wasm");
-    group.bench_function("Func::call", |b| b.iter(|| add.call(&mut store, &[Val::I32(black_box(1)), Val::I32(2)]).unwrap()));
+    group.bench_function("Func::call", |b| {
+        b.iter(|| add.call(&mut store, &[Val::I32(black_box(1)), Val::I32(2)]).unwrap())
+    });
     group.bench_function("TypedFunc::call", |b| b.iter(|| typed.call(&mut store, (black_box(1), 2)).unwrap()));
     group.finish();
 

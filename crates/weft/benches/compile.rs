@@ -28,9 +28,15 @@ fn compile(c: &mut Criterion) {
             continue;
         };
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_function(format!("weft/{name}"), |b| b.iter(|| weft::Module::new(&engine, &bytes).expect("compiles")));
+        group.bench_function(format!("weft/{name}"), |b| {
+            b.iter(|| weft::Module::new(&engine, &bytes).expect("compiles"))
+        });
         group.bench_function(format!("validate/{name}"), |b| {
-            b.iter(|| wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2).validate_all(&bytes).expect("valid"))
+            b.iter(|| {
+                wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+                    .validate_all(&bytes)
+                    .expect("valid")
+            })
         });
     }
     group.finish();

@@ -1,8 +1,8 @@
 //! The engine: configuration, the canonical function-type registry (so signature checks are one integer
 //! compare) and the CPU check.
 
-use crate::types::FuncType;
 use crate::Error;
+use crate::types::FuncType;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -44,7 +44,16 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { version: WasmVersion::V2, value_stack_bytes: 16 << 20, guard_pages: true, parallel_compilation: true, profiling: crate::Profiling::None, debug_info: false, interruptible: false, count_stencils: false }
+        Config {
+            version: WasmVersion::V2,
+            value_stack_bytes: 16 << 20,
+            guard_pages: true,
+            parallel_compilation: true,
+            profiling: crate::Profiling::None,
+            debug_info: false,
+            interruptible: false,
+            count_stencils: false,
+        }
     }
 }
 
@@ -121,6 +130,8 @@ fn check_cpu() -> Result<(), Error> {
     if ecx & needed == needed {
         Ok(())
     } else {
-        Err(Error::Unsupported("this CPU lacks x86-64-v2 features (SSE3, SSSE3, SSE4.1/4.2, POPCNT) that weft's code needs".into()))
+        Err(Error::Unsupported(
+            "this CPU lacks x86-64-v2 features (SSE3, SSSE3, SSE4.1/4.2, POPCNT) that weft's code needs".into(),
+        ))
     }
 }

@@ -7,9 +7,9 @@
 //! descriptor's list, sets `action_flag` and calls `__jit_debug_register_code`, on which the debugger
 //! has a breakpoint. Both symbols must keep their names, which is why they are `no_mangle`.
 
+use object::Endianness;
 use object::elf;
 use object::write::elf::{FileHeader, SectionHeader, Sym, Writer};
-use object::Endianness;
 use std::sync::Mutex;
 
 #[repr(C)]
@@ -34,8 +34,12 @@ const JIT_UNREGISTER_FN: u32 = 2;
 
 /// Read by the debugger; written only under `LOCK`.
 #[unsafe(no_mangle)]
-static mut __jit_debug_descriptor: JitDescriptor =
-    JitDescriptor { version: 1, action_flag: JIT_NOACTION, relevant_entry: std::ptr::null_mut(), first_entry: std::ptr::null_mut() };
+static mut __jit_debug_descriptor: JitDescriptor = JitDescriptor {
+    version: 1,
+    action_flag: JIT_NOACTION,
+    relevant_entry: std::ptr::null_mut(),
+    first_entry: std::ptr::null_mut(),
+};
 
 /// The debugger's breakpoint: called after each change of the list. It must stay a real call.
 #[unsafe(no_mangle)]
@@ -63,7 +67,12 @@ impl Registration {
     /// Registers the functions `(name, address, size)` of code at `base..base + len`.
     pub(crate) fn new(base: usize, len: usize, functions: &[(String, usize, usize)]) -> Registration {
         let image = elf_image(base, len, functions).into_boxed_slice();
-        let mut entry = Box::new(JitCodeEntry { next: std::ptr::null_mut(), prev: std::ptr::null_mut(), symfile_addr: image.as_ptr(), symfile_size: image.len() as u64 });
+        let mut entry = Box::new(JitCodeEntry {
+            next: std::ptr::null_mut(),
+            prev: std::ptr::null_mut(),
+            symfile_addr: image.as_ptr(),
+            symfile_size: image.len() as u64,
+        });
         let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
         // SAFETY: the descriptor and every linked entry are only modified under `LOCK`; the entry is
         // boxed, so its address stays valid until `drop` unlinks it.
@@ -128,12 +137,27 @@ fn elf_image(base: usize, len: usize, functions: &[(String, usize, usize)]) -> V
     w.reserve_shstrtab();
     w.reserve_section_headers();
 
-    let header = FileHeader { os_abi: elf::ELFOSABI_NONE, abi_version: 0, e_type: elf::ET_EXEC, e_machine: elf::EM_X86_64, e_entry: 0, e_flags: 0 };
+    let header = FileHeader {
+        os_abi: elf::ELFOSABI_NONE,
+        abi_version: 0,
+        e_type: elf::ET_EXEC,
+        e_machine: elf::EM_X86_64,
+        e_entry: 0,
+        e_flags: 0,
+    };
     w.write_file_header(&header).expect("a header for a 64-bit little-endian file");
     w.write_null_symbol();
     for (&name, &(_, address, size)) in names.iter().zip(functions) {
         let info = (elf::STB_GLOBAL << 4) | elf::STT_FUNC;
-        w.write_symbol(&Sym { name: Some(name), section: Some(text), st_info: info, st_other: elf::STV_DEFAULT, st_shndx: 0, st_value: address as u64, st_size: size as u64 });
+        w.write_symbol(&Sym {
+            name: Some(name),
+            section: Some(text),
+            st_info: info,
+            st_other: elf::STV_DEFAULT,
+            st_shndx: 0,
+            st_value: address as u64,
+            st_size: size as u64,
+        });
     }
     w.write_strtab();
     w.write_shstrtab();
@@ -205,8 +229,12 @@ mod tests {
         for (name, bytes) in &code {
             let (start, end) = (bytes.as_ptr() as u64, bytes.as_ptr() as u64 + bytes.len() as u64);
             // The host entry, then the function proper from the direct-call entry to the end.
-            let entry = syms.iter().find(|s| s.0 == format!("wasm::{name}.entry")).unwrap_or_else(|| panic!("{name}.entry in {syms:?}"));
-            let body = syms.iter().find(|s| s.0 == format!("wasm::{name}")).unwrap_or_else(|| panic!("{name} in {syms:?}"));
+            let entry = syms
+                .iter()
+                .find(|s| s.0 == format!("wasm::{name}.entry"))
+                .unwrap_or_else(|| panic!("{name}.entry in {syms:?}"));
+            let body =
+                syms.iter().find(|s| s.0 == format!("wasm::{name}")).unwrap_or_else(|| panic!("{name} in {syms:?}"));
             assert_eq!((entry.1, entry.1 + entry.2), (start, body.1));
             assert_eq!(body.1 + body.2, end);
         }

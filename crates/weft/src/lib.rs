@@ -25,8 +25,11 @@ pub mod types;
 pub use engine::{Config, Engine, WasmVersion};
 pub use error::Error;
 pub use module::{CompileStats, Export, ExportKind, Import, ImportKind, Module};
-pub use profiling::{jit_dump_path, Profiling};
+pub use profiling::{Profiling, jit_dump_path};
+pub use runtime::{
+    Caller, Extern, Func, Global, Instance, InterruptHandle, InterruptTimer, Linker, MAX_TABLE_ELEMENTS, Memory, Store,
+    StoreLimits, Table, Val, WASM_PAGE,
+};
 pub use runtime::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
-pub use runtime::{Linker, Caller, Extern, Func, Global, Instance, InterruptHandle, InterruptTimer, Memory, Store, StoreLimits, Table, Val, MAX_TABLE_ELEMENTS, WASM_PAGE};
 pub use trap::{Backtrace, Trap};
 pub use types::{FuncType, GlobalType, Limits, MemoryType, TableType, ValType};

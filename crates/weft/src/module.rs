@@ -138,7 +138,11 @@ pub(crate) struct ModuleInner {
 /// module that triggers one cannot take down the embedder. Nothing outlives the failed compile.
 fn contain_panics<R>(compile: impl FnOnce() -> Result<R, Error>) -> Result<R, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(compile)).unwrap_or_else(|payload| {
-        let what = payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str)).unwrap_or("a panic");
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic");
         Err(Error::Compile(format!("internal compiler error ({what}); please report it with the module")))
     })
 }
@@ -275,10 +279,12 @@ impl<'e> Builder<'e> {
         } else {
             1
         };
-        let (funcs, buffers, in_place, mut counts) = compile_functions(&self.env, bodies, strict, threads, self.engine.config().count_stencils)?;
+        let (funcs, buffers, in_place, mut counts) =
+            compile_functions(&self.env, bodies, strict, threads, self.engine.config().count_stencils)?;
         let parse_and_translate = t0.elapsed();
         let t1 = Instant::now();
-        let image = crate::compiler::assemble::assemble(funcs, buffers, in_place, self.env.num_imported_funcs, &mut counts)?;
+        let image =
+            crate::compiler::assemble::assemble(funcs, buffers, in_place, self.env.num_imported_funcs, &mut counts)?;
         let code = image.code;
         let stats = CompileStats {
             wasm_bytes: bytes.len(),
@@ -429,9 +435,10 @@ impl<'e> Builder<'e> {
                         }
                     };
                     let items = match elem.items {
-                        wasmparser::ElementItems::Functions(r) => {
-                            r.into_iter().map(|f| Ok(vec![ConstOp::RefFunc(f?)].into_boxed_slice())).collect::<Result<_, Error>>()?
-                        }
+                        wasmparser::ElementItems::Functions(r) => r
+                            .into_iter()
+                            .map(|f| Ok(vec![ConstOp::RefFunc(f?)].into_boxed_slice()))
+                            .collect::<Result<_, Error>>()?,
                         wasmparser::ElementItems::Expressions(t, r) => {
                             ValType::from_ref(t)?;
                             r.into_iter().map(|e| const_expr(&e?)).collect::<Result<_, Error>>()?
@@ -561,13 +568,24 @@ type Compiled = (Vec<FuncCode>, Vec<CodeBuffer>, Option<u32>, Vec<u32>);
 /// Validates and compiles every function body, on `threads` threads. Results (and the first error,
 /// by function order) do not depend on the thread count. The stencil counts are empty unless
 /// `count_stencils`.
-fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8]>, threads: usize, count_stencils: bool) -> Result<Compiled, Error> {
+fn compile_functions(
+    env: &ModuleEnv,
+    bodies: Vec<Body<'_>>,
+    strict: Option<&[u8]>,
+    threads: usize,
+    count_stencils: bool,
+) -> Result<Compiled, Error> {
     // Room for the machine code, from the wasm size (about 4 bytes of code per byte of body on the
     // corpus; a buffer that runs out grows).
     let body_bytes: usize = bodies.iter().map(|(_, b)| b.range().end - b.range().start).sum::<u64>() as usize;
     let capacity = (body_bytes * 5 / threads).next_multiple_of(4096);
     // Each thread reuses one translator, code buffer and validator allocations for all its bodies.
-    let compile_one = |translator: &mut FuncTranslator, buf: &mut CodeBuffer, allocs: &mut FuncValidatorAllocations, i: usize, (func, body): Body<'_>| -> Result<FuncCode, Error> {
+    let compile_one = |translator: &mut FuncTranslator,
+                       buf: &mut CodeBuffer,
+                       allocs: &mut FuncValidatorAllocations,
+                       i: usize,
+                       (func, body): Body<'_>|
+     -> Result<FuncCode, Error> {
         let mut fv = func.into_validator(std::mem::take(allocs));
         buf.begin_function();
         let translated = translator.translate(env, buf, env.num_imported_funcs + i as u32, &body, &mut fv, strict);
@@ -591,7 +609,8 @@ fn compile_functions(env: &ModuleEnv, bodies: Vec<Body<'_>>, strict: Option<&[u8
         return Ok((funcs, vec![buf], Some(landing), counts));
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> = bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
+    let slots: Vec<std::sync::Mutex<Option<Body<'_>>>> =
+        bodies.into_iter().map(|b| std::sync::Mutex::new(Some(b))).collect();
     let mut results: Vec<Option<Result<FuncCode, Error>>> = (0..slots.len()).map(|_| None).collect();
     let mut counts = vec![0u32; if count_stencils { weft_stencils::STENCILS.len() } else { 0 }];
     let mut buffers = Vec::with_capacity(threads);

@@ -34,7 +34,10 @@ pub(crate) fn announce(how: Profiling, functions: &[(String, &[u8])]) {
             let mut dump = JIT_DUMP.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(file) = dump.get_or_insert_with(open_jit_dump) {
                 // One write per module, not per function.
-                let records: Vec<u8> = functions.iter().flat_map(|(name, code)| code_load_record(&format!("wasm::{name}"), code)).collect();
+                let records: Vec<u8> = functions
+                    .iter()
+                    .flat_map(|(name, code)| code_load_record(&format!("wasm::{name}"), code))
+                    .collect();
                 let _ = file.write_all(&records);
             }
         }
@@ -82,7 +85,16 @@ fn open_jit_dump() -> Option<File> {
     // SAFETY: maps one page of a file this process owns, read-only (never writable and executable at
     // once); nothing reads through the pointer, and the mapping is never unmapped, so no Rust
     // reference can outlive it.
-    let mapped = unsafe { libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_EXEC, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
+    let mapped = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_EXEC,
+            libc::MAP_PRIVATE,
+            file.as_raw_fd(),
+            0,
+        )
+    };
     (mapped != libc::MAP_FAILED).then_some(file)
 }
 
@@ -154,11 +166,14 @@ mod tests {
     #[test]
     fn jit_dump_records_each_function_with_its_code() {
         let engine = crate::Engine::new(crate::Config { profiling: Profiling::JitDump, ..Default::default() }).unwrap();
-        let wat = r#"(module (func $first (result i32) i32.const 7) (func $second (param i32) (result i32) local.get 0))"#;
+        let wat =
+            r#"(module (func $first (result i32) i32.const 7) (func $second (param i32) (result i32) local.get 0))"#;
         let module = crate::Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
         let records = read_jit_dump(&std::fs::read(jit_dump_path()).unwrap());
         for (name, code) in module.function_code() {
-            let found = records.iter().any(|(n, addr, bytes)| *n == format!("wasm::{name}") && *addr == code.as_ptr() as u64 && bytes == code);
+            let found = records.iter().any(|(n, addr, bytes)| {
+                *n == format!("wasm::{name}") && *addr == code.as_ptr() as u64 && bytes == code
+            });
             assert!(found, "no record of {name} at its address with its code");
         }
     }

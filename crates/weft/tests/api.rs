@@ -97,7 +97,10 @@ fn traps_are_typed_and_name_the_function() {
 #[test]
 fn deep_recursion_on_a_small_thread_stack_traps_instead_of_crashing() {
     let engine = Engine::default();
-    let m = module(&engine, r#"(module (func $r (export "r") (param i64) (result i64) (i64.add (call $r (local.get 0)) (i64.const 1))))"#);
+    let m = module(
+        &engine,
+        r#"(module (func $r (export "r") (param i64) (result i64) (i64.add (call $r (local.get 0)) (i64.const 1))))"#,
+    );
     let handle = std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(move || {
@@ -112,7 +115,10 @@ fn deep_recursion_on_a_small_thread_stack_traps_instead_of_crashing() {
 #[test]
 fn link_errors_are_reported_before_any_code_runs() {
     let engine = Engine::default();
-    let m = module(&engine, r#"(module (import "env" "f" (func (param i32))) (func $s (call 0 (i32.const 1))) (start $s))"#);
+    let m = module(
+        &engine,
+        r#"(module (import "env" "f" (func (param i32))) (func $s (call 0 (i32.const 1))) (start $s))"#,
+    );
     let mut store = Store::new(&engine, ());
     let wrong = Func::new(&mut store, FuncType::new([ValType::I64], []), |_, _, _| panic!("must not run"));
     assert!(matches!(Instance::new(&mut store, &m, &[Extern::Func(wrong)]), Err(Error::Link(_))));
@@ -238,7 +244,8 @@ fn br_table_jump_tables_follow_each_function_wherever_it_lands() {
         let m = module(&engine, wat);
         let mut store = Store::new(&engine, ());
         let inst = Instance::new(&mut store, &m, &[]).unwrap();
-        let mut call = |name: &str, arg: u32| inst.get_func(name).unwrap().call(&mut store, &[Val::I32(arg as i32)]).unwrap();
+        let mut call =
+            |name: &str, arg: u32| inst.get_func(name).unwrap().call(&mut store, &[Val::I32(arg as i32)]).unwrap();
         for (i, &arg) in args.iter().enumerate() {
             assert_eq!(call("small", arg), vec![Val::I32(small[i])], "small({arg}), parallel: {parallel_compilation}");
             let want = vec![Val::F64(f64::to_bits(with_pool[i]))];
@@ -278,7 +285,9 @@ fn store_limits_cap_memories_and_tables() {
             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
             (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))"#,
     );
-    let call = |store: &mut Store<()>, inst: &Instance, name: &str, n: i32| inst.get_func(name).unwrap().call(store, &[Val::I32(n)]).unwrap()[0];
+    let call = |store: &mut Store<()>, inst: &Instance, name: &str, n: i32| {
+        inst.get_func(name).unwrap().call(store, &[Val::I32(n)]).unwrap()[0]
+    };
 
     // Below the initial size: instantiation fails with an error, not an allocation abort.
     let mut store = Store::new(&engine, ());
@@ -346,7 +355,11 @@ fn traps_name_the_innermost_function_through_every_kind_of_call() {
         assert!(e.to_string().contains("in function `inner` (wasm backtrace: inner <- "), "{name}: {e}");
         let Error::Trap { backtrace: bt, .. } = &e else { unreachable!() };
         assert_eq!(*bt, backtrace, "{name}");
-        assert_eq!(f.call(&mut store, &[Val::I32(7)]).unwrap(), vec![Val::I32(if name == "via_import" { 1 } else { 8 })], "{name}");
+        assert_eq!(
+            f.call(&mut store, &[Val::I32(7)]).unwrap(),
+            vec![Val::I32(if name == "via_import" { 1 } else { 8 })],
+            "{name}"
+        );
     }
 }
 
@@ -394,7 +407,9 @@ fn typed_calls_and_wrapped_host_functions() {
     let mut store = Store::new(&engine, Vec::<i32>::new());
     let mul = Func::wrap(&mut store, |a: i64, b: i64| a.wrapping_mul(b));
     let log = Func::wrap(&mut store, |mut caller: Caller<'_, Vec<i32>>, x: i32| caller.data_mut().push(x));
-    let fail = Func::wrap(&mut store, |x: f64| -> Result<f64, Error> { if x > 1.0 { Err(Error::Usage("too big".into())) } else { Ok(x) } });
+    let fail = Func::wrap(&mut store, |x: f64| -> Result<f64, Error> {
+        if x > 1.0 { Err(Error::Usage("too big".into())) } else { Ok(x) }
+    });
     let swap = Func::wrap(&mut store, |a: f32, b: i32| (b, a));
     let imports = [mul, log, fail, swap].map(Extern::Func);
     let inst = Instance::new(&mut store, &m, &imports).unwrap();
@@ -419,7 +434,10 @@ fn typed_calls_and_wrapped_host_functions() {
     assert_eq!(store.data(), &vec![5, 6]);
     let err = inst.get_typed_func::<(), f64, _>(&store, "fail").unwrap().call(&mut store, ()).unwrap_err();
     assert!(err.to_string().contains("too big"), "{err}");
-    assert_eq!(inst.get_typed_func::<(), (i32, f32), _>(&store, "swap").unwrap().call(&mut store, ()).unwrap(), (7, 2.5));
+    assert_eq!(
+        inst.get_typed_func::<(), (i32, f32), _>(&store, "swap").unwrap().call(&mut store, ()).unwrap(),
+        (7, 2.5)
+    );
 
     // Traps come back as from `Func::call`, and the store stays usable.
     let div = inst.get_typed_func::<i32, i32, _>(&store, "div").unwrap();
@@ -467,7 +485,10 @@ fn host_functions_with_many_parameters_and_results() {
 #[test]
 fn a_linker_resolves_imports_by_name() {
     let engine = Engine::default();
-    let lib = module(&engine, r#"(module (global (export "base") i32 (i32.const 100)) (func (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))"#);
+    let lib = module(
+        &engine,
+        r#"(module (global (export "base") i32 (i32.const 100)) (func (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))"#,
+    );
     let app = module(
         &engine,
         r#"(module
@@ -534,7 +555,10 @@ fn tail_calls_run_in_constant_stack() {
             assert_eq!(even.call(&mut store, 1_000_001).unwrap(), -500_001);
             let swap_sub = inst.get_typed_func::<(i64, i64), i64, _>(&store, "swap_sub").unwrap();
             assert_eq!(swap_sub.call(&mut store, (10, 3)).unwrap(), -7);
-            assert_eq!(inst.get_typed_func::<i64, i64, _>(&store, "via_host").unwrap().call(&mut store, 40).unwrap(), 42);
+            assert_eq!(
+                inst.get_typed_func::<i64, i64, _>(&store, "via_host").unwrap().call(&mut store, 40).unwrap(),
+                42
+            );
             let bad = inst.get_typed_func::<(), i64, _>(&store, "bad_index").unwrap();
             assert_eq!(bad.call(&mut store, ()).unwrap_err().trap(), Some(Trap::UndefinedElement));
         })

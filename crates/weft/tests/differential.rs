@@ -39,7 +39,12 @@ enum Outcome {
     Exhausted,
 }
 
-fn weft_run(wasm: &[u8], version: weft::WasmVersion, guard_pages: bool, args_seed: u64) -> Result<Option<Vec<(String, Outcome)>>, String> {
+fn weft_run(
+    wasm: &[u8],
+    version: weft::WasmVersion,
+    guard_pages: bool,
+    args_seed: u64,
+) -> Result<Option<Vec<(String, Outcome)>>, String> {
     use weft::*;
     let engine = Engine::new(Config { version, guard_pages, ..Default::default() }).unwrap();
     let module = Module::new(&engine, wasm).map_err(|e| format!("weft rejected a valid module: {e}"))?;
@@ -76,7 +81,10 @@ fn wasmi_run(wasm: &[u8], args_seed: u64) -> Option<Vec<(String, Outcome)>> {
     // in both engines: growth may fail, and where it does is up to the implementation.
     // And the tests' limit on memory size: a 64-bit memory without a maximum could otherwise grow
     // until the machine runs out of memory.
-    let limits = StoreLimitsBuilder::new().table_elements(weft::MAX_TABLE_ELEMENTS as usize).memory_size(common::MEMORY_LIMIT as usize).build();
+    let limits = StoreLimitsBuilder::new()
+        .table_elements(weft::MAX_TABLE_ELEMENTS as usize)
+        .memory_size(common::MEMORY_LIMIT as usize)
+        .build();
     let mut store = Store::new(&engine, limits);
     store.limiter(|limits| limits);
     let linker = Linker::<StoreLimits>::new(&engine);
@@ -103,15 +111,20 @@ fn wasmi_run(wasm: &[u8], args_seed: u64) -> Option<Vec<(String, Outcome)>> {
             };
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for_ty(t)).collect();
             let outcome = match f.call(&mut store, &params, &mut results) {
-                Ok(()) => Outcome::Values(results.iter().map(|v| match v {
-                    Val::I32(x) => Bits::Num(*x as u32 as u128),
-                    Val::I64(x) => Bits::Num(*x as u64 as u128),
-                    Val::F32(x) => Bits::Num(x.to_bits() as u128),
-                    Val::F64(x) => Bits::Num(x.to_bits() as u128),
-                    Val::V128(x) => Bits::Num(x.as_u128()),
-                    Val::FuncRef(f) => Bits::Ref(!f.is_null()),
-                    Val::ExternRef(e) => Bits::Ref(!e.is_null()),
-                }).collect()),
+                Ok(()) => Outcome::Values(
+                    results
+                        .iter()
+                        .map(|v| match v {
+                            Val::I32(x) => Bits::Num(*x as u32 as u128),
+                            Val::I64(x) => Bits::Num(*x as u64 as u128),
+                            Val::F32(x) => Bits::Num(x.to_bits() as u128),
+                            Val::F64(x) => Bits::Num(x.to_bits() as u128),
+                            Val::V128(x) => Bits::Num(x.as_u128()),
+                            Val::FuncRef(f) => Bits::Ref(!f.is_null()),
+                            Val::ExternRef(e) => Bits::Ref(!e.is_null()),
+                        })
+                        .collect(),
+                ),
                 Err(e) if e.to_string().contains("stack") => Outcome::Exhausted,
                 Err(_) => Outcome::Trap,
             };
@@ -190,7 +203,10 @@ const WASMI_WRONG: &[(u64, u64, &str)] = &[
 /// Runs `compare` on a thread with a large stack: unoptimized, wasmi's SIMD translation and execution
 /// overflow the default 2 MiB of a test thread (`cargo test` in debug, as CI runs it).
 fn agree(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64) {
-    let thread = std::thread::Builder::new().stack_size(256 << 20).spawn(move || compare(wasm3, simd, version, multiplier)).unwrap();
+    let thread = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || compare(wasm3, simd, version, multiplier))
+        .unwrap();
     if let Err(panic) = thread.join() {
         std::panic::resume_unwind(panic);
     }
@@ -255,7 +271,9 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
             (a, b) => failures.push(format!("seed {seed}: instantiation: weft {}, wasmi {}", a.is_some(), b.is_some())),
         }
     }
-    println!("{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones, {vector} with SIMD), {calls} calls compared with wasmi");
+    println!(
+        "{modules} modules ({multi_memory} with several memories, {memory64} with 64-bit ones, {vector} with SIMD), {calls} calls compared with wasmi"
+    );
     if !reference_panics.is_empty() {
         println!("skipped {} seeds on which wasmi panicked: {reference_panics:?}", reference_panics.len());
     }
@@ -263,12 +281,24 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
         println!("stopped at the calls on which wasmi is known to be wrong (WASMI_WRONG) in seeds {known_wrong:?}");
     }
     // Skipping is for a rare reference bug, not a way to lose coverage.
-    assert!(reference_panics.len() as u64 <= count / 1000 + 1, "wasmi panicked on {} seeds: {reference_panics:?}", reference_panics.len());
+    assert!(
+        reference_panics.len() as u64 <= count / 1000 + 1,
+        "wasmi panicked on {} seeds: {reference_panics:?}",
+        reference_panics.len()
+    );
     // (A disagreement found to be wasmi's error, against another engine and the spec, goes to
     // `WASMI_WRONG` with its reason; `WEFT_DIFF_DUMP=DIR` keeps the module to check.)
-    assert!(failures.is_empty(), "{} disagreements, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
     assert!(modules as u64 > count / 2 && calls as u64 > count / 2, "too few modules or calls compared");
-    assert!(!wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20), "too few modules with several or 64-bit memories");
+    assert!(
+        !wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20),
+        "too few modules with several or 64-bit memories"
+    );
     assert!(!simd || vector as u64 > count / 4, "too few modules with SIMD: {vector}");
 }
 

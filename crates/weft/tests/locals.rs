@@ -54,9 +54,16 @@ fn many_locals(reads: &[u32]) -> String {
     let is_i64 = |x: &u32| (20002..=29999).contains(x);
     let body: String = reads
         .iter()
-        .map(|x| if is_i64(x) { format!("(i64.add (local.get {x}))") } else { format!("(i64.add (i64.extend_i32_u (local.get {x})))") })
+        .map(|x| {
+            if is_i64(x) {
+                format!("(i64.add (local.get {x}))")
+            } else {
+                format!("(i64.add (i64.extend_i32_u (local.get {x})))")
+            }
+        })
         .collect();
-    let writes: String = reads.iter().map(|x| format!("(local.set {x} ({}.const 7))", if is_i64(x) { "i64" } else { "i32" })).collect();
+    let writes: String =
+        reads.iter().map(|x| format!("(local.set {x} ({}.const 7))", if is_i64(x) { "i64" } else { "i32" })).collect();
     // The text format has no count: the binary encoder groups the repeated types.
     let (i32s, i64s, more_i32s) = ("i32 ".repeat(20001), "i64 ".repeat(9998), "i32 ".repeat(20000));
     format!(

@@ -97,7 +97,9 @@ fn mutate_body(wasm: &mut Vec<u8>, rng: &mut Rng) -> bool {
             bodies.push(wasm.get(pos..pos + len as usize).map(<[u8]>::to_vec));
             pos += len as usize;
         }
-        let Some(mut bodies) = bodies.into_iter().collect::<Option<Vec<_>>>().filter(|b| !b.is_empty()) else { return false };
+        let Some(mut bodies) = bodies.into_iter().collect::<Option<Vec<_>>>().filter(|b| !b.is_empty()) else {
+            return false;
+        };
         let k = below(rng, bodies.len());
         edit(&mut bodies[k], 0, false, rng);
         let mut section = Vec::new();
@@ -132,7 +134,13 @@ struct Counts {
     interrupted: u32,
 }
 
-fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what: &str, counts: &mut Counts) -> Result<(), String> {
+fn check(
+    engine: &Engine,
+    features: wasmparser::WasmFeatures,
+    wasm: &[u8],
+    what: &str,
+    counts: &mut Counts,
+) -> Result<(), String> {
     let reference = wasmparser::Validator::new_with_features(features).validate_all(wasm);
     let compiled = Module::new(engine, wasm);
     // Module::new turns a compiler panic into this error; it must not pass for a rejection.
@@ -150,8 +158,10 @@ fn check(engine: &Engine, features: wasmparser::WasmFeatures, wasm: &[u8], what:
             counts.accepted_by_both += 1;
             // A mutation can turn a definition into an import, which nothing here provides.
             if module.imports().is_empty() {
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT), None)))
-                    .map_err(|_| format!("{what}: running it panicked"))??;
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    common::run(engine, &module, what, &mut counts.ran, Some(TIME_LIMIT), None)
+                }))
+                .map_err(|_| format!("{what}: running it panicked"))??;
                 counts.interrupted += ran.iter().flatten().filter(|(_, r)| r == &Err(Trap::Interrupted)).count() as u32;
             }
         }
@@ -170,8 +180,16 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
     let seeds = common::seeds("WEFT_MUTATED_SEEDS", 400);
     // Each version against wasmparser with that version's features (3.0 reads more encodings).
     let engines = [
-        (Engine::new(Config { version: WasmVersion::V2, interruptible: true, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM2, "2.0"),
-        (Engine::new(Config { version: WasmVersion::V3, interruptible: true, ..Default::default() }).unwrap(), wasmparser::WasmFeatures::WASM3, "3.0"),
+        (
+            Engine::new(Config { version: WasmVersion::V2, interruptible: true, ..Default::default() }).unwrap(),
+            wasmparser::WasmFeatures::WASM2,
+            "2.0",
+        ),
+        (
+            Engine::new(Config { version: WasmVersion::V3, interruptible: true, ..Default::default() }).unwrap(),
+            wasmparser::WasmFeatures::WASM3,
+            "3.0",
+        ),
     ];
     let mut counts = Counts::default();
     let mut failures = Vec::new();
@@ -183,10 +201,13 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
             let mut wasm = valid.clone();
             mutate(&mut wasm, &mut rng);
             for (engine, features, version) in &engines {
-                if let Err(e) = check(engine, *features, &wasm, &format!("{version}: seed {seed} mutant {k}"), &mut counts) {
+                if let Err(e) =
+                    check(engine, *features, &wasm, &format!("{version}: seed {seed} mutant {k}"), &mut counts)
+                {
                     // WEFT_MUTATED_DUMP=DIR keeps the failing modules, for `weft compile` or a reduction.
                     if let Some(dir) = std::env::var_os("WEFT_MUTATED_DUMP") {
-                        std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}-mutant{k}.wasm")), &wasm).unwrap();
+                        std::fs::write(std::path::Path::new(&dir).join(format!("seed{seed}-mutant{k}.wasm")), &wasm)
+                            .unwrap();
                     }
                     failures.push(e);
                 }
@@ -198,8 +219,21 @@ fn mutated_modules_are_rejected_exactly_when_wasmparser_rejects_them() {
         "{} checks (mutants x 2 versions): {} rejected by both, {} accepted by both, {} rejected only by weft's 2.0 encoding checks, {} unsupported",
         c.checks, c.rejected_by_both, c.accepted_by_both, c.stricter, c.unsupported
     );
-    println!("ran {} accepted mutants: {} export calls, {} trapped, {} of them interrupted after {TIME_LIMIT:?}", c.ran[0], c.ran[1], c.ran[2], c.interrupted);
-    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    println!(
+        "ran {} accepted mutants: {} export calls, {} trapped, {} of them interrupted after {TIME_LIMIT:?}",
+        c.ran[0], c.ran[1], c.ran[2], c.interrupted
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
     // Mutation must produce both kinds, or the test checks little.
-    assert!(c.rejected_by_both > c.checks / 10 && c.accepted_by_both > c.checks / 20, "too one-sided: {} rejected, {} accepted", c.rejected_by_both, c.accepted_by_both);
+    assert!(
+        c.rejected_by_both > c.checks / 10 && c.accepted_by_both > c.checks / 20,
+        "too one-sided: {} rejected, {} accepted",
+        c.rejected_by_both,
+        c.accepted_by_both
+    );
 }

@@ -189,7 +189,11 @@ fn extend_u_of_a_register_value() {
         (drop)
         (i64.shl (i64.extend_i32_u (local.get $y)) (i64.const 1))
         (i64.add)))"#;
-    let module = Module::new(&engine, &wat::parse_str(wat.replace("(func (export \"reg\")", "(memory 1) (func (export \"reg\")")).unwrap()).unwrap();
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(wat.replace("(func (export \"reg\")", "(memory 1) (func (export \"reg\")")).unwrap(),
+    )
+    .unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     for x in [0i32, 1, -1, -2, i32::MAX, i32::MIN, 0x7fff_fffe] {
@@ -212,7 +216,14 @@ fn select_picks_by_the_condition_for_every_shape() {
     let engine = Engine::default();
     let types = ["i32", "i64", "f32", "f64"];
     // Conditions on $x and $r; `truth` below gives each one's value, in the same order.
-    let conditions = ["(i32.eqz (local.get $x))", "(i32.eq (local.get $x) (i32.const 0))", "(i32.ne (local.get $x) (i32.const 0))", "(ref.is_null (local.get $r))", "(local.get $x)", "(i32.lt_s (local.get $x) (i32.const 1))"];
+    let conditions = [
+        "(i32.eqz (local.get $x))",
+        "(i32.eq (local.get $x) (i32.const 0))",
+        "(i32.ne (local.get $x) (i32.const 0))",
+        "(ref.is_null (local.get $r))",
+        "(local.get $x)",
+        "(i32.lt_s (local.get $x) (i32.const 1))",
+    ];
     let widen = |ty: &str| match ty {
         "i32" => "(local.get $x)",
         "i64" => "(i64.extend_i32_s (local.get $x))",
@@ -223,9 +234,19 @@ fn select_picks_by_the_condition_for_every_shape() {
     for ty in types {
         for (c, cond) in conditions.iter().enumerate() {
             for shape in 0..4 {
-                let first = if shape & 1 == 0 { format!("({ty}.const 9)") } else { format!("({ty}.add {} ({ty}.const 3))", widen(ty)) };
-                let second = if shape & 2 == 0 { format!("({ty}.const -5)") } else { format!("({ty}.sub {} ({ty}.const 4))", widen(ty)) };
-                funcs += &format!("(func (export \"{ty} {c} {shape}\") (param $x i32) (param $r externref) (result {ty}) (select {first} {second} {cond}))\n");
+                let first = if shape & 1 == 0 {
+                    format!("({ty}.const 9)")
+                } else {
+                    format!("({ty}.add {} ({ty}.const 3))", widen(ty))
+                };
+                let second = if shape & 2 == 0 {
+                    format!("({ty}.const -5)")
+                } else {
+                    format!("({ty}.sub {} ({ty}.const 4))", widen(ty))
+                };
+                funcs += &format!(
+                    "(func (export \"{ty} {c} {shape}\") (param $x i32) (param $r externref) (result {ty}) (select {first} {second} {cond}))\n"
+                );
             }
         }
     }
@@ -250,8 +271,17 @@ fn select_picks_by_the_condition_for_every_shape() {
                         let first = if shape & 1 == 0 { value(9) } else { value(add(3)) };
                         let second = if shape & 2 == 0 { value(-5) } else { value(add(-4)) };
                         let name = format!("{ty} {c} {shape}");
-                        let got = instance.get_func(&name).unwrap().call(&mut store, &[Val::I32(x), Val::ExternRef(r)]).unwrap();
-                        assert_eq!(got, vec![if holds { first } else { second }], "`{name}`: {} with x = {x}, r = {r:?}", conditions[c]);
+                        let got = instance
+                            .get_func(&name)
+                            .unwrap()
+                            .call(&mut store, &[Val::I32(x), Val::ExternRef(r)])
+                            .unwrap();
+                        assert_eq!(
+                            got,
+                            vec![if holds { first } else { second }],
+                            "`{name}`: {} with x = {x}, r = {r:?}",
+                            conditions[c]
+                        );
                     }
                 }
             }

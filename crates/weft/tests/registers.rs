@@ -121,7 +121,10 @@ fn explicit_checks_in_a_callee_see_the_length_not_the_callers_q() {
     for engine in engines() {
         // The last 16 bytes of the page (lane 2 = 7) and its last byte (9), each three times; `q`
         // (the loop counter or the sum) is far below both addresses.
-        assert_eq!(call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65520), Val::I32(535)]).unwrap(), vec![Val::I32(3 * (7 + 9))]);
+        assert_eq!(
+            call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65520), Val::I32(535)]).unwrap(),
+            vec![Val::I32(3 * (7 + 9))]
+        );
         // One byte further is out of bounds.
         let err = call(&engine, CALLEE_WITHOUT_Q, "run", &[Val::I32(65521), Val::I32(535)]).unwrap_err();
         assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{err:?}");
@@ -175,7 +178,10 @@ fn a_second_memory_is_reached_through_its_own_base_and_bounds() {
         assert_eq!(call("load0", &[Val::I32(70000)]).unwrap(), vec![Val::I32(0)]);
         for (name, arg) in [("load1", 70000), ("store1", 65533), ("simd1", 65530)] {
             let err = call(name, &[Val::I32(arg)]).unwrap_err();
-            assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{name}, guard pages: {guard_pages}: {err:?}");
+            assert!(
+                matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }),
+                "{name}, guard pages: {guard_pages}: {err:?}"
+            );
         }
         // Grown, memory 1 has room there.
         assert_eq!(call("grow1", &[]).unwrap(), vec![Val::I32(1 + 200)]);
@@ -214,7 +220,10 @@ fn sixty_four_bit_memories_and_tables() {
         assert_eq!(call("store_load", &[Val::I64(65536 - 12)]).unwrap(), vec![Val::I32(14 + 45)]);
         for (name, a) in [("store_load", 65536 - 11), ("store_load", 1 << 40), ("store_load", -8), ("far", 0)] {
             let err = call(name, &[Val::I64(a)]).unwrap_err();
-            assert!(matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }), "{name}({a}), guard pages: {guard_pages}: {err:?}");
+            assert!(
+                matches!(err, Error::Trap { trap: Trap::OutOfBoundsMemory, .. }),
+                "{name}({a}), guard pages: {guard_pages}: {err:?}"
+            );
         }
         // 1 page + 2 elements * 10 + (-1) * 100: growing by 2^36 pages fails.
         assert_eq!(call("sizes", &[]).unwrap(), vec![Val::I64(1 + 20 - 100)]);
@@ -436,7 +445,8 @@ fn f64_binops_fused_with_a_load() {
     let expected = (x + y) + (t + u);
     for engine in engines() {
         let module = Module::new(&engine, &wat::parse_str(LOAD_FUSED).unwrap()).unwrap();
-        let fused = |op: &str| module.stats().stencil_counts.iter().any(|(name, _)| name.ends_with(&format!("__{op}_load")));
+        let fused =
+            |op: &str| module.stats().stencil_counts.iter().any(|(name, _)| name.ends_with(&format!("__{op}_load")));
         assert!(fused("f64_add") && fused("f64_sub") && fused("f64_mul") && fused("f64_div"), "fused forms not used");
         assert_eq!(call(&engine, LOAD_FUSED, "f", &[Val::I32(n as i32)]).unwrap(), vec![Val::F64(expected.to_bits())]);
         let trap = call(&engine, LOAD_FUSED, "oob", &[Val::I32(0)]).unwrap_err().trap();
@@ -466,8 +476,12 @@ const CONST_ADDRESSES: &str = r#"(module
 #[test]
 fn constant_addresses() {
     let guarded = Module::new(&engines()[0], &wat::parse_str(CONST_ADDRESSES).unwrap()).unwrap();
-    let forms = |prefix: &str| guarded.stats().stencil_counts.iter().filter(|(name, _)| name.starts_with(prefix)).count();
-    assert!(forms("gi_") >= 4 && forms("gii__") >= 1 && forms("gir__") + forms("gis__") >= 1, "constant-address forms not used");
+    let forms =
+        |prefix: &str| guarded.stats().stencil_counts.iter().filter(|(name, _)| name.starts_with(prefix)).count();
+    assert!(
+        forms("gi_") >= 4 && forms("gii__") >= 1 && forms("gir__") + forms("gis__") >= 1,
+        "constant-address forms not used"
+    );
     for v in [7i32, -3, 0x12345] {
         // 104..108 holds v; byte 200 holds 0xff; 208 holds v as u32; 300 holds v as f64.
         let x = 2.0 * f64::from(v);
@@ -544,7 +558,10 @@ fn teed_values_leave_registers_through_their_local() {
         let expected_f = ((a + 1.0) + 5.0 * a) * ((a - 3.0) - a / 8.0 + 7.0);
         for engine in engines() {
             assert_eq!(call(&engine, TEED_VALUES, "i", &[Val::I32(p)]).unwrap(), vec![Val::I32(expected)]);
-            assert_eq!(call(&engine, TEED_VALUES, "f", &[Val::F64(a.to_bits())]).unwrap(), vec![Val::F64(expected_f.to_bits())]);
+            assert_eq!(
+                call(&engine, TEED_VALUES, "f", &[Val::F64(a.to_bits())]).unwrap(),
+                vec![Val::F64(expected_f.to_bits())]
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ mod common;
 
 use weft::*;
 
-use common::{run, Outcomes};
+use common::{Outcomes, run};
 
 fn check(engine: &Engine, seed: u64, stats: &mut [u32; 3]) -> Result<Outcomes, String> {
     let Some(wasm) = common::module(common::config(), seed, 0x9E37_79B9_7F4A_7C15) else { return Ok(None) };
@@ -23,11 +23,14 @@ fn same(a: &Outcomes, b: &Outcomes) -> bool {
         other => *other,
     };
     match (a, b) {
-        (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|((_, x), (_, y))| match (x, y) {
-            (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| key(p) == key(q)),
-            (Err(x), Err(y)) => x == y,
-            _ => false,
-        }),
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((_, x), (_, y))| match (x, y) {
+                    (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| key(p) == key(q)),
+                    (Err(x), Err(y)) => x == y,
+                    _ => false,
+                })
+        }
         (None, None) => true,
         _ => false,
     }
@@ -44,13 +47,20 @@ fn arbitrary_valid_modules_compile_and_run_or_trap() {
     let mut failures = Vec::new();
     for seed in seeds {
         match (check(&guarded, seed, &mut stats), check(&explicit, seed, &mut [0; 3])) {
-            (Ok(a), Ok(b)) if !same(&a, &b) => failures.push(format!("seed {seed}: guard pages and explicit checks disagree: {a:?} vs {b:?}")),
+            (Ok(a), Ok(b)) if !same(&a, &b) => {
+                failures.push(format!("seed {seed}: guard pages and explicit checks disagree: {a:?} vs {b:?}"))
+            }
             (Err(e), _) | (_, Err(e)) => failures.push(e),
             _ => {}
         }
     }
     println!("{} modules compiled, {} calls, {} of them trapped (per bounds-check mode)", stats[0], stats[1], stats[2]);
-    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
     // The generator really produced modules with functions to call.
     assert!(stats[0] as u64 > count / 2 && stats[1] as u64 > count / 2, "too few modules or calls: {stats:?}");
 }
@@ -99,7 +109,18 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
         }
     }
     let compiled = stats[0];
-    println!("{compiled} modules compiled and ran ({} calls, {} trapped), {unsupported} unsupported", stats[1], stats[2]);
-    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
-    assert!(compiled > 0 && unsupported > 0, "the generator should produce both: {compiled} compiled, {unsupported} unsupported");
+    println!(
+        "{compiled} modules compiled and ran ({} calls, {} trapped), {unsupported} unsupported",
+        stats[1], stats[2]
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+    );
+    assert!(
+        compiled > 0 && unsupported > 0,
+        "the generator should produce both: {compiled} compiled, {unsupported} unsupported"
+    );
 }

@@ -6,8 +6,8 @@
 //! memory in place; the buffers of a parallel compile are copied into fresh code memory.
 
 use super::emit::{CodeBuffer, FuncCode, Holes};
-use crate::codemem::CodeMemory;
 use crate::Error;
+use crate::codemem::CodeMemory;
 
 pub struct Image {
     pub code: CodeMemory,
@@ -26,7 +26,12 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
     buf.begin_function();
     // Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
     let landing = buf.bytes().len() as u32;
-    buf.emit(weft_stencils::id::trap, &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() }, None, None);
+    buf.emit(
+        weft_stencils::id::trap,
+        &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() },
+        None,
+        None,
+    );
     buf.check()?;
     buf.take_function();
     Ok(landing)
@@ -35,12 +40,19 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
 /// `funcs[i]` is defined function `num_imported + i`, its code in `buffers[funcs[i].buffer]`. With
 /// `in_place` (the landing offset `begin_image` returned), `buffers` is one buffer holding the
 /// whole image in order; otherwise `counts` receives the stencils of a header made here.
-pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option<u32>, num_imported: u32, counts: &mut [u32]) -> Result<Image, Error> {
+pub fn assemble(
+    funcs: Vec<FuncCode>,
+    buffers: Vec<CodeBuffer>,
+    in_place: Option<u32>,
+    num_imported: u32,
+    counts: &mut [u32],
+) -> Result<Image, Error> {
     let mapping_error = |e: std::io::Error| Error::Compile(format!("mapping code memory: {e}"));
     let func_insn_lens = funcs.iter().map(|f| f.insn_len).collect();
     let func_direct_entries = funcs.iter().map(|f| f.direct_entry).collect();
     if let Some(oob_landing) = in_place {
-        let [mut buf] = <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
+        let [mut buf] =
+            <[CodeBuffer; 1]>::try_from(buffers).map_err(|_| Error::Compile("one buffer expected".into()))?;
         let func_offsets: Vec<u32> = funcs.iter().map(|f| f.code.start as u32).collect();
         resolve(buf.bytes_mut(), &funcs, &func_offsets, num_imported);
         let code = buf.into_code().map_err(mapping_error)?;
@@ -62,7 +74,8 @@ pub fn assemble(funcs: Vec<FuncCode>, buffers: Vec<CodeBuffer>, in_place: Option
         let mut filled = header.len();
         for (f, &base) in funcs.iter().zip(&func_offsets) {
             pad(code, filled, base);
-            code[base as usize..base as usize + f.code.len()].copy_from_slice(&buffers[f.buffer].bytes()[f.code.clone()]);
+            code[base as usize..base as usize + f.code.len()]
+                .copy_from_slice(&buffers[f.buffer].bytes()[f.code.clone()]);
             filled = base as usize + f.code.len();
         }
         resolve(code, &funcs, &func_offsets, num_imported);

@@ -8,9 +8,9 @@
 //! functions out, as are the absolute addresses in the `br_table` jump tables that follow the
 //! function's code (after its f64 constants).
 
-pub use weft_stencils::Holes;
 use crate::codemem::{CodeArena, CodeMemory};
-use weft_stencils::{id, Hole, HoleKind, Reloc, EMIT_SLACK, STENCILS};
+pub use weft_stencils::Holes;
+use weft_stencils::{EMIT_SLACK, Hole, HoleKind, Reloc, STENCILS, id};
 
 const NO_SITE: u32 = u32::MAX;
 
@@ -421,7 +421,10 @@ impl CodeBuffer {
             return;
         }
         const JMP_REL32: u8 = 0xE9;
-        debug_assert!(matches!(STENCILS[id::jump as usize].code(), [JMP_REL32, _, _, _, _]), "the jump stencil is one jmp rel32");
+        debug_assert!(
+            matches!(STENCILS[id::jump as usize].code(), [JMP_REL32, _, _, _, _]),
+            "the jump stencil is one jmp rel32"
+        );
         self.bare_jump_pads.sort_unstable();
         let code = &self.code[self.func_start..self.end];
         for table in &mut self.jump_tables {

@@ -19,13 +19,13 @@ pub mod emit;
 mod simd;
 mod visit;
 
-use crate::types::*;
 use crate::Error;
+use crate::types::*;
 use emit::{CodeBuffer, Holes, Label};
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 use weft_ops::vm::builtin;
-use weft_stencils::id::{Variants, NONE};
-use weft_stencils::{id, HoleKind, STENCILS};
+use weft_stencils::id::{NONE, Variants};
+use weft_stencils::{HoleKind, STENCILS, id};
 
 /// What the translator needs to know about the module.
 #[derive(Default)]
@@ -348,10 +348,18 @@ enum Shape {
 #[inline(always)]
 fn simple_op(op: &Operator) -> Option<(Shape, &'static Variants, ValType)> {
     macro_rules! shape {
-        (unop) => { Shape::Unop };
-        (unop_trap) => { Shape::Unop };
-        (binop) => { Shape::Binop };
-        (binop_trap) => { Shape::Binop };
+        (unop) => {
+            Shape::Unop
+        };
+        (unop_trap) => {
+            Shape::Unop
+        };
+        (binop) => {
+            Shape::Binop
+        };
+        (binop_trap) => {
+            Shape::Binop
+        };
     }
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $in:ty => $out:ty;)*) => {
@@ -409,7 +417,8 @@ fn count_local_ops(bytes: &[u8], uses: &mut [u32], positions: &mut Vec<u32>) {
         let tail = chunks.remainder().len();
         for (c, chunk) in chunks.enumerate() {
             let (lo, hi) = chunk.split_at(8);
-            let mut m = candidates(u64::from_le_bytes(lo.try_into().unwrap())) | candidates(u64::from_le_bytes(hi.try_into().unwrap())) << 8;
+            let mut m = candidates(u64::from_le_bytes(lo.try_into().unwrap()))
+                | candidates(u64::from_le_bytes(hi.try_into().unwrap())) << 8;
             let n = m.count_ones() as usize;
             let base = (c * 16) as u32;
             // Room: `count` <= c * 16, and `positions` has 16 more than a window.
@@ -471,8 +480,20 @@ fn commutative(op: &Operator) -> bool {
     use Operator as O;
     matches!(
         op,
-        O::I32Add | O::I32Mul | O::I32And | O::I32Or | O::I32Xor | O::I32Eq | O::I32Ne
-            | O::I64Add | O::I64Mul | O::I64And | O::I64Or | O::I64Xor | O::I64Eq | O::I64Ne
+        O::I32Add
+            | O::I32Mul
+            | O::I32And
+            | O::I32Or
+            | O::I32Xor
+            | O::I32Eq
+            | O::I32Ne
+            | O::I64Add
+            | O::I64Mul
+            | O::I64And
+            | O::I64Or
+            | O::I64Xor
+            | O::I64Eq
+            | O::I64Ne
     )
 }
 
@@ -666,7 +687,12 @@ impl FuncTranslator {
 
     /// Fills `locals` with the parameters and the declared locals (each at its frame offset) and
     /// declares them to the validator; returns the bytes of the parameters and of all locals.
-    fn declare_locals(&mut self, ty: &FuncType, body: &FunctionBody<'_>, fv: &mut FuncValidator<ValidatorResources>) -> Result<(u32, u32), Box<Error>> {
+    fn declare_locals(
+        &mut self,
+        ty: &FuncType,
+        body: &FunctionBody<'_>,
+        fv: &mut FuncValidator<ValidatorResources>,
+    ) -> Result<(u32, u32), Box<Error>> {
         let mut off = 0u32;
         for &p in ty.params.iter() {
             self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
@@ -682,7 +708,8 @@ impl FuncTranslator {
             // One bounds check for the group, then a fill the compiler vectorizes: a hostile module may
             // declare 50,000 locals in every function (bench/linearity.py, `declared-locals`).
             let size = t.slot_bytes();
-            let end = u32::try_from(off as u64 + count as u64 * size as u64).map_err(|_| Error::Compile("too many locals".into()))?;
+            let end = u32::try_from(off as u64 + count as u64 * size as u64)
+                .map_err(|_| Error::Compile("too many locals".into()))?;
             self.locals.extend((0..count).map(|k| Operand { ty: t, off: off + k * size, loc: Loc::Slot }));
             off = end;
         }
@@ -902,7 +929,12 @@ impl FuncTranslator {
     }
 
     fn off_at(&self, height: usize) -> u32 {
-        if height == 0 { self.stack_base } else { let o = self.stack[height - 1]; o.off + o.ty.slot_bytes() }
+        if height == 0 {
+            self.stack_base
+        } else {
+            let o = self.stack[height - 1];
+            o.off + o.ty.slot_bytes()
+        }
     }
 
     /// Pushes a value that a stencil is about to write into its slot; returns the slot.
@@ -1039,7 +1071,11 @@ impl FuncTranslator {
     fn slot_of(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize) -> Result<u32, Box<Error>> {
         match self.src(o) {
             Some(off) => Ok(off),
-            None if o.loc == Loc::Reg && let Some(x) = self.mirror_of(o.ty, index) => Ok(self.locals[x as usize].off),
+            None if o.loc == Loc::Reg
+                && let Some(x) = self.mirror_of(o.ty, index) =>
+            {
+                Ok(self.locals[x as usize].off)
+            }
             None => {
                 self.write_own_slot(buf, o, index);
                 Ok(o.off)
@@ -1051,7 +1087,15 @@ impl FuncTranslator {
     /// from a slot (writing the value there first if it has none).
     /// `index` is where the operand stood on the stack (for the rollback of its producer).
     /// `pins` has bit k set when the stencil has forms reading pinned local k.
-    fn source(&mut self, buf: &mut CodeBuffer, o: &Operand, index: usize, reg_ok: bool, imm_ok: bool, pins: u8) -> Result<Src, Box<Error>> {
+    fn source(
+        &mut self,
+        buf: &mut CodeBuffer,
+        o: &Operand,
+        index: usize,
+        reg_ok: bool,
+        imm_ok: bool,
+        pins: u8,
+    ) -> Result<Src, Box<Error>> {
         if o.loc == Loc::Reg && reg_ok {
             return Ok(Src::Reg);
         }
@@ -1196,15 +1240,45 @@ impl FuncTranslator {
 
     /// Emits a stencil that produced the operand now on top of the stack (a peephole candidate).
     #[allow(clippy::too_many_arguments)]
-    fn emit_producer(&mut self, buf: &mut CodeBuffer, stencil: u16, h: Holes, dst: Dst, slot_variant: u16, (variants, table_index): (&'static Variants, usize), srcs: (u8, u8), height: usize) {
+    fn emit_producer(
+        &mut self,
+        buf: &mut CodeBuffer,
+        stencil: u16,
+        h: Holes,
+        dst: Dst,
+        slot_variant: u16,
+        (variants, table_index): (&'static Variants, usize),
+        srcs: (u8, u8),
+        height: usize,
+    ) {
         self.flush(buf);
-        self.pending = Some(Producer { id: stencil, holes: h, dst, slot_variant, variants, table_index, height, srcs, evict: None });
+        self.pending = Some(Producer {
+            id: stencil,
+            holes: h,
+            dst,
+            slot_variant,
+            variants,
+            table_index,
+            height,
+            srcs,
+            evict: None,
+        });
     }
 
     /// Emits operator variant `(a, b)` of `v`, its result pushed as `out` into t0 when a register
     /// variant exists for an integer result, else into its slot.
     #[allow(clippy::too_many_arguments)]
-    fn emit_op(&mut self, buf: &mut CodeBuffer, v: &'static Variants, a: Src, b: Option<Src>, out: ValType, dst: Dst, offset: u32, guarded: bool) -> Result<(), Box<Error>> {
+    fn emit_op(
+        &mut self,
+        buf: &mut CodeBuffer,
+        v: &'static Variants,
+        a: Src,
+        b: Option<Src>,
+        out: ValType,
+        dst: Dst,
+        offset: u32,
+        guarded: bool,
+    ) -> Result<(), Box<Error>> {
         let srcs = (a.kind(), b.map_or(id::SRC_NONE, Src::kind));
         let index = Variants::op_index(guarded, srcs.0, srcs.1, id::OUT_SLOT);
         let srcs = (srcs.0 as u8, srcs.1 as u8);
@@ -1223,8 +1297,11 @@ impl FuncTranslator {
             let class = reg_class(out).expect("register result");
             let is_load = v.unary(SLOT, SLOT) == id::op::f64_load.unary(SLOT, SLOT);
             let evict = match self.freg {
-                Some(i) if class == RegClass::Float
-                    && (is_load || (self.pending.is_none_or(|p| p.height != i + 1) && self.mirror_of(ValType::F64, i).is_none())) =>
+                Some(i)
+                    if class == RegClass::Float
+                        && (is_load
+                            || (self.pending.is_none_or(|p| p.height != i + 1)
+                                && self.mirror_of(ValType::F64, i).is_none())) =>
                 {
                     self.stack[i].loc = Loc::Slot;
                     self.freg = None;
@@ -1276,7 +1353,13 @@ impl FuncTranslator {
 
     /// Branches to `label` when `cond` is non-zero (`when_true`) or zero; fuses with the compare that
     /// produced `cond` when it was the last stencil.
-    fn emit_cond_branch(&mut self, buf: &mut CodeBuffer, cond: &Operand, when_true: bool, label: &mut Label) -> Result<(), Box<Error>> {
+    fn emit_cond_branch(
+        &mut self,
+        buf: &mut CodeBuffer,
+        cond: &Operand,
+        when_true: bool,
+        label: &mut Label,
+    ) -> Result<(), Box<Error>> {
         if let Some(((brif, brunless), holes)) = self.take_fused_compare(cond) {
             self.emit_jump(buf, if when_true { brif } else { brunless }, holes, label);
             return Ok(());
@@ -1318,7 +1401,13 @@ impl FuncTranslator {
     /// the compiler's view of the stack (the moves may run on one path only). `dst` must not be above
     /// the first operand's slot. With `dst_may_hit_locals` (returns), values still in locals are first
     /// copied to their own slots, so an earlier move cannot overwrite a local a later one reads.
-    fn emit_move(&mut self, buf: &mut CodeBuffer, n: usize, dst: u32, dst_may_hit_locals: bool) -> Result<(), Box<Error>> {
+    fn emit_move(
+        &mut self,
+        buf: &mut CodeBuffer,
+        n: usize,
+        dst: u32,
+        dst_may_hit_locals: bool,
+    ) -> Result<(), Box<Error>> {
         if n == 0 {
             return Ok(());
         }
@@ -1392,14 +1481,22 @@ impl FuncTranslator {
 
     fn unop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType) -> Result<(), Box<Error>> {
         let a = self.pop_lazy();
-        let pins = if v.unary(SRC_P, SLOT) != NONE { INT_PINS } else { 0 } | if v.unary(SRC_X, SLOT) != NONE { F64_PINS } else { 0 };
+        let pins = if v.unary(SRC_P, SLOT) != NONE { INT_PINS } else { 0 }
+            | if v.unary(SRC_X, SLOT) != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, self.stack.len(), v.unary(id::SRC_REG, SLOT) != NONE, false, pins)?;
         self.emit_op(buf, v, a, None, out, Dst::S1, 0, false)
     }
 
     /// `load_fused`: the operator's form reading its second operand from memory (see
     /// `for_each_load_fusable_op`), if it has one.
-    fn binop(&mut self, buf: &mut CodeBuffer, v: &'static Variants, out: ValType, swappable: bool, load_fused: Option<&'static Variants>) -> Result<(), Box<Error>> {
+    fn binop(
+        &mut self,
+        buf: &mut CodeBuffer,
+        v: &'static Variants,
+        out: ValType,
+        swappable: bool,
+        load_fused: Option<&'static Variants>,
+    ) -> Result<(), Box<Error>> {
         let mut b = self.pop_lazy();
         let mut a = self.pop_lazy();
         if let Some(p) = self.pending.as_mut().filter(|p| b.loc == Loc::Reg && p.height == self.stack.len() + 2)
@@ -1434,7 +1531,8 @@ impl FuncTranslator {
         let reg_ok = v.binary(id::SRC_REG, SLOT, SLOT) != NONE;
         let at = self.stack.len();
         // Pinned forms exist for i32 and f64 inputs (both operands may be the same pinned local).
-        let pins = if v.binary(SRC_P, SLOT, SLOT) != NONE { INT_PINS } else { 0 } | if v.binary(SRC_X, SLOT, SLOT) != NONE { F64_PINS } else { 0 };
+        let pins = if v.binary(SRC_P, SLOT, SLOT) != NONE { INT_PINS } else { 0 }
+            | if v.binary(SRC_X, SLOT, SLOT) != NONE { F64_PINS } else { 0 };
         let a = self.source(buf, &a, at, reg_ok, false, pins)?;
         let b = self.source(buf, &b, at + 1, reg_ok && a != Src::Reg, true, pins)?;
         self.emit_op(buf, v, a, Some(b), out, Dst::S2, 0, false)
@@ -1442,7 +1540,15 @@ impl FuncTranslator {
 
     /// An operator whose operands and results are `pops` slots starting at the first operand, handled
     /// by runtime helper `which`.
-    fn builtin(&mut self, buf: &mut CodeBuffer, which: u32, pops: usize, result: Option<ValType>, imm0: u32, imm1: u32) -> Result<(), Box<Error>> {
+    fn builtin(
+        &mut self,
+        buf: &mut CodeBuffer,
+        which: u32,
+        pops: usize,
+        result: Option<ValType>,
+        imm0: u32,
+        imm1: u32,
+    ) -> Result<(), Box<Error>> {
         self.materialize_top(buf, pops);
         self.spill_reg(buf)?;
         let mut first = self.top();
@@ -1508,7 +1614,9 @@ impl FuncTranslator {
             Loc::Local(y) => (&id::op::from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() }),
             Loc::Slot => (&id::op::from_s, Holes { s0: v.off, ..Default::default() }),
             Loc::Reg => (&id::op::from_r, Holes::default()),
-            Loc::Const(bits) => (&id::op::from_i, Holes { imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() }),
+            Loc::Const(bits) => {
+                (&id::op::from_i, Holes { imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() })
+            }
         };
         self.emit(buf, pin_stencil(k, stencil), holes);
         Ok(false)
@@ -1517,12 +1625,18 @@ impl FuncTranslator {
     /// Translates one operator. Inlined into each of the visitor's per-operator methods, where `op` is a
     /// known variant: the table lookups below then fold away, and only the matching path remains.
     #[inline(always)]
-    pub(super) fn operator(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer, op: &Operator<'_>) -> Result<(), Box<Error>> {
+    pub(super) fn operator(
+        &mut self,
+        env: &ModuleEnv,
+        buf: &mut CodeBuffer,
+        op: &Operator<'_>,
+    ) -> Result<(), Box<Error>> {
         use Operator as O;
         if self.dead && self.skip_dead(op) {
             return Ok(());
         }
-        if let (O::I32Shl | O::I32ShrU | O::I32ShrS | O::I64Shl | O::I64ShrU | O::I64ShrS, Some(top)) = (op, self.stack.last())
+        if let (O::I32Shl | O::I32ShrU | O::I32ShrS | O::I64Shl | O::I64ShrU | O::I64ShrS, Some(top)) =
+            (op, self.stack.last())
             && let Loc::Const(k) = top.loc
             && self.shift_by_const(buf, op, k)?
         {
@@ -1602,7 +1716,14 @@ impl FuncTranslator {
         Ok(true)
     }
 
-    fn load(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, v: &'static Variants, out: ValType, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+    fn load(
+        &mut self,
+        buf: &mut CodeBuffer,
+        env: &ModuleEnv,
+        v: &'static Variants,
+        out: ValType,
+        memarg: &wasmparser::MemArg,
+    ) -> Result<(), Box<Error>> {
         let (mem, offset) = self.access(buf, env, memarg, 0)?;
         let addr = self.pop_lazy();
         if let Some(ea) = self.const_address(&addr, mem, offset) {
@@ -1620,7 +1741,13 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn store(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, v: &Variants, memarg: &wasmparser::MemArg) -> Result<(), Box<Error>> {
+    fn store(
+        &mut self,
+        buf: &mut CodeBuffer,
+        env: &ModuleEnv,
+        v: &Variants,
+        memarg: &wasmparser::MemArg,
+    ) -> Result<(), Box<Error>> {
         let (mem, mut offset) = self.access(buf, env, memarg, 1)?;
         let value = self.pop_lazy();
         let addr = self.pop_lazy();
@@ -1635,9 +1762,11 @@ impl FuncTranslator {
             }
             None => self.source(buf, &addr, at, true, false, pins)?,
         };
-        let value_pins = if v.store(false, SLOT, SRC_P) != NONE { pins } else { 0 } | if v.store(false, SLOT, SRC_X) != NONE { F64_PINS } else { 0 };
+        let value_pins = if v.store(false, SLOT, SRC_P) != NONE { pins } else { 0 }
+            | if v.store(false, SLOT, SRC_X) != NONE { F64_PINS } else { 0 };
         // An f64 value in f0 and an address in t0 are two registers.
-        let reg_ok = (a != Src::Reg || reg_class(value.ty) == Some(RegClass::Float)) && v.store(false, SLOT, id::SRC_REG) != NONE;
+        let reg_ok = (a != Src::Reg || reg_class(value.ty) == Some(RegClass::Float))
+            && v.store(false, SLOT, id::SRC_REG) != NONE;
         let val = self.source(buf, &value, at + 1, reg_ok, v.store(false, SLOT, id::SRC_IMM) != NONE, value_pins)?;
         let stencil = v.store(guarded, a.kind(), val.kind());
         debug_assert!(stencil != NONE, "every store has a form for its sources");
@@ -1679,7 +1808,14 @@ impl FuncTranslator {
                     Label::new()
                 };
                 let kind = if matches!(op, O::Loop { .. }) { Kind::Loop } else { Kind::Block };
-                self.frames.push(Control { kind, sig, height, label, else_label: Label::new(), assign_mark: self.assign_len });
+                self.frames.push(Control {
+                    kind,
+                    sig,
+                    height,
+                    label,
+                    else_label: Label::new(),
+                    assign_mark: self.assign_len,
+                });
             }
             O::If { blockty } => {
                 let sig = self.block_sig(blockty)?;
@@ -1698,7 +1834,14 @@ impl FuncTranslator {
                     }
                 }
                 let height = self.stack.len() - sig.params(env).len();
-                self.frames.push(Control { kind: Kind::If, sig, height, label: Label::new(), else_label, assign_mark: self.assign_len });
+                self.frames.push(Control {
+                    kind: Kind::If,
+                    sig,
+                    height,
+                    label: Label::new(),
+                    else_label,
+                    assign_mark: self.assign_len,
+                });
             }
             O::Else => {
                 let i = self.frames.len() - 1;
@@ -1761,10 +1904,12 @@ impl FuncTranslator {
             O::BrIf { relative_depth } => {
                 let cond = self.pop_lazy();
                 let (i, n) = self.label_arity(env, relative_depth);
-                let needs_move = i == 0 || (n > 0 && {
-                    let o = self.stack[self.stack.len() - n];
-                    o.loc != Loc::Slot || o.off != self.off_at(self.frames[i].height)
-                }) || (n > 1 && self.stack[self.stack.len() - n..].iter().any(|o| o.loc != Loc::Slot));
+                let needs_move = i == 0
+                    || (n > 0 && {
+                        let o = self.stack[self.stack.len() - n];
+                        o.loc != Loc::Slot || o.off != self.off_at(self.frames[i].height)
+                    })
+                    || (n > 1 && self.stack[self.stack.len() - n..].iter().any(|o| o.loc != Loc::Slot));
                 if needs_move {
                     let mut skip = Label::new();
                     self.emit_cond_branch(buf, &cond, false, &mut skip)?;
@@ -1823,7 +1968,8 @@ impl FuncTranslator {
                 let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
                 self.flush(buf);
                 if function_index < env.num_imported_funcs {
-                    let stencil = self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
+                    let stencil =
+                        self.call_reloading_pins([id::call_import, id::call_import_p, id::call_import_pq], &mut h);
                     buf.emit(stencil, &h, Some(self.trapped_ref.label()), None);
                 } else {
                     let stencil = self.call_reloading_pins([id::call, id::call_p, id::call_pq], &mut h);
@@ -1864,8 +2010,15 @@ impl FuncTranslator {
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
                 self.save_float_pins(buf);
-                let mut h = Holes { s0: first, s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
-                let stencil = self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
+                let mut h = Holes {
+                    s0: first,
+                    s1,
+                    imm: table_index,
+                    imm_hi: env.type_ids[type_index as usize],
+                    ..Default::default()
+                };
+                let stencil =
+                    self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
                 self.flush(buf);
                 buf.emit(stencil, &h, Some(self.trapped_ref.label()), None);
                 self.restore_float_pins(buf);
@@ -1943,16 +2096,20 @@ impl FuncTranslator {
                 let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
                 // From t0 or an i32 pin when the value is there (stencils for integers only).
                 let int = reg_class(v.ty) == Some(RegClass::Int);
-                let (stencil, s0) = match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
-                    Src::Reg => (if inline.is_some() { id::global_set_rc } else { id::global_set_r }, 0),
-                    Src::Pin(k) => (pin_stencil(k, if inline.is_some() { &id::op::global_set_c } else { &id::op::global_set }), 0),
-                    Src::Slot(s0) => match (v.ty, inline.is_some()) {
-                        (ValType::V128, _) => (id::global_set128, s0),
-                        (_, false) => (id::global_set64, s0),
-                        (_, true) => (id::global_set64_c, s0),
-                    },
-                    Src::Imm(_) => unreachable!("no immediate form was offered"),
-                };
+                let (stencil, s0) =
+                    match self.source(buf, &v, self.stack.len(), int, false, if int { INT_PINS } else { 0 })? {
+                        Src::Reg => (if inline.is_some() { id::global_set_rc } else { id::global_set_r }, 0),
+                        Src::Pin(k) => (
+                            pin_stencil(k, if inline.is_some() { &id::op::global_set_c } else { &id::op::global_set }),
+                            0,
+                        ),
+                        Src::Slot(s0) => match (v.ty, inline.is_some()) {
+                            (ValType::V128, _) => (id::global_set128, s0),
+                            (_, false) => (id::global_set64, s0),
+                            (_, true) => (id::global_set64_c, s0),
+                        },
+                        Src::Imm(_) => unreachable!("no immediate form was offered"),
+                    };
                 self.emit(buf, stencil, Holes { s0, ..h });
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
@@ -1978,7 +2135,14 @@ impl FuncTranslator {
                 self.emit(buf, stencil, Holes { s0: dst, imm: mem, ..Default::default() });
             }
             // (The helpers take memory indices; wasmparser has checked that they exist.)
-            O::MemoryGrow { mem } => self.builtin(buf, builtin::MEMORY_GROW, 1, Some(index_type(env.memories[mem as usize].memory64)), mem, 0)?,
+            O::MemoryGrow { mem } => self.builtin(
+                buf,
+                builtin::MEMORY_GROW,
+                1,
+                Some(index_type(env.memories[mem as usize].memory64)),
+                mem,
+                0,
+            )?,
             O::MemoryFill { mem } => self.builtin(buf, builtin::MEMORY_FILL, 3, None, mem, 0)?,
             O::MemoryCopy { dst_mem, src_mem } => self.builtin(buf, builtin::MEMORY_COPY, 3, None, dst_mem, src_mem)?,
             O::MemoryInit { data_index, mem } => self.builtin(buf, builtin::MEMORY_INIT, 3, None, data_index, mem)?,
@@ -2000,13 +2164,24 @@ impl FuncTranslator {
                 let dst = self.push(index_type(env.tables[table as usize].table64));
                 self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() });
             }
-            O::TableGrow { table } => self.builtin(buf, builtin::TABLE_GROW, 2, Some(index_type(env.tables[table as usize].table64)), table, 0)?,
+            O::TableGrow { table } => self.builtin(
+                buf,
+                builtin::TABLE_GROW,
+                2,
+                Some(index_type(env.tables[table as usize].table64)),
+                table,
+                0,
+            )?,
             O::TableFill { table } => self.builtin(buf, builtin::TABLE_FILL, 3, None, table, 0)?,
-            O::TableCopy { dst_table, src_table } => self.builtin(buf, builtin::TABLE_COPY, 3, None, dst_table, src_table)?,
+            O::TableCopy { dst_table, src_table } => {
+                self.builtin(buf, builtin::TABLE_COPY, 3, None, dst_table, src_table)?
+            }
             O::TableInit { elem_index, table } => self.builtin(buf, builtin::TABLE_INIT, 3, None, elem_index, table)?,
             O::ElemDrop { elem_index } => self.builtin(buf, builtin::ELEM_DROP, 0, None, elem_index, 0)?,
             O::RefNull { hty } => {
-                let t = ValType::from_ref(wasmparser::RefType::new(true, hty).ok_or_else(|| Error::Unsupported("heap type".into()))?)?;
+                let t = ValType::from_ref(
+                    wasmparser::RefType::new(true, hty).ok_or_else(|| Error::Unsupported("heap type".into()))?,
+                )?;
                 self.push_loc(t, Loc::Const(0));
             }
             O::RefIsNull => {
@@ -2080,7 +2255,13 @@ impl FuncTranslator {
     /// below the top. For a 64-bit memory, the address is first checked and reduced to 32 bits in its
     /// slot, with the offset added (`address64`): the access then has offset 0 and proceeds as one to
     /// a 32-bit memory.
-    pub(super) fn access(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, m: &wasmparser::MemArg, depth: usize) -> Result<(u32, u32), Box<Error>> {
+    pub(super) fn access(
+        &mut self,
+        buf: &mut CodeBuffer,
+        env: &ModuleEnv,
+        m: &wasmparser::MemArg,
+        depth: usize,
+    ) -> Result<(u32, u32), Box<Error>> {
         let wasmparser::MemArgTarget::Memory(mem) = m.target else {
             return Err(Error::Unsupported("GC array memory arguments".into()).into());
         };
@@ -2089,7 +2270,12 @@ impl FuncTranslator {
             let offset = u32::try_from(m.offset).map_err(|_| Error::Invalid("memory offset beyond 32 bits".into()))?;
             return Ok((mem, offset));
         }
-        self.narrow_index(buf, depth, id::address64, Holes { imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() });
+        self.narrow_index(
+            buf,
+            depth,
+            id::address64,
+            Holes { imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() },
+        );
         Ok((mem, 0))
     }
 
@@ -2142,7 +2328,8 @@ impl FuncTranslator {
             self.push(t);
         }
         // The callee writes its results into its frame base: make sure they fit ours.
-        let end = self.stack.len().checked_sub(ty.results.len()).map(|h| self.off_at(h)).unwrap_or(self.stack_base) + ty.frame_bytes();
+        let end = self.stack.len().checked_sub(ty.results.len()).map(|h| self.off_at(h)).unwrap_or(self.stack_base)
+            + ty.frame_bytes();
         self.max_top = self.max_top.max(end);
     }
 }

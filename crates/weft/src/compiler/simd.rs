@@ -3,9 +3,9 @@
 //! from the first operand, which receives the result; a v128 takes 16 bytes.
 
 use super::{FuncTranslator, ModuleEnv};
+use crate::Error;
 use crate::compiler::emit::{CodeBuffer, Holes};
 use crate::types::ValType;
-use crate::Error;
 use wasmparser::Operator;
 use weft_stencils::id;
 
@@ -25,13 +25,27 @@ fn simd_op(op: &Operator) -> Option<(VShape, u16)> {
         return simd_op(&op);
     }
     macro_rules! shape {
-        (v_unop) => { VShape::Unop };
-        (v_binop) => { VShape::Binop };
-        (v_ternop) => { VShape::Ternop };
-        (v_test) => { VShape::Test };
-        (v_splat) => { VShape::Splat };
-        (v_shift) => { VShape::Shift };
-        (v_shuffle) => { VShape::Shuffle };
+        (v_unop) => {
+            VShape::Unop
+        };
+        (v_binop) => {
+            VShape::Binop
+        };
+        (v_ternop) => {
+            VShape::Ternop
+        };
+        (v_test) => {
+            VShape::Test
+        };
+        (v_splat) => {
+            VShape::Splat
+        };
+        (v_shift) => {
+            VShape::Shift
+        };
+        (v_shuffle) => {
+            VShape::Shuffle
+        };
     }
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $($in:ident)?;)*) => {
@@ -59,7 +73,10 @@ fn deterministic(op: &Operator) -> Option<Operator<'static>> {
         O::F32x4RelaxedMax => O::F32x4Max,
         O::F64x2RelaxedMin => O::F64x2Min,
         O::F64x2RelaxedMax => O::F64x2Max,
-        O::I8x16RelaxedLaneselect | O::I16x8RelaxedLaneselect | O::I32x4RelaxedLaneselect | O::I64x2RelaxedLaneselect => O::V128Bitselect,
+        O::I8x16RelaxedLaneselect
+        | O::I16x8RelaxedLaneselect
+        | O::I32x4RelaxedLaneselect
+        | O::I64x2RelaxedLaneselect => O::V128Bitselect,
         O::I16x8RelaxedQ15mulrS => O::I16x8Q15MulrSatS,
         _ => return None,
     })
@@ -78,8 +95,12 @@ fn scalar(t: &str) -> ValType {
 /// (stencil, pushed type, lane byte offset) of an extract/replace-lane operator.
 fn lane_op(op: &Operator) -> Option<(u16, ValType, u32)> {
     macro_rules! result {
-        (extract $to:ident) => { scalar(stringify!($to)) };
-        (replace $to:ident) => { ValType::V128 };
+        (extract $to:ident) => {
+            scalar(stringify!($to))
+        };
+        (replace $to:ident) => {
+            ValType::V128
+        };
     }
     macro_rules! table {
         ($($variant:ident $name:ident $shape:ident $from:ident => $to:ident $bytes:literal;)*) => {
@@ -141,7 +162,12 @@ fn lane_of(op: &Operator) -> u32 {
 
 impl FuncTranslator {
     /// Translates `op` if it is a SIMD operator (other than `v128.const`); returns whether it was.
-    pub(super) fn simd_operator(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, op: &Operator<'_>) -> Result<bool, Box<Error>> {
+    pub(super) fn simd_operator(
+        &mut self,
+        buf: &mut CodeBuffer,
+        env: &ModuleEnv,
+        op: &Operator<'_>,
+    ) -> Result<bool, Box<Error>> {
         if let Some((shape, stencil)) = simd_op(op) {
             let pops = match shape {
                 VShape::Unop | VShape::Test | VShape::Splat => 1,

@@ -10,7 +10,10 @@ use super::emit::CodeBuffer;
 use super::{FuncTranslator, ModuleEnv};
 use crate::Error;
 use std::mem::ManuallyDrop;
-use wasmparser::{BinaryReader, BlockType, FrameKind, FrameStack, FuncValidator, Ieee64, MemArg, MemArgTarget, Operator, ValType, ValidatorResources, VisitOperator, VisitSimdOperator};
+use wasmparser::{
+    BinaryReader, BlockType, FrameKind, FrameStack, FuncValidator, Ieee64, MemArg, MemArgTarget, Operator, ValType,
+    ValidatorResources, VisitOperator, VisitSimdOperator,
+};
 
 pub(super) struct OperatorVisitor<'t> {
     pub translator: &'t mut FuncTranslator,
@@ -98,7 +101,10 @@ impl<'a> VisitSimdOperator<'a> for OperatorVisitor<'_> {
 /// sqlite's single-threaded compile: 214.7M instructions before, 189.1M after (same machine code).
 /// The loop keeps its own cursor into the body rather than the reader's: each operator is then one
 /// bounds check and one add, not a bounds check per byte read plus the reader's bookkeeping.
-pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut OperatorVisitor<'_>) -> Result<(), Box<Error>> {
+pub(super) fn visit_operators(
+    reader: &mut BinaryReader<'_>,
+    visitor: &mut OperatorVisitor<'_>,
+) -> Result<(), Box<Error>> {
     let base = reader.original_position();
     let features = reader.features();
     let bytes = reader.clone().read_bytes(reader.bytes_remaining())?;
@@ -122,7 +128,13 @@ pub(super) fn visit_operators(reader: &mut BinaryReader<'_>, visitor: &mut Opera
                     (Some(&align), Some((offset, n))) if align < 0x10 => {
                         pos += 2 + n;
                         let ordering = None;
-                        visitor.$visit(MemArg { align, max_align: $max_align, offset: offset.into(), target: MemArgTarget::Memory(0), ordering })
+                        visitor.$visit(MemArg {
+                            align,
+                            max_align: $max_align,
+                            offset: offset.into(),
+                            target: MemArgTarget::Memory(0),
+                            ordering,
+                        })
                     }
                     _ => by_wasmparser!(),
                 }
@@ -386,7 +398,8 @@ mod tests {
             // Encodings of 1 to 6 bytes: continuation bits on all but the last, random payload bits,
             // sometimes cut short.
             let len = 1 + (r % 6) as usize;
-            let mut bytes: Vec<u8> = (0..len).map(|k| ((r2 >> (7 * k)) as u8 & 0x7f) | if k + 1 < len { 0x80 } else { 0 }).collect();
+            let mut bytes: Vec<u8> =
+                (0..len).map(|k| ((r2 >> (7 * k)) as u8 & 0x7f) | if k + 1 < len { 0x80 } else { 0 }).collect();
             if r >> 60 == 0 {
                 bytes.pop();
             }

@@ -3,10 +3,20 @@
 
 use super::instance::InstanceData;
 use weft_ops::trap;
-use weft_ops::vm::{builtin, Builtin, VmCtx};
+use weft_ops::vm::{Builtin, VmCtx, builtin};
 
-pub(crate) static BUILTINS: [Builtin; builtin::COUNT] =
-    [memory_grow, memory_fill, memory_copy, memory_init, data_drop, table_grow, table_fill, table_copy, table_init, elem_drop];
+pub(crate) static BUILTINS: [Builtin; builtin::COUNT] = [
+    memory_grow,
+    memory_fill,
+    memory_copy,
+    memory_init,
+    data_drop,
+    table_grow,
+    table_fill,
+    table_copy,
+    table_init,
+    elem_drop,
+];
 
 /// # Safety
 /// `ctx` is a live instance's VmCtx.
@@ -96,7 +106,8 @@ unsafe extern "C" fn memory_init(ctx: *mut VmCtx, sp: *mut u8, seg: u32, mem: u3
         let inst = instance(ctx);
         let m = &mut *inst.memories[mem as usize].as_ptr();
         let (d, s, n) = (addr(sp, 0, m.ty.memory64), arg(sp, 1) as u32 as u64, arg(sp, 2) as u32 as u64);
-        let bytes: &[u8] = if inst.data_dropped[seg as usize] { &[] } else { &inst.module.inner.datas[seg as usize].bytes };
+        let bytes: &[u8] =
+            if inst.data_dropped[seg as usize] { &[] } else { &inst.module.inner.datas[seg as usize].bytes };
         if !in_bounds(s, n, bytes.len() as u64) || !in_bounds(d, n, m.vm.len) {
             return trap::OUT_OF_BOUNDS_MEMORY;
         }

@@ -3,15 +3,15 @@
 //! Both directions use the stencil ABI: `fn(fp, ctx, caller, 0, 0, 0) -> trap code`, arguments and
 //! results in 8/16-byte slots at `fp`.
 
-use super::store::{set_stack_limit, StoreInner};
+use super::store::{StoreInner, set_stack_limit};
 use super::{Store, Val};
-use crate::types::FuncType;
 use crate::trap::Backtrace;
+use crate::types::FuncType;
 use crate::{Error, Trap};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use weft_ops::trap;
-use weft_ops::vm::{VmCtx, VmFuncRef, BACKTRACE_FRAMES};
+use weft_ops::vm::{BACKTRACE_FRAMES, VmCtx, VmFuncRef};
 
 type Entry = unsafe extern "C" fn(*mut u8, *mut VmCtx, *mut u8, u64, u64, u64, f64, f64, f64, f64, f64) -> u64;
 
@@ -120,7 +120,12 @@ const NATIVE_BYTES_PER_CALL: usize = 128;
 /// Value-stack bytes kept free above the limit checked by `enter`, for host frames' results.
 const VALUE_STACK_SLACK: usize = 64 << 10;
 
-pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &FuncType, params: &[Val]) -> Result<Vec<Val>, Error> {
+pub(crate) fn call_raw<T>(
+    store: &mut StoreInner<T>,
+    f: *const VmFuncRef,
+    ty: &FuncType,
+    params: &[Val],
+) -> Result<Vec<Val>, Error> {
     if params.len() != ty.params.len() || params.iter().zip(ty.params.iter()).any(|(v, &t)| v.ty() != t) {
         return Err(Error::Usage(format!("wrong arguments for function of type {ty}")));
     }
@@ -148,7 +153,13 @@ pub(crate) fn call_raw<T>(store: &mut StoreInner<T>, f: *const VmFuncRef, ty: &F
 /// Calls `f` with a frame of `frame_bytes` at the top of the value stack: `write` puts the arguments
 /// in its slots, `read` takes the results from them. The caller has checked that `f`'s type is the
 /// one the slots are written and read as.
-pub(crate) fn call_slots<T, R>(store: &mut StoreInner<T>, f: *const VmFuncRef, frame_bytes: u32, write: impl FnOnce(*mut u8), read: impl FnOnce(*const u8) -> R) -> Result<R, Error> {
+pub(crate) fn call_slots<T, R>(
+    store: &mut StoreInner<T>,
+    f: *const VmFuncRef,
+    frame_bytes: u32,
+    write: impl FnOnce(*mut u8),
+    read: impl FnOnce(*const u8) -> R,
+) -> Result<R, Error> {
     if store.stack.is_empty() {
         let slots = store.engine.config().value_stack_bytes / 16;
         store.stack = vec![0u128; slots.max(VALUE_STACK_SLACK / 8)];
@@ -193,9 +204,11 @@ pub(crate) fn call_slots<T, R>(store: &mut StoreInner<T>, f: *const VmFuncRef, f
                 let rt = &store.runtime;
                 let passed = if code & trap::RECORDED != 0 { rt.backtrace_len.load(Relaxed) as usize } else { 0 };
                 let kept = passed.min(BACKTRACE_FRAMES);
-                let culprits = rt.backtrace[..kept].iter().map(|p| p.load(Relaxed) as *const VmFuncRef).chain(std::iter::once(f));
+                let culprits =
+                    rt.backtrace[..kept].iter().map(|p| p.load(Relaxed) as *const VmFuncRef).chain(std::iter::once(f));
                 // SAFETY: recorded funcrefs point into instances or host functions of this store.
-                let frames: Vec<String> = culprits.map(|p| unsafe { func_name::<T>(p) }.unwrap_or_else(|| "?".into())).collect();
+                let frames: Vec<String> =
+                    culprits.map(|p| unsafe { func_name::<T>(p) }.unwrap_or_else(|| "?".into())).collect();
                 let func = frames.first().cloned();
                 let backtrace = Backtrace { frames, omitted: (passed - kept) as u64 };
                 Error::Trap { trap: Trap::from_code(c), func, detail: None, backtrace: Some(backtrace) }
@@ -252,15 +265,15 @@ fn native_stack_low() -> Option<usize> {
     let low = main_thread_stack_low().map(Some).unwrap_or_else(|| {
         // SAFETY: plain pthread queries on the current thread with a zeroed attr that we destroy.
         unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return None;
-        }
-        let mut addr = std::ptr::null_mut();
-        let mut size = 0usize;
-        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        (rc == 0).then_some(addr as usize)
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+                return None;
+            }
+            let mut addr = std::ptr::null_mut();
+            let mut size = 0usize;
+            let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+            libc::pthread_attr_destroy(&mut attr);
+            (rc == 0).then_some(addr as usize)
         }
     })?;
     LOW.with(|l| l.set(Some(low)));
@@ -292,7 +305,19 @@ fn main_thread_stack_low() -> Option<usize> {
 }
 
 /// Entry point of every host function, called by compiled code like a wasm function.
-unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *mut u8, _: u64, _: u64, _: u64, _: f64, _: f64, _: f64, _: f64, _: f64) -> u64 {
+unsafe extern "C" fn host_trampoline<T>(
+    fp: *mut u8,
+    ctx: *mut VmCtx,
+    caller: *mut u8,
+    _: u64,
+    _: u64,
+    _: u64,
+    _: f64,
+    _: f64,
+    _: f64,
+    _: f64,
+    _: f64,
+) -> u64 {
     // SAFETY: `ctx` is the HostFuncDyn<T> this trampoline was registered with, and its store is alive
     // (it owns the record). Compiled code holds no Rust references into the store while it runs.
     let host = unsafe { &*(ctx as *const HostFuncDyn<T>) };
@@ -338,7 +363,8 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
             let mut off = 0usize;
             for (v, &t) in results.iter().zip(host.ty.results.iter()) {
                 if v.ty() != t {
-                    store.host_error = Some(Error::Usage(format!("host function returned a {} where {t} was expected", v.ty())));
+                    store.host_error =
+                        Some(Error::Usage(format!("host function returned a {} where {t} was expected", v.ty())));
                     return trap::HOST;
                 }
                 // SAFETY: the caller's frame has room for the results at fp.
@@ -353,7 +379,12 @@ unsafe extern "C" fn host_trampoline<T>(fp: *mut u8, ctx: *mut VmCtx, caller: *m
             code
         }
         Err(_) => {
-            store.host_error = Some(Error::Trap { trap: Trap::Host, func: None, detail: Some("host function panicked".into()), backtrace: None });
+            store.host_error = Some(Error::Trap {
+                trap: Trap::Host,
+                func: None,
+                detail: Some("host function panicked".into()),
+                backtrace: None,
+            });
             trap::HOST
         }
     }

@@ -122,7 +122,9 @@ impl Instance {
                 memories: std::ptr::null(),
             },
             // (Unused slots keep this placeholder.)
-            inline_globals: std::array::from_fn(|_| GlobalInstance::new(GlobalType { content: ValType::I32, mutable: false }, 0)),
+            inline_globals: std::array::from_fn(|_| {
+                GlobalInstance::new(GlobalType { content: ValType::I32, mutable: false }, 0)
+            }),
             module: module.clone(),
             funcs: Box::new([]),
             globals: Box::new([]),
@@ -139,7 +141,11 @@ impl Instance {
         let ctx: *mut VmCtx = &mut data.vmctx;
         data.vmctx.instance = &mut *data as *mut InstanceData as *mut u8;
         let code_base = m.code.base();
-        let code_range = (code_base as usize, code_base as usize + m.code.bytes().len(), code_base as usize + m.oob_landing as usize);
+        let code_range = (
+            code_base as usize,
+            code_base as usize + m.code.bytes().len(),
+            code_base as usize + m.oob_landing as usize,
+        );
         if !store.inner.guard.code.contains(&code_range) {
             store.inner.guard.code.push(code_range);
         }
@@ -147,7 +153,11 @@ impl Instance {
             let index = m.env.num_imported_funcs as usize + i;
             // SAFETY: offsets produced by the compiler lie inside the code memory.
             let code = unsafe { code_base.add(off as usize) };
-            funcs.push(VmFuncRef { code, ctx: ctx as *mut u8, type_id: m.env.type_ids[m.env.funcs[index] as usize] as u64 });
+            funcs.push(VmFuncRef {
+                code,
+                ctx: ctx as *mut u8,
+                type_id: m.env.type_ids[m.env.funcs[index] as usize] as u64,
+            });
         }
         data.funcs = funcs.into_boxed_slice();
         data.vmctx.funcs = data.funcs.as_ptr();
@@ -189,7 +199,8 @@ impl Instance {
         data.vmctx.globals = data.globals.as_ptr();
         data.vmctx.tables = data.tables.as_ptr();
         // SAFETY: the memories live in this store.
-        data.vm_memories = data.memories.iter().map(|mem| unsafe { &mut (*mem.as_ptr()).vm } as *mut VmMemory).collect();
+        data.vm_memories =
+            data.memories.iter().map(|mem| unsafe { &mut (*mem.as_ptr()).vm } as *mut VmMemory).collect();
         data.vmctx.memories = data.vm_memories.as_ptr();
         data.vmctx.memory = match data.vm_memories.first() {
             Some(&mem) => mem,
@@ -210,7 +221,11 @@ impl Instance {
         // a failure traps after the earlier segments took effect, as the spec says.
         let mut elems = Vec::with_capacity(m.elems.len());
         for seg in &m.elems {
-            let items = seg.items.iter().map(|e| eval_const(e, &data.globals, &data.funcs).map(|v| v as u64)).collect::<Result<Box<[u64]>, _>>()?;
+            let items = seg
+                .items
+                .iter()
+                .map(|e| eval_const(e, &data.globals, &data.funcs).map(|v| v as u64))
+                .collect::<Result<Box<[u64]>, _>>()?;
             elems.push(items);
         }
         data.elems = elems;
@@ -266,7 +281,11 @@ impl Instance {
     }
 
     /// The exported function `name` as a [`TypedFunc`](super::TypedFunc) of type `P -> R`.
-    pub fn get_typed_func<P: super::WasmList, R: super::WasmList, T>(&self, store: &Store<T>, name: &str) -> Result<super::TypedFunc<P, R>, Error> {
+    pub fn get_typed_func<P: super::WasmList, R: super::WasmList, T>(
+        &self,
+        store: &Store<T>,
+        name: &str,
+    ) -> Result<super::TypedFunc<P, R>, Error> {
         self.get_func(name).ok_or_else(|| Error::Usage(format!("no exported function `{name}`")))?.typed(store)
     }
 
@@ -306,7 +325,12 @@ fn eval_const(expr: &ConstExpr, globals: &[*mut u8], funcs: &[VmFuncRef]) -> Res
             ConstOp::RefFunc(f) => &funcs[f as usize] as *const VmFuncRef as u64 as u128,
             // SAFETY: global cells are 16 bytes and live in the store.
             ConstOp::GlobalGet(g) => unsafe { (globals[g as usize] as *const u128).read_unaligned() },
-            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul | ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+            ConstOp::I32Add
+            | ConstOp::I32Sub
+            | ConstOp::I32Mul
+            | ConstOp::I64Add
+            | ConstOp::I64Sub
+            | ConstOp::I64Mul => {
                 let b = stack.pop().unwrap_or(0);
                 let a = stack.pop().unwrap_or(0);
                 match *op {

@@ -26,7 +26,9 @@ impl<T: 'static> Linker<T> {
     /// Defines `module::name`; defining a name twice is an error.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> Result<&mut Self, Error> {
         match self.defs.entry((module.to_string(), name.to_string())) {
-            std::collections::hash_map::Entry::Occupied(_) => Err(Error::Usage(format!("`{module}::{name}` is already defined"))),
+            std::collections::hash_map::Entry::Occupied(_) => {
+                Err(Error::Usage(format!("`{module}::{name}` is already defined")))
+            }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(item);
                 Ok(self)
@@ -35,7 +37,13 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Defines `module::name` as a host function made from a closure ([`Func::wrap`]).
-    pub fn func_wrap<Params, Results>(&mut self, store: &mut Store<T>, module: &str, name: &str, func: impl IntoFunc<T, Params, Results>) -> Result<&mut Self, Error> {
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        store: &mut Store<T>,
+        module: &str,
+        name: &str,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Result<&mut Self, Error> {
         let f = Func::wrap(store, func);
         self.define(module, name, Extern::Func(f))
     }
@@ -58,7 +66,10 @@ impl<T: 'static> Linker<T> {
         let imports = module
             .imports()
             .iter()
-            .map(|i| self.get(&i.module, &i.name).ok_or_else(|| Error::Link(format!("`{}::{}` is not defined in the linker", i.module, i.name))))
+            .map(|i| {
+                self.get(&i.module, &i.name)
+                    .ok_or_else(|| Error::Link(format!("`{}::{}` is not defined in the linker", i.module, i.name)))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Instance::new(store, module, &imports)
     }

@@ -5,9 +5,9 @@
 //! access faults and `signals` turns the fault into a trap; with explicit checks (`Config::guard_pages`
 //! off) the access stencils compare `ea + size` with `len` and the reservation is only the maximum size.
 
+use crate::Error;
 use crate::codemem::page_size;
 use crate::types::MemoryType;
-use crate::Error;
 use weft_ops::vm::VmMemory;
 
 pub const WASM_PAGE: u64 = 65536;
@@ -32,18 +32,29 @@ impl MemoryInstance {
     pub fn new(ty: MemoryType, guarded: bool, limit_bytes: u64) -> Result<Box<MemoryInstance>, Error> {
         let limit_pages = limit_bytes / WASM_PAGE;
         if ty.limits.min > limit_pages {
-            return Err(Error::ResourceLimit(format!("a memory of {} pages exceeds the store's limit of {limit_bytes} bytes", ty.limits.min)));
+            return Err(Error::ResourceLimit(format!(
+                "a memory of {} pages exceeds the store's limit of {limit_bytes} bytes",
+                ty.limits.min
+            )));
         }
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
         let reserved = if guarded { GUARDED_RESERVATION } else { ((max_pages * WASM_PAGE) as usize).max(page_size()) };
         // SAFETY: a fresh anonymous PROT_NONE reservation; checked below.
         let base = unsafe {
-            libc::mmap(std::ptr::null_mut(), reserved, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                reserved,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
         };
         if base == libc::MAP_FAILED {
             return Err(Error::ResourceLimit(format!("cannot reserve {reserved} bytes for a linear memory")));
         }
-        let mut mem = Box::new(MemoryInstance { vm: VmMemory { base: base as *mut u8, len: 0 }, ty, reserved, limit_pages });
+        let mut mem =
+            Box::new(MemoryInstance { vm: VmMemory { base: base as *mut u8, len: 0 }, ty, reserved, limit_pages });
         if mem.grow(ty.limits.min).is_none() {
             return Err(Error::ResourceLimit(format!("cannot allocate {} pages of linear memory", ty.limits.min)));
         }

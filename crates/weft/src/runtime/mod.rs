@@ -20,11 +20,11 @@ mod values;
 pub use func::{Caller, Func};
 pub use global::GlobalInstance;
 pub use instance::Instance;
-pub use linker::Linker;
 pub(crate) use instance::inline_global_offset;
+pub use linker::Linker;
 pub use memory::{MemoryInstance, WASM_PAGE};
 pub use store::{Extern, Global, InterruptHandle, InterruptTimer, Memory, Store, StoreLimits, Table};
-pub use table::{TableInstance, MAX_TABLE_ELEMENTS};
+pub use table::{MAX_TABLE_ELEMENTS, TableInstance};
 pub use typed::{HostResult, IntoFunc, TypedFunc, WasmList, WasmTy};
 pub use values::Val;
 

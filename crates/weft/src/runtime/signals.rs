@@ -80,7 +80,8 @@ unsafe extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, co
             // Restore it and return: the instruction faults again and the default action applies.
             libc::sigaction(signal, previous, std::ptr::null_mut());
         } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
-            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(previous.sa_sigaction);
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(previous.sa_sigaction);
             f(signal, info, context);
         } else {
             let f: extern "C" fn(libc::c_int) = std::mem::transmute(previous.sa_sigaction);

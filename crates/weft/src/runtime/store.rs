@@ -6,8 +6,8 @@ use super::{Func, GlobalInstance, Instance, MemoryInstance, TableInstance, Val};
 use crate::types::*;
 use crate::{Engine, Error};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
 use weft_ops::vm::VmRuntime;
 
 pub struct Store<T> {

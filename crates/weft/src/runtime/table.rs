@@ -1,7 +1,7 @@
 //! Tables: a vector of 8-byte references that compiled code reads through `VmTable`.
 
-use crate::types::TableType;
 use crate::Error;
+use crate::types::TableType;
 use weft_ops::vm::VmTable;
 
 /// The default of `StoreLimits::max_table_elements`: a table may not start or grow beyond this many
@@ -19,9 +19,17 @@ pub struct TableInstance {
 impl TableInstance {
     pub fn new(ty: TableType, init: u64, max_elements: u64) -> Result<Box<TableInstance>, Error> {
         if ty.limits.min > max_elements.min(u32::MAX as u64) {
-            return Err(Error::ResourceLimit(format!("a table of {} elements exceeds the store's limit of {max_elements}", ty.limits.min)));
+            return Err(Error::ResourceLimit(format!(
+                "a table of {} elements exceeds the store's limit of {max_elements}",
+                ty.limits.min
+            )));
         }
-        let mut t = Box::new(TableInstance { vm: VmTable { elems: std::ptr::null_mut(), len: 0 }, elems: Vec::new(), ty, max_elements });
+        let mut t = Box::new(TableInstance {
+            vm: VmTable { elems: std::ptr::null_mut(), len: 0 },
+            elems: Vec::new(),
+            ty,
+            max_elements,
+        });
         t.elems = vec![init; ty.limits.min as usize];
         t.sync();
         Ok(t)
@@ -42,7 +50,9 @@ impl TableInstance {
         let new = old.checked_add(delta)?;
         // Never more than u32::MAX elements, 64-bit tables included (compiled code reduces their
         // indices to 32 bits: `index64`).
-        if delta != 0 && (new > self.ty.limits.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64) || new > self.max_elements) {
+        if delta != 0
+            && (new > self.ty.limits.max.unwrap_or(u32::MAX as u64).min(u32::MAX as u64) || new > self.max_elements)
+        {
             return None;
         }
         self.elems.resize(new as usize, init);

@@ -3,10 +3,10 @@
 //! back (no vectors, no per-call type check); `Func::wrap` makes a host function from a closure over
 //! Rust values.
 
-use super::func::{call_slots, Caller};
+use super::func::{Caller, call_slots};
 use super::{Func, Store, Val};
-use crate::types::{FuncType, ValType};
 use crate::Error;
+use crate::types::{FuncType, ValType};
 use std::marker::PhantomData;
 
 mod sealed {

@@ -85,7 +85,13 @@ impl Val {
     /// `p` must be valid for `ty.slot_bytes()` bytes of reads.
     pub(crate) unsafe fn read(ty: ValType, p: *const u8) -> Val {
         // SAFETY: the caller guarantees the slot is readable.
-        let bits = unsafe { if ty == ValType::V128 { (p as *const u128).read_unaligned() } else { (p as *const u64).read_unaligned() as u128 } };
+        let bits = unsafe {
+            if ty == ValType::V128 {
+                (p as *const u128).read_unaligned()
+            } else {
+                (p as *const u64).read_unaligned() as u128
+            }
+        };
         Val::from_bits(ty, bits)
     }
 }

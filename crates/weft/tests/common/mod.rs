@@ -117,7 +117,20 @@ pub fn draw_args(rng: &mut Rng, params: impl IntoIterator<Item = weft::ValType>)
         .into_iter()
         .map(|t| {
             let r = rng.next();
-            let float = [0.0, -0.0, 1.0, -1.5, 0.5, 1e300, -1e-300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 4294967296.0, -2147483649.0][r as usize % 12];
+            let float = [
+                0.0,
+                -0.0,
+                1.0,
+                -1.5,
+                0.5,
+                1e300,
+                -1e-300,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NAN,
+                4294967296.0,
+                -2147483649.0,
+            ][r as usize % 12];
             match t {
                 ValType::I32 => Arg::I32(int(rng) as i32),
                 ValType::I64 => Arg::I64(int(rng)),
@@ -161,7 +174,14 @@ pub type Outcomes = Option<Vec<(String, Result<Vec<weft::Val>, weft::Trap>)>>;
 /// `stats`: modules, calls, traps. With `time_limit`, an interrupt handle stops whatever still runs
 /// after that long (modules whose fuel checks a mutation broke), so the engine needs
 /// `Config::interruptible`.
-pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut [u32; 3], time_limit: Option<std::time::Duration>, drawn_args: Option<u64>) -> Result<Outcomes, String> {
+pub fn run(
+    engine: &weft::Engine,
+    module: &weft::Module,
+    what: &str,
+    stats: &mut [u32; 3],
+    time_limit: Option<std::time::Duration>,
+    drawn_args: Option<u64>,
+) -> Result<Outcomes, String> {
     use weft::{Error, Extern, Instance, Store, Val};
     stats[0] += 1;
     let mut store = Store::new(engine, ());
@@ -190,7 +210,10 @@ pub fn run(engine: &weft::Engine, module: &weft::Module, what: &str, stats: &mut
         for (name, f) in &funcs {
             let ty = f.ty(&store);
             let (name, params): (String, Vec<Val>) = match rng.as_mut().filter(|_| round == 1) {
-                Some(rng) => (format!("{name} (drawn)"), draw_args(rng, ty.params.iter().copied()).into_iter().map(weft_val).collect()),
+                Some(rng) => (
+                    format!("{name} (drawn)"),
+                    draw_args(rng, ty.params.iter().copied()).into_iter().map(weft_val).collect(),
+                ),
                 None => (name.clone(), ty.params.iter().map(|&t| zero(t)).collect()),
             };
             stats[1] += 1;
