@@ -292,12 +292,7 @@ fn compare(wasm3: bool, simd: bool, version: weft::WasmVersion, multiplier: u64)
     );
     // (A disagreement found to be wasmi's error, against another engine and the spec, goes to
     // `WASMI_WRONG` with its reason; `WEFT_DIFF_DUMP=DIR` keeps the module to check.)
-    assert!(
-        failures.is_empty(),
-        "{} disagreements, first ones:\n{}",
-        failures.len(),
-        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
+    common::assert_none("disagreements", &failures);
     assert!(modules as u64 > count / 2 && calls as u64 > count / 2, "too few modules or calls compared");
     assert!(
         !wasm3 || (multi_memory as u64 > count / 20 && memory64 as u64 > count / 20),

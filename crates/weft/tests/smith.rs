@@ -55,12 +55,7 @@ fn arbitrary_valid_modules_compile_and_run_or_trap() {
         }
     }
     println!("{} modules compiled, {} calls, {} of them trapped (per bounds-check mode)", stats[0], stats[1], stats[2]);
-    assert!(
-        failures.is_empty(),
-        "{} failures, first ones:\n{}",
-        failures.len(),
-        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
+    common::assert_none("failures", &failures);
     // The generator really produced modules with functions to call.
     assert!(stats[0] as u64 > count / 2 && stats[1] as u64 > count / 2, "too few modules or calls: {stats:?}");
 }
@@ -113,12 +108,7 @@ fn wasm3_modules_compile_or_are_unsupported_never_crash() {
         "{compiled} modules compiled and ran ({} calls, {} trapped), {unsupported} unsupported",
         stats[1], stats[2]
     );
-    assert!(
-        failures.is_empty(),
-        "{} failures, first ones:\n{}",
-        failures.len(),
-        failures.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
-    );
+    common::assert_none("failures", &failures);
     assert!(
         compiled > 0 && unsupported > 0,
         "the generator should produce both: {compiled} compiled, {unsupported} unsupported"

@@ -1,6 +1,6 @@
 //! Shared by the wasm-smith based tests (`smith.rs`, `differential.rs`): the generator configuration
 //! (WebAssembly 2.0 only, no imports, exports everything), deterministic input bytes, zero and drawn
-//! arguments.
+//! arguments, and the failure report they end with.
 
 use arbitrary::Unstructured;
 
@@ -229,4 +229,16 @@ pub fn run(
         }
     }
     Ok(Some(outcomes))
+}
+
+/// Fails the test if `failures` is not empty, listing the first ten (`what`: "failures",
+/// "disagreements").
+#[track_caller]
+pub fn assert_none(what: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} {what}, first ones:\n{}",
+        failures.len(),
+        failures[..failures.len().min(10)].join("\n")
+    );
 }
