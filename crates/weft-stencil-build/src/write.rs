@@ -359,6 +359,6 @@ const FIELDS: [&str; 7] = ["s0", "s1", "s2", "imm", "imm_hi", "n", "offset"];
 /// The index `Holes::values` gives a constant zero.
 const ZERO_FIELD: usize = FIELDS.len();
 /// Must match `Emit::patches` in weft-stencils' lib.rs.
-const INLINE_PATCHES: usize = 3;
+const INLINE_PATCHES: usize = 2;
 /// Must match `EMIT_SLACK` in weft-stencils' lib.rs.
 const EMIT_SLACK: usize = 320;
