@@ -17,6 +17,7 @@
 pub mod assemble;
 pub mod emit;
 mod simd;
+mod skim;
 mod visit;
 
 use crate::Error;
@@ -273,7 +274,7 @@ pub struct FuncTranslator {
     pin_dirty: [bool; PINS],
     /// References to each local in the body (to choose the pinned ones).
     local_uses: Vec<u32>,
-    /// Scratch for `count_local_ops`: where the candidate opcodes are.
+    /// Scratch for `skim::count_local_ops`: where the candidate opcodes are.
     skim_positions: Vec<u32>,
     /// Per local: written on every path to here (params always), so it cannot read its initial
     /// zero. A conservative single-pass analysis on structured control flow: a write inside a block,
@@ -387,92 +388,6 @@ fn for_each_set(flags: &[bool], mut f: impl FnMut(usize)) {
     }
 }
 
-/// Counts, per local index, the bytes that look like `local.get/set/tee` (0x20..=0x22) followed by
-/// their LEB128 index, skipping each index once decoded. Indices beyond `uses` are ignored.
-/// Two passes per window of the body: the positions of every candidate byte, 16 bytes at a time with
-/// no branch per candidate (a loop per chunk over its candidates mispredicted its exit about once a
-/// chunk), then the candidates in order. Windows keep `positions` (scratch space, reused across calls)
-/// small enough to stay in cache: sized to a whole large body, it was written and read back from memory.
-fn count_local_ops(bytes: &[u8], uses: &mut [u32], positions: &mut Vec<u32>) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const WINDOW: usize = 4096;
-    // Only grown: every position read below was written first.
-    if positions.len() < WINDOW + 16 {
-        positions.resize(WINDOW + 16, 0);
-    }
-    // One bit per byte (bit i for byte i) set where the byte is 0x20..=0x22: the bytes become
-    // 0..=2, then the high bit of a byte is set where it is below 3 (no carries cross bytes:
-    // `y & 0x7f` + 0x7d < 0x100), then a multiply gathers the eight high bits.
-    let candidates = |x: u64| -> u32 {
-        let y = x ^ (0x20 * ONES);
-        let found = !(((y & (0x7f * ONES)) + (0x7d * ONES)) | y) & (0x80 * ONES);
-        ((found >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
-    };
-    // Where the next candidate may start: bytes before it belong to an index already decoded (which
-    // may reach into the next window).
-    let mut next = 0;
-    for (w, window) in bytes.chunks(WINDOW).enumerate() {
-        let mut count = 0;
-        let chunks = window.chunks_exact(16);
-        let tail = chunks.remainder().len();
-        for (c, chunk) in chunks.enumerate() {
-            let (lo, hi) = chunk.split_at(8);
-            let mut m = candidates(u64::from_le_bytes(lo.try_into().unwrap()))
-                | candidates(u64::from_le_bytes(hi.try_into().unwrap())) << 8;
-            let n = m.count_ones() as usize;
-            let base = (c * 16) as u32;
-            // Room: `count` <= c * 16, and `positions` has 16 more than a window.
-            let out: &mut [u32; 16] = (&mut positions[count..count + 16]).try_into().unwrap();
-            // Four writes whatever the count (only the first `n` count): most chunks have fewer.
-            for slot in &mut out[..4] {
-                *slot = base + m.trailing_zeros();
-                m &= m.wrapping_sub(1);
-            }
-            let mut j = 4;
-            while m != 0 {
-                out[j] = base + m.trailing_zeros();
-                m &= m - 1;
-                j += 1;
-            }
-            count += n;
-        }
-        for (op, b) in window.iter().enumerate().skip(window.len() - tail) {
-            if (0x20..=0x22).contains(b) {
-                positions[count] = op as u32;
-                count += 1;
-            }
-        }
-        let start = w * WINDOW;
-        for &op in &positions[..count] {
-            let op = start + op as usize;
-            if op < next {
-                continue;
-            }
-            let index = match bytes.get(op + 1) {
-                Some(&b) if b < 0x80 => {
-                    next = op + 2;
-                    b as u32
-                }
-                _ => {
-                    let (mut index, mut shift, mut i) = (0u32, 0, op + 1);
-                    while let Some(&b) = bytes.get(i) {
-                        i += 1;
-                        index |= ((b & 0x7f) as u32) << shift;
-                        shift += 7;
-                        if b & 0x80 == 0 || shift >= 32 {
-                            break;
-                        }
-                    }
-                    next = i;
-                    index
-                }
-            };
-            if let Some(n) = uses.get_mut(index as usize) {
-                *n += 1;
-            }
-        }
-    }
-}
 
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
 #[inline(always)]
@@ -725,7 +640,7 @@ impl FuncTranslator {
         let bytes = reader.read_bytes(reader.bytes_remaining())?;
         self.local_uses.clear();
         self.local_uses.resize(self.locals.len(), 0);
-        count_local_ops(bytes, &mut self.local_uses, &mut self.skim_positions);
+        skim::count_local_ops(bytes, &mut self.local_uses, &mut self.skim_positions);
         // The most referenced locals of each pinned type, best first (two i32, four f64); `q` needs
         // the memlen register, free only with guard pages.
         let mut best = [None::<u32>; PINS];
@@ -2331,46 +2246,5 @@ impl FuncTranslator {
         let end = self.stack.len().checked_sub(ty.results.len()).map(|h| self.off_at(h)).unwrap_or(self.stack_base)
             + ty.frame_bytes();
         self.max_top = self.max_top.max(end);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn count_local_ops_matches_a_byte_by_byte_scan() {
-        // The reference: every byte in turn; a candidate's index is decoded and skipped.
-        fn reference(bytes: &[u8], uses: &mut [u32]) {
-            let mut i = 0;
-            while i < bytes.len() {
-                if !(0x20..=0x22).contains(&bytes[i]) {
-                    i += 1;
-                    continue;
-                }
-                // The index: up to five bytes, through the first without the continuation bit.
-                let rest = &bytes[i + 1..];
-                let leb = &rest[..rest.iter().take(5).position(|b| b & 0x80 == 0).map_or(rest.len().min(5), |p| p + 1)];
-                let index = leb.iter().enumerate().fold(0u32, |x, (k, &b)| x | ((b & 0x7f) as u32) << (7 * k));
-                i += 1 + leb.len();
-                if let Some(n) = uses.get_mut(index as usize) {
-                    *n += 1;
-                }
-            }
-        }
-        // Pseudo-random bytes, dense in candidates and in multi-byte indices that hide candidates.
-        // Also indices of five bytes and more (a sixth is an opcode again), and candidates hidden in them.
-        let mut bytes = vec![0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x21, 0x05, 0x22, 0xa0, 0xa1, 0xa2, 0x21, 0x22, 0x01];
-        bytes.extend((0..9000u32).map(|i| {
-            let r = i.wrapping_mul(2654435761);
-            [0x20, 0x21, 0x22, 0x80, 0xa0, 0x01, 0x05, (r >> 7) as u8][(r >> 13) as usize % 8]
-        }));
-        for len in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1999, 4095, 4096, 4097, 8200, bytes.len()] {
-            for from in [0, 1, 3, 8] {
-                let body = &bytes[from.min(len)..len];
-                let (mut got, mut want) = (vec![0u32; 200], vec![0u32; 200]);
-                super::count_local_ops(body, &mut got, &mut Vec::new());
-                reference(body, &mut want);
-                assert_eq!(got, want, "bytes {from}..{len}");
-            }
-        }
     }
 }
