@@ -754,7 +754,10 @@ impl FuncTranslator {
     /// Before a call stencil from `call_reloading_pins`, which saves the pinned i32 locals itself:
     /// writes the pinned f64 locals to their slots.
     fn save_float_pins(&mut self, buf: &mut CodeBuffer) {
-        self.save_pins_from(buf, 2)
+        // (f64 pins are taken best first: without `x` there are none. The common case, per call.)
+        if self.pinned[2].is_some() {
+            self.save_pins_from(buf, 2)
+        }
     }
 
     fn save_pins_from(&mut self, buf: &mut CodeBuffer, first: usize) {
@@ -774,7 +777,9 @@ impl FuncTranslator {
 
     /// After a call stencil from `call_reloading_pins`: loads the pinned f64 locals.
     fn restore_float_pins(&mut self, buf: &mut CodeBuffer) {
-        self.restore_pins_from(buf, 2)
+        if self.pinned[2].is_some() {
+            self.restore_pins_from(buf, 2)
+        }
     }
 
     /// Of call stencil `family` (plain, with `p`, with `p` and `q`), the form that saves the pinned i32
