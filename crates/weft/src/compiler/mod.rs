@@ -388,7 +388,6 @@ fn for_each_set(flags: &[bool], mut f: impl FnMut(usize)) {
     }
 }
 
-
 /// Binops whose operands may be swapped (so a constant left operand can become the immediate).
 #[inline(always)]
 fn commutative(op: &Operator) -> bool {

@@ -9,7 +9,9 @@
 /// chunk), then the candidates in order. Windows keep `positions` (scratch space, reused across calls)
 /// small enough to stay in cache: sized to a whole large body, it was written and read back from memory.
 pub(super) fn count_local_ops(bytes: &[u8], uses: &mut [u32], positions: &mut Vec<u32>) {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8, _mm_sub_epi8};
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8, _mm_sub_epi8,
+    };
     const WINDOW: usize = 4096;
     const CHUNK: usize = 32;
     // Only grown: every position read below was written first.
