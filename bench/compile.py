@@ -7,7 +7,8 @@
 Engines (each compile in a fresh process, repetitions interleaved round-robin, medians reported):
   weft       `weft compile --stats FILE` (parse+validate+emit + finalize; `compile CPU time`), also
              machine code bytes
-  weft-pgo   the same with the profile-guided build of bench/build-pgo.sh (skipped if not built)
+  weft-nopgo the same with a build that ignores the committed profile (pgo/README.md; skipped if not
+             built: `WEFT_PGO=0 cargo build --release -p weft-cli --target-dir target/nopgo`)
   winch      `compile-wasmtime.py --compiler winch` (= `wasmtime-py.py --compile-only`: parallel
              compilation off, no cache), which also reads the compiling thread's CPU time
   cranelift  `compile-wasmtime.py --compiler cranelift`
@@ -46,20 +47,21 @@ def weft_par_cmd(ctx, wasm):
     return [str(ctx.weft), "compile", "--stats", wasm]
 
 
-# The binary bench/build-pgo.sh writes (set by --weft-pgo).
-WEFT_PGO = R.REPO / "target/pgo/x86_64-unknown-linux-gnu/release/weft"
+# A release build without profile-guided optimization (set by --weft-nopgo).
+WEFT_NOPGO = R.REPO / "target/nopgo/x86_64-unknown-linux-gnu/release/weft"
+NOPGO_BUILD = "WEFT_PGO=0 cargo build --release -p weft-cli --target-dir target/nopgo"
 
 
-def weft_pgo_cmd(ctx, wasm):
-    return [str(WEFT_PGO), "compile", "--stats", "--single-threaded", wasm]
+def weft_nopgo_cmd(ctx, wasm):
+    return [str(WEFT_NOPGO), "compile", "--stats", "--single-threaded", wasm]
 
 
-def probe_weft_pgo(ctx):
-    if not (WEFT_PGO.is_file() and os.access(WEFT_PGO, os.X_OK)):
-        return False, f"no PGO build at {WEFT_PGO} (build it: bench/build-pgo.sh)"
+def probe_weft_nopgo(ctx):
+    if not (WEFT_NOPGO.is_file() and os.access(WEFT_NOPGO, os.X_OK)):
+        return False, f"no build without the profile at {WEFT_NOPGO} (build it: {NOPGO_BUILD})"
     # The same probe as `weft`, pointed at this binary (its --version, not the default build's).
-    ok, info = R.probe_weft(dataclasses.replace(ctx, weft=WEFT_PGO))
-    return ok, f"{info}, profile-guided build (bench/build-pgo.sh; built {time.strftime('%Y-%m-%d %H:%M', time.gmtime(WEFT_PGO.stat().st_mtime))} UTC)"
+    ok, info = R.probe_weft(dataclasses.replace(ctx, weft=WEFT_NOPGO))
+    return ok, f"{info}, built without the profile ({NOPGO_BUILD}; built {time.strftime('%Y-%m-%d %H:%M', time.gmtime(WEFT_NOPGO.stat().st_mtime))} UTC)"
 
 
 def weft_parse(stderr):
@@ -93,7 +95,7 @@ def node_cmd(tier):
 ENGINES = {
     "weft": ("weft", weft_cmd, weft_parse, R.probe_weft),
     "weft-par": ("weft (parallel)", weft_par_cmd, weft_parse, R.probe_weft),
-    "weft-pgo": ("weft (PGO)", weft_pgo_cmd, weft_parse, probe_weft_pgo),
+    "weft-nopgo": ("weft (no PGO)", weft_nopgo_cmd, weft_parse, probe_weft_nopgo),
     "winch": ("Winch", wasmtime_cmd("winch"), R.parse_node, R.probe_wasmtime),
     "cranelift": ("Cranelift", wasmtime_cmd("cranelift"), R.parse_node, R.probe_wasmtime),
     "liftoff": ("Liftoff", node_cmd("liftoff"), R.parse_node, R.probe_node),
@@ -105,7 +107,7 @@ def add_common_args(ap: argparse.ArgumentParser, timeout: float):
     """The options every compile benchmark takes (this one and bench/linearity.py)."""
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--weft", default=os.environ.get("WEFT", "target/x86_64-unknown-linux-gnu/release/weft"))
-    ap.add_argument("--weft-pgo", default=str(WEFT_PGO), help="the PGO build (weft-pgo engine)")
+    ap.add_argument("--weft-nopgo", default=str(WEFT_NOPGO), help="the build without the profile (weft-nopgo engine)")
     ap.add_argument("--corpus", default=str(R.SHARED / "corpus"))
     ap.add_argument("--peers", default=str(R.SHARED / "peers"))
     ap.add_argument("--out", default=str(R.BENCH_DIR / "results"))
@@ -128,7 +130,7 @@ def select_engines(ctx, spec: str, log) -> tuple[list[tuple[str, str]], dict[str
 
 
 def main(argv=None):
-    global WEFT_PGO
+    global WEFT_NOPGO
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ",".join(ENGINES))
     ap.add_argument("--modules", default=",".join(DEFAULT_MODULES),
@@ -140,7 +142,7 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    WEFT_PGO = Path(args.weft_pgo).resolve()
+    WEFT_NOPGO = Path(args.weft_nopgo).resolve()
     ctx = R.make_ctx(args)
     engines, absent = select_engines(ctx, args.engines, log)
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
@@ -207,7 +209,7 @@ def main(argv=None):
     if base != args.baseline:
         w(f"**Note:** `{args.baseline}` has no successful compile; ratios are against `{base}`.")
         w("")
-    bases = [base] + (["weft-pgo"] if base != "weft-pgo" and any("weft-pgo" in med.get(m, {}) for m in modules) else [])
+    bases = [base] + (["weft-nopgo"] if base != "weft-nopgo" and any("weft-nopgo" in med.get(m, {}) for m in modules) else [])
     for base, key, title in [(b, k, t) for b in bases
                              for k, t in (("compile_ms", "in-process wall time"), ("cpu_ms", "CPU time"))]:
         w(f"## Compile {title}" + (f", ratios to {label[base]}" if len(bases) > 1 else ""))
@@ -252,11 +254,11 @@ def main(argv=None):
                   f"{d['code_bytes'] / 1e6 / (d['compile_ms'] / 1e3):.1f} | "
                   f"{d['code_bytes'] / 1e6 / (d['cpu_ms'] / 1e3):.1f} |")
         w("")
-        # The PGO build must emit the same code: only the compiler's own speed may differ.
+        # Both builds must emit the same code: only the compiler's own speed may differ.
         for m in modules:
-            d, p = med.get(m, {}).get("weft"), med.get(m, {}).get("weft-pgo")
+            d, p = med.get(m, {}).get("weft"), med.get(m, {}).get("weft-nopgo")
             if d and p and d.get("code_bytes") != p.get("code_bytes"):
-                w(f"**Warning:** {Path(m).name}: weft (PGO) emitted {p.get('code_bytes')} bytes of machine code, "
+                w(f"**Warning:** {Path(m).name}: weft (no PGO) emitted {p.get('code_bytes')} bytes of machine code, "
                   f"weft {d.get('code_bytes')}: the two builds are not the same compiler.")
                 w("")
     fails = [s for s in samples if not s["ok"]]

@@ -218,7 +218,7 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    C.WEFT_PGO = Path(args.weft_pgo).resolve()
+    C.WEFT_NOPGO = Path(args.weft_nopgo).resolve()
     ctx = R.make_ctx(args)
     engines, absent = C.select_engines(ctx, args.engines, log)
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
