@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates pgo/weft.profdata, the profile that release builds are optimized with (pgo/README.md).
 # Run it after changing the compiler (crates/weft/src/compiler, wasmparser's version), then commit the
-# profile. ~5 min on 2 cores.
+# profile. About 3 min on 2 cores.
 #
 # How: an instrumented build compiles and runs a training set, and llvm-profdata merges the counters.
 # The training set is the corpus's C kernels with their libc: each compiled single-threaded and in
@@ -88,4 +88,5 @@ if [ -z "$merged" ]; then
     echo "train: no llvm-profdata here reads rustc's profiles (tried: ${profdata_tools[*]}); rustc $(rustc --version --verbose | grep LLVM)" >&2
     exit 1
 fi
-echo "train: pgo/weft.profdata written by $merged; the next release build uses it" >&2
+# Cargo does not track the profile (only the wrapper reads it), so nothing is rebuilt by itself.
+echo "train: pgo/weft.profdata written by $merged; \`cargo clean --release\` makes the next release build use it" >&2
