@@ -354,9 +354,9 @@ fn write_emit_table(out: &mut String, set: &StencilSet) {
     writeln!(out, "static FIXUP_HOLES: [Hole; {fixup_count}] = [\n{fixups}];\n").unwrap();
 }
 
-/// `Holes` fields in the order of `Holes::values` (weft-stencils' lib.rs).
+/// `Holes` values in the order of `value_index` (weft-stencils' lib.rs).
 const FIELDS: [&str; 7] = ["s0", "s1", "s2", "imm", "imm_hi", "n", "offset"];
-/// The index `Holes::values` gives a constant zero.
+/// The index of `Holes`' spare value, always zero.
 const ZERO_FIELD: usize = FIELDS.len();
 /// Must match `Emit::patches` in weft-stencils' lib.rs.
 const INLINE_PATCHES: usize = 2;

@@ -43,16 +43,7 @@ fn patch_values_are_range_checked() {
     use weft_stencils::{EMIT_SLACK, HoleKind, Holes, Reloc, STENCILS, copy_and_patch};
     let holes_with = |kind: HoleKind, value: u32| {
         let mut h = Holes::default();
-        match kind {
-            HoleKind::S0 => h.s0 = value,
-            HoleKind::S1 => h.s1 = value,
-            HoleKind::S2 => h.s2 = value,
-            HoleKind::Imm => h.imm = value,
-            HoleKind::ImmHi => h.imm_hi = value,
-            HoleKind::N => h.n = value,
-            HoleKind::Offset => h.offset = value,
-            _ => unreachable!(),
-        }
+        h[kind] = value;
         h
     };
     let mut code = vec![0u8; 256 + EMIT_SLACK];

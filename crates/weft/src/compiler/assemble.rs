@@ -26,12 +26,7 @@ pub fn begin_image(buf: &mut CodeBuffer) -> Result<u32, Error> {
     buf.begin_function();
     // Where a guarded memory access that faulted continues: `return OUT_OF_BOUNDS_MEMORY`.
     let landing = buf.bytes().len() as u32;
-    buf.emit(
-        weft_stencils::id::trap,
-        &Holes { imm: weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32, ..Default::default() },
-        None,
-        None,
-    );
+    buf.emit(weft_stencils::id::trap, &Holes::NONE.imm(weft_ops::trap::OUT_OF_BOUNDS_MEMORY as u32), None, None);
     buf.check()?;
     buf.take_function();
     Ok(landing)

@@ -267,8 +267,10 @@ impl CodeBuffer {
             let site = start + hole.offset;
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
-                HoleKind::Const64 => self.pool_site(site, hole.addend, h.imm as u64 | (h.imm_hi as u64) << 32),
-                HoleKind::JumpTable => self.table_sites.push((site, hole.addend as i32, h.imm)),
+                HoleKind::Const64 => {
+                    self.pool_site(site, hole.addend, h[HoleKind::Imm] as u64 | (h[HoleKind::ImmHi] as u64) << 32)
+                }
+                HoleKind::JumpTable => self.table_sites.push((site, hole.addend as i32, h[HoleKind::Imm])),
                 HoleKind::Target => {
                     let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");
                     self.link(site, label);
@@ -346,16 +348,8 @@ impl CodeBuffer {
     fn patch_error(id: u16, start: u32, h: &Holes) -> PatchError {
         let stencil = &STENCILS[id as usize];
         for hole in stencil.holes() {
-            let value: i64 = match hole.kind {
-                HoleKind::S0 => h.s0 as i64,
-                HoleKind::S1 => h.s1 as i64,
-                HoleKind::S2 => h.s2 as i64,
-                HoleKind::Imm => h.imm as i64,
-                HoleKind::ImmHi => h.imm_hi as i64,
-                HoleKind::N => h.n as i64,
-                HoleKind::Offset => h.offset as i64,
-                _ => continue,
-            };
+            let Some(value) = h.get(hole.kind) else { continue };
+            let value = value as i64;
             if let Err(e) = encode(stencil.name(), start + hole.offset, hole.reloc, value + hole.addend) {
                 return e;
             }

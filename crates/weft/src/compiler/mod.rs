@@ -124,8 +124,8 @@ impl Dst {
     /// Points this hole of `h` at frame offset `off`.
     fn set(self, h: &mut Holes, off: u32) {
         match self {
-            Dst::S1 => h.s1 = off,
-            Dst::S2 => h.s2 = off,
+            Dst::S1 => h[HoleKind::S1] = off,
+            Dst::S2 => h[HoleKind::S2] = off,
         }
     }
 }
@@ -245,6 +245,9 @@ pub struct FuncTranslator {
     stack: Vec<Operand>,
     frames: Vec<Control>,
     stack_base: u32,
+    /// Frame offset just past the top entry's slot (where the next push goes): `off_at(stack.len())`,
+    /// kept rather than recomputed from the top entry on every push.
+    top: u32,
     max_top: u32,
     /// Code after `br`, `return`, `unreachable`… until the enclosing `else`/`end`.
     dead: bool,
@@ -427,13 +430,13 @@ fn pin_stencil(k: u8, op: &Variants) -> u16 {
 fn source_holes(a: Src, b: Option<Src>) -> Holes {
     let mut h = Holes::default();
     if let Src::Slot(off) = a {
-        h.s0 = off;
+        h[HoleKind::S0] = off;
     }
     match b {
-        Some(Src::Slot(off)) => h.s1 = off,
+        Some(Src::Slot(off)) => h[HoleKind::S1] = off,
         Some(Src::Imm(imm)) => {
-            h.imm = imm as u32;
-            h.imm_hi = (imm >> 32) as u32;
+            h[HoleKind::Imm] = imm as u32;
+            h[HoleKind::ImmHi] = (imm >> 32) as u32;
         }
         _ => {}
     }
@@ -541,6 +544,7 @@ impl FuncTranslator {
         // Results are written to the frame base on return, so the frame holds at least them; and a
         // callee's frame must start at least MIN_FRAME_BYTES up (it starts at the first argument).
         self.stack_base = off.max(ty.frame_bytes()).max(weft_ops::vm::MIN_FRAME_BYTES);
+        self.top = self.stack_base;
         self.max_top = self.stack_base;
 
         buf.emit_plain(id::enter_memory, &Holes::default());
@@ -721,11 +725,11 @@ impl FuncTranslator {
             for_each_set(&self.zero_needed, |x| {
                 let o = locals[x];
                 for slot in (o.off..o.off + o.ty.slot_bytes()).step_by(8) {
-                    buf.emit_plain(id::zero8, &Holes { s0: slot, ..Default::default() });
+                    buf.emit_plain(id::zero8, &Holes::NONE.s0(slot));
                 }
             });
         } else {
-            buf.emit_plain(id::zero_block, &Holes { s0: lo, n: hi - lo, ..Default::default() });
+            buf.emit_plain(id::zero_block, &Holes::NONE.s0(lo).n(hi - lo));
         }
         buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None);
         Ok(())
@@ -764,7 +768,7 @@ impl FuncTranslator {
             if let (Some(x), true) = (self.pinned[k], self.pin_dirty[k]) {
                 self.pin_dirty[k] = false;
                 let s1 = self.locals[x as usize].off;
-                self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes { s1, ..Default::default() });
+                self.emit(buf, pin_stencil(k as u8, &id::op::to_s), Holes::NONE.s1(s1));
             }
         }
     }
@@ -787,12 +791,12 @@ impl FuncTranslator {
         let off = |x: Option<u32>| x.map(|x| self.locals[x as usize].off);
         match (off(self.pinned[0]), off(self.pinned[1])) {
             (Some(p), None) => {
-                h.n = p;
+                h[HoleKind::N] = p;
                 self.pin_dirty[0] = false;
                 family[1]
             }
             (Some(p), Some(q)) => {
-                (h.n, h.offset) = (p, q);
+                (h[HoleKind::N], h[HoleKind::Offset]) = (p, q);
                 self.pin_dirty[..2].fill(false);
                 family[2]
             }
@@ -806,7 +810,7 @@ impl FuncTranslator {
             if let Some(x) = self.pinned[k] {
                 let s0 = self.locals[x as usize].off;
                 self.pin_dirty[k] = false;
-                self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes { s0, ..Default::default() });
+                self.emit(buf, pin_stencil(k as u8, &id::op::from_s), Holes::NONE.s0(s0));
             }
         }
     }
@@ -823,10 +827,10 @@ impl FuncTranslator {
         if before {
             if let Some(off) = q {
                 self.pin_dirty[1] = false;
-                self.emit(buf, pin_stencil(1, &id::op::to_s), Holes { s1: off, ..Default::default() });
+                self.emit(buf, pin_stencil(1, &id::op::to_s), Holes::NONE.s1(off));
             }
             if mem != 0 {
-                self.emit(buf, id::select_memory, Holes { imm: mem, ..Default::default() });
+                self.emit(buf, id::select_memory, Holes::NONE.imm(mem));
             } else if self.guard_pages {
                 self.emit(buf, id::reload_len, Holes::default());
             }
@@ -835,7 +839,7 @@ impl FuncTranslator {
                 self.emit(buf, id::reload_len, Holes::default());
             }
             if let Some(off) = q {
-                self.emit(buf, pin_stencil(1, &id::op::from_s), Holes { s0: off, ..Default::default() });
+                self.emit(buf, pin_stencil(1, &id::op::from_s), Holes::NONE.s0(off));
             }
         }
     }
@@ -844,7 +848,8 @@ impl FuncTranslator {
 
     #[inline]
     fn top(&self) -> u32 {
-        self.stack.last().map(|o| o.off + o.ty.slot_bytes()).unwrap_or(self.stack_base)
+        debug_assert_eq!(self.top, self.off_at(self.stack.len()));
+        self.top
     }
 
     fn off_at(&self, height: usize) -> u32 {
@@ -882,7 +887,8 @@ impl FuncTranslator {
             }
         }
         self.stack.push(Operand { ty, off, loc });
-        self.max_top = self.max_top.max(off + ty.slot_bytes());
+        self.top = off + ty.slot_bytes();
+        self.max_top = self.max_top.max(self.top);
         off
     }
 
@@ -890,6 +896,7 @@ impl FuncTranslator {
     #[inline]
     fn pop_lazy(&mut self) -> Operand {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
+        self.top = o.off;
         match o.loc {
             Loc::Local(x) => self.local_refs[x as usize] -= 1,
             Loc::Reg => *self.reg_slot(o.ty) = None,
@@ -1049,12 +1056,12 @@ impl FuncTranslator {
             Loc::Slot => self.copy(buf, o.ty, o.off, dst),
             Loc::Local(x) if self.pin_index(x).is_some() => {
                 let k = self.pin_index(x).unwrap_or_default();
-                self.emit(buf, pin_stencil(k, &id::op::to_s), Holes { s1: dst, ..Default::default() });
+                self.emit(buf, pin_stencil(k, &id::op::to_s), Holes::NONE.s1(dst));
             }
             Loc::Local(x) => self.copy(buf, o.ty, self.locals[x as usize].off, dst),
             Loc::Reg => {
                 let stencil = if reg_class(o.ty) == Some(RegClass::Float) { id::fspill } else { id::spill };
-                self.emit(buf, stencil, Holes { s1: dst, ..Default::default() });
+                self.emit(buf, stencil, Holes::NONE.s1(dst));
             }
             Loc::Const(bits) => {
                 if o.ty == ValType::V128 {
@@ -1076,7 +1083,7 @@ impl FuncTranslator {
         } else {
             id::const_k64
         };
-        self.emit(buf, stencil, Holes { s0: dst, imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() });
+        self.emit(buf, stencil, Holes::NONE.s0(dst).imm(bits as u32).imm_hi((bits >> 32) as u32));
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
@@ -1133,7 +1140,7 @@ impl FuncTranslator {
     fn flush(&mut self, buf: &mut CodeBuffer) {
         if let Some(p) = &self.pending {
             if let Some((_, off)) = p.evict {
-                buf.emit_plain(id::fspill, &Holes { s1: off, ..Default::default() });
+                buf.emit_plain(id::fspill, &Holes::NONE.s1(off));
             }
             buf.emit_plain(p.id, &p.holes);
             self.pending = None;
@@ -1205,7 +1212,7 @@ impl FuncTranslator {
         let reg_variant = if reg_class(out).is_some() { v.ops[index + id::OUT_REG] } else { NONE };
         debug_assert!(slot_variant != NONE, "every operator has a slot-result variant for its sources");
         let mut h = source_holes(a, b);
-        h.offset = offset;
+        h[HoleKind::Offset] = offset;
         if reg_variant != NONE {
             // The register is taken by this result: the value cached there (not an operand) goes to
             // its slot. For f64 that is deferred (see `Producer::evict`) unless the older value's own
@@ -1266,7 +1273,7 @@ impl FuncTranslator {
     fn copy(&mut self, buf: &mut CodeBuffer, ty: ValType, src: u32, dst: u32) {
         if src != dst {
             let stencil = if ty == ValType::V128 { id::copy128 } else { id::copy64 };
-            self.emit(buf, stencil, Holes { s0: src, s1: dst, ..Default::default() });
+            self.emit(buf, stencil, Holes::NONE.s0(src).s1(dst));
         }
     }
 
@@ -1299,7 +1306,7 @@ impl FuncTranslator {
         }
         let s0 = self.src_or_slot(buf, cond)?;
         let stencil = if when_true { id::br_if } else { when_zero(id::SRC_SLOT) };
-        self.emit_jump(buf, stencil, Holes { s0, ..Default::default() }, label);
+        self.emit_jump(buf, stencil, Holes::NONE.s0(s0), label);
         Ok(())
     }
 
@@ -1344,7 +1351,7 @@ impl FuncTranslator {
         }
         if n > 4 {
             if base != dst {
-                self.emit(buf, id::copy_block, Holes { s0: base, s1: dst, n: bytes, ..Default::default() });
+                self.emit(buf, id::copy_block, Holes::NONE.s0(base).s1(dst).n(bytes));
             }
             return Ok(());
         }
@@ -1429,13 +1436,13 @@ impl FuncTranslator {
                 let load = *p;
                 self.pending = None;
                 let address = match load.srcs.0 as usize {
-                    id::SRC_SLOT => Src::Slot(load.holes.s0),
+                    id::SRC_SLOT => Src::Slot(load.holes[HoleKind::S0]),
                     id::SRC_REG => Src::Reg,
                     id::SRC_IMM => Src::Imm(0),
                     k => Src::Pin((k - id::SRC_P) as u8),
                 };
                 let guarded = load.table_index >= Variants::op_index(true, 0, 0, 0);
-                return self.emit_op(buf, fused, address, None, out, Dst::S1, load.holes.offset, guarded);
+                return self.emit_op(buf, fused, address, None, out, Dst::S1, load.holes[HoleKind::Offset], guarded);
             }
             // `a` was about to leave f0 for `b`: `b` goes to its slot instead and `a` stays.
             p.evict = None;
@@ -1478,7 +1485,7 @@ impl FuncTranslator {
             self.push(t);
         }
         self.save_pins(buf);
-        self.emit(buf, id::builtin, Holes { s0: first, imm: which, n: imm0, imm_hi: imm1, ..Default::default() });
+        self.emit(buf, id::builtin, Holes::NONE.s0(first).imm(which).n(imm0).imm_hi(imm1));
         self.restore_pins(buf);
         Ok(())
     }
@@ -1528,14 +1535,12 @@ impl FuncTranslator {
             Loc::Local(y) if self.pin_index(y).is_some() => {
                 // From the other pinned local: through the value's own slot (rare).
                 self.emit_value_to(buf, v, v.off);
-                (&id::op::from_s, Holes { s0: v.off, ..Default::default() })
+                (&id::op::from_s, Holes::NONE.s0(v.off))
             }
-            Loc::Local(y) => (&id::op::from_s, Holes { s0: self.locals[y as usize].off, ..Default::default() }),
-            Loc::Slot => (&id::op::from_s, Holes { s0: v.off, ..Default::default() }),
+            Loc::Local(y) => (&id::op::from_s, Holes::NONE.s0(self.locals[y as usize].off)),
+            Loc::Slot => (&id::op::from_s, Holes::NONE.s0(v.off)),
             Loc::Reg => (&id::op::from_r, Holes::default()),
-            Loc::Const(bits) => {
-                (&id::op::from_i, Holes { imm: bits as u32, imm_hi: (bits >> 32) as u32, ..Default::default() })
-            }
+            Loc::Const(bits) => (&id::op::from_i, Holes::NONE.imm(bits as u32).imm_hi((bits >> 32) as u32)),
         };
         self.emit(buf, pin_stencil(k, stencil), holes);
         Ok(false)
@@ -1690,7 +1695,7 @@ impl FuncTranslator {
         let stencil = v.store(guarded, a.kind(), val.kind());
         debug_assert!(stencil != NONE, "every store has a form for its sources");
         let mut h = source_holes(a, Some(val));
-        h.offset = offset;
+        h[HoleKind::Offset] = offset;
         if !guarded {
             self.memlen_needed(buf, true, mem);
         }
@@ -1708,7 +1713,7 @@ impl FuncTranslator {
         match *op {
             O::Nop => {}
             O::Unreachable => {
-                self.emit(buf, id::trap, Holes { imm: weft_ops::trap::UNREACHABLE as u32, ..Default::default() });
+                self.emit(buf, id::trap, Holes::NONE.imm(weft_ops::trap::UNREACHABLE as u32));
                 self.dead = true;
             }
             O::Block { blockty } | O::Loop { blockty } => {
@@ -1851,7 +1856,7 @@ impl FuncTranslator {
                 };
                 // Numbered within the function: the table follows its code (`emit_const_pool`).
                 let table = buf.jump_tables.len() as u32;
-                self.emit(buf, stencil, Holes { s0, imm: table, n: targets.len(), ..Default::default() });
+                self.emit(buf, stencil, Holes::NONE.s0(s0).imm(table).n(targets.len()));
                 self.pads.clear();
                 self.pads.resize(self.frames.len(), None);
                 let mut entries = Vec::with_capacity(targets.len() as usize + 1);
@@ -1884,7 +1889,7 @@ impl FuncTranslator {
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
                 self.save_float_pins(buf);
-                let mut h = Holes { s0: first, imm: function_index, ..Default::default() };
+                let mut h = Holes::NONE.s0(first).imm(function_index);
                 self.flush(buf);
                 if function_index < env.num_imported_funcs {
                     let stencil =
@@ -1902,7 +1907,7 @@ impl FuncTranslator {
                 // The arguments become the callee's parameters at the frame base (over our locals).
                 self.emit_move(buf, n, 0, true)?;
                 self.flush(buf);
-                let h = Holes { imm: function_index, ..Default::default() };
+                let h = Holes::NONE.imm(function_index);
                 if function_index < env.num_imported_funcs {
                     buf.emit_plain(id::return_call_import, &h);
                 } else {
@@ -1917,7 +1922,7 @@ impl FuncTranslator {
                 let s1 = self.pop_lazy().off;
                 let n = env.types[type_index as usize].params.len();
                 self.emit_move(buf, n, 0, true)?;
-                let h = Holes { s1, imm: table_index, imm_hi: env.type_ids[type_index as usize], ..Default::default() };
+                let h = Holes::NONE.s1(s1).imm(table_index).imm_hi(env.type_ids[type_index as usize]);
                 self.emit(buf, id::return_call_indirect, h);
                 self.dead = true;
             }
@@ -1929,13 +1934,7 @@ impl FuncTranslator {
                 let first = self.pop_args(buf, ty.params.len())?;
                 self.spill_reg(buf)?;
                 self.save_float_pins(buf);
-                let mut h = Holes {
-                    s0: first,
-                    s1,
-                    imm: table_index,
-                    imm_hi: env.type_ids[type_index as usize],
-                    ..Default::default()
-                };
+                let mut h = Holes::NONE.s0(first).s1(s1).imm(table_index).imm_hi(env.type_ids[type_index as usize]);
                 let stencil =
                     self.call_reloading_pins([id::call_indirect, id::call_indirect_p, id::call_indirect_pq], &mut h);
                 self.flush(buf);
@@ -1953,7 +1952,7 @@ impl FuncTranslator {
                 let a = self.pop(buf)?;
                 self.push(a.ty);
                 let stencil = if a.ty == ValType::V128 { id::select128 } else { id::select64 };
-                self.emit(buf, stencil, Holes { s0: a.off, ..Default::default() });
+                self.emit(buf, stencil, Holes::NONE.s0(a.off));
             }
             O::LocalGet { local_index } => {
                 self.read_local(local_index);
@@ -1987,7 +1986,7 @@ impl FuncTranslator {
             O::GlobalGet { global_index } => {
                 let t = env.globals[global_index as usize].content;
                 let inline = inline_global(env, global_index, t);
-                let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
+                let h = Holes::NONE.imm(inline.unwrap_or(global_index));
                 if matches!(t, ValType::I32 | ValType::I64) {
                     // Into t0: C's stack pointer is read, adjusted and written back.
                     self.spill_class(buf, RegClass::Int)?;
@@ -2006,13 +2005,13 @@ impl FuncTranslator {
                         (_, false) => id::global_get64,
                         (_, true) => id::global_get64_c,
                     };
-                    self.emit(buf, stencil, Holes { s0: dst, ..h });
+                    self.emit(buf, stencil, h.s0(dst));
                 }
             }
             O::GlobalSet { global_index } => {
                 let v = self.pop_lazy();
                 let inline = inline_global(env, global_index, v.ty);
-                let h = Holes { imm: inline.unwrap_or(global_index), ..Default::default() };
+                let h = Holes::NONE.imm(inline.unwrap_or(global_index));
                 // From t0 or an i32 pin when the value is there (stencils for integers only).
                 let int = reg_class(v.ty) == Some(RegClass::Int);
                 let (stencil, s0) =
@@ -2029,7 +2028,7 @@ impl FuncTranslator {
                         },
                         Src::Imm(_) => unreachable!("no immediate form was offered"),
                     };
-                self.emit(buf, stencil, Holes { s0, ..h });
+                self.emit(buf, stencil, h.s0(s0));
             }
             O::I32Const { value } => _ = self.push_loc(ValType::I32, Loc::Const(value as u32 as u64)),
             O::F32Const { value } => _ = self.push_loc(ValType::F32, Loc::Const(value.bits() as u64)),
@@ -2051,7 +2050,7 @@ impl FuncTranslator {
             O::MemorySize { mem } => {
                 let dst = self.push(index_type(env.memories[mem as usize].memory64));
                 let stencil = if mem == 0 { id::memory_size } else { id::memory_size_n };
-                self.emit(buf, stencil, Holes { s0: dst, imm: mem, ..Default::default() });
+                self.emit(buf, stencil, Holes::NONE.s0(dst).imm(mem));
             }
             // (The helpers take memory indices; wasmparser has checked that they exist.)
             O::MemoryGrow { mem } => self.builtin(
@@ -2071,17 +2070,17 @@ impl FuncTranslator {
                 let i = self.pop(buf)?;
                 let t = env.tables[table as usize].elem;
                 self.push(t);
-                self.emit(buf, id::table_get, Holes { s0: i.off, imm: table, ..Default::default() });
+                self.emit(buf, id::table_get, Holes::NONE.s0(i.off).imm(table));
             }
             O::TableSet { table } => {
                 self.table_index(buf, env, table, 1);
                 self.pop(buf)?;
                 let i = self.pop(buf)?;
-                self.emit(buf, id::table_set, Holes { s0: i.off, imm: table, ..Default::default() });
+                self.emit(buf, id::table_set, Holes::NONE.s0(i.off).imm(table));
             }
             O::TableSize { table } => {
                 let dst = self.push(index_type(env.tables[table as usize].table64));
-                self.emit(buf, id::table_size, Holes { s0: dst, imm: table, ..Default::default() });
+                self.emit(buf, id::table_size, Holes::NONE.s0(dst).imm(table));
             }
             O::TableGrow { table } => self.builtin(
                 buf,
@@ -2106,11 +2105,11 @@ impl FuncTranslator {
             O::RefIsNull => {
                 let r = self.pop(buf)?;
                 self.push(ValType::I32);
-                self.emit(buf, id::ref_is_null, Holes { s0: r.off, ..Default::default() });
+                self.emit(buf, id::ref_is_null, Holes::NONE.s0(r.off));
             }
             O::RefFunc { function_index } => {
                 let dst = self.push(ValType::FuncRef);
-                self.emit(buf, id::ref_func, Holes { s0: dst, imm: function_index, ..Default::default() });
+                self.emit(buf, id::ref_func, Holes::NONE.s0(dst).imm(function_index));
             }
             // SIMD operators are looked up last: they are rare in most code.
             ref other => {
@@ -2151,7 +2150,7 @@ impl FuncTranslator {
             (_, true) => id::fselect_r,
             (_, false) => id::fselect_s,
         };
-        self.emit(buf, stencil, Holes { s0, s1, s2, ..Default::default() });
+        self.emit(buf, stencil, Holes::NONE.s0(s0).s1(s1).s2(s2));
         Ok(true)
     }
 
@@ -2189,12 +2188,7 @@ impl FuncTranslator {
             let offset = u32::try_from(m.offset).map_err(|_| Error::Invalid("memory offset beyond 32 bits".into()))?;
             return Ok((mem, offset));
         }
-        self.narrow_index(
-            buf,
-            depth,
-            id::address64,
-            Holes { imm: m.offset as u32, imm_hi: (m.offset >> 32) as u32, ..Default::default() },
-        );
+        self.narrow_index(buf, depth, id::address64, Holes::NONE.imm(m.offset as u32).imm_hi((m.offset >> 32) as u32));
         Ok((mem, 0))
     }
 
@@ -2212,7 +2206,7 @@ impl FuncTranslator {
     fn narrow_index(&mut self, buf: &mut CodeBuffer, depth: usize, stencil: u16, mut h: Holes) {
         let i = self.stack.len() - 1 - depth;
         self.materialize_entry(buf, i);
-        h.s0 = self.stack[i].off;
+        h[HoleKind::S0] = self.stack[i].off;
         self.emit(buf, stencil, h);
         self.stack[i].ty = ValType::I32;
     }
@@ -2228,6 +2222,7 @@ impl FuncTranslator {
             // Stencils use an i32 in t0 as a 64-bit address: its upper half must be zero.
             self.emit(buf, id::zext_r, Holes::default());
         }
+        debug_assert_eq!(o.ty.slot_bytes(), ty.slot_bytes(), "a retype keeps the slot (and `top`)");
         self.stack[i].ty = ty;
         Ok(())
     }

@@ -176,10 +176,10 @@ impl FuncTranslator {
             };
             let first = self.pop_args(buf, pops)?;
             self.push(if matches!(shape, VShape::Test) { ValType::I32 } else { ValType::V128 });
-            let mut h = Holes { s0: first, ..Default::default() };
+            let mut h = Holes::NONE.s0(first);
             if let Operator::I8x16Shuffle { lanes } = op {
                 let word = |i: usize| u32::from_le_bytes([lanes[i], lanes[i + 1], lanes[i + 2], lanes[i + 3]]);
-                (h.imm, h.imm_hi, h.n, h.offset) = (word(0), word(4), word(8), word(12));
+                h = h.imm(word(0)).imm_hi(word(4)).n(word(8)).offset(word(12));
             }
             self.emit(buf, stencil, h);
             return Ok(true);
@@ -187,7 +187,7 @@ impl FuncTranslator {
         if let Some((stencil, out, lane_offset)) = lane_op(op) {
             let first = self.pop_args(buf, if out == ValType::V128 { 2 } else { 1 })?;
             self.push(out);
-            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, ..Default::default() });
+            self.emit(buf, stencil, Holes::NONE.s0(first).imm(lane_offset));
             return Ok(true);
         }
         if let Some((shape, stencil, memarg, lane_offset)) = mem_op(op) {
@@ -205,7 +205,7 @@ impl FuncTranslator {
             }
             // SIMD accesses check bounds explicitly, against memlen.
             self.memlen_needed(buf, true, mem);
-            self.emit(buf, stencil, Holes { s0: first, imm: lane_offset, offset, ..Default::default() });
+            self.emit(buf, stencil, Holes::NONE.s0(first).imm(lane_offset).offset(offset));
             self.memlen_needed(buf, false, mem);
             return Ok(true);
         }
