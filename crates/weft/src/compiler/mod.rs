@@ -88,7 +88,7 @@ struct Control {
     /// Start of the else branch of an `if`.
     else_label: Label,
     /// `assign_log` length at the block's start: locals first written inside are not known to be
-    /// written after it (see `FuncTranslator::assigned`).
+    /// written after it (see `LocalVar::assigned`).
     assign_mark: usize,
 }
 
@@ -165,7 +165,7 @@ const SRC_P: usize = id::SRC_P;
 const SRC_X: usize = id::SRC_P + 2;
 const _: () = assert!(id::SRC_SLOT == id::OUT_SLOT);
 
-/// `FuncTranslator::pin_of_local` of a local in no register.
+/// `LocalVar::pin` of a local in no register.
 const NOT_PINNED: u8 = u8::MAX;
 
 /// How many locals can be pinned: `p` (t1) and `q` (the memlen register, with guard pages only) for
@@ -238,10 +238,28 @@ impl Producer {
     }
 }
 
+/// A local (param or declared): its type and frame slot, and the translator's state for it, kept
+/// together so that `local.get/set/tee` find all of it with one bounds check.
+#[derive(Clone, Copy)]
+struct LocalVar {
+    ty: ValType,
+    off: u32,
+    /// Lazy references to it on the operand stack.
+    refs: u32,
+    /// Its pin in `FuncTranslator::pinned`, or `NOT_PINNED` (the lookup every local operand makes).
+    pin: u8,
+    /// Written on every path to here (params always), so it cannot read its initial zero. A
+    /// conservative single-pass analysis on structured control flow: a write inside a block, `if` or
+    /// `else` no longer counts after its `end` (one inside a loop does: only the fall-through leaves a
+    /// loop's `end`). Declared locals read while not known to be written must be zeroed at entry
+    /// (`FuncTranslator::zero_needed`).
+    assigned: bool,
+}
+
 /// Reusable translation state (buffers survive across functions).
 #[derive(Default)]
 pub struct FuncTranslator {
-    locals: Vec<Operand>,
+    locals: Vec<LocalVar>,
     stack: Vec<Operand>,
     frames: Vec<Control>,
     stack_base: u32,
@@ -255,8 +273,6 @@ pub struct FuncTranslator {
     dead_depth: u32,
     /// br_table: landing pad per target depth.
     pads: Vec<Option<u32>>,
-    /// Lazy references to each local on the operand stack.
-    local_refs: Vec<u32>,
     /// No lazy entry below this stack index (materializing scans from here).
     lazy_floor: usize,
     pending: Option<Producer>,
@@ -270,8 +286,6 @@ pub struct FuncTranslator {
     /// The locals kept in registers for the whole function (their slots are only up to date around
     /// calls), by pin: `p` and `q` (i32), `x`, `y`, `u`, `v` (f64).
     pinned: [Option<u32>; PINS],
-    /// By local: its pin in `pinned`, or `NOT_PINNED` (the lookup every local operand makes).
-    pin_of_local: Vec<u8>,
     /// The pinned local may differ from its slot (written since the last save or load on every path
     /// here), so a call must save it first.
     pin_dirty: [bool; PINS],
@@ -279,16 +293,10 @@ pub struct FuncTranslator {
     local_uses: Vec<u32>,
     /// Scratch for `skim::count_local_ops`: where the candidate opcodes are.
     skim_positions: Vec<u32>,
-    /// Per local: written on every path to here (params always), so it cannot read its initial
-    /// zero. A conservative single-pass analysis on structured control flow: a write inside a block,
-    /// `if` or `else` no longer counts after its `end` (one inside a loop does: only the fall-through
-    /// leaves a loop's `end`). Declared locals read while not known to be written must be zeroed at
-    /// entry (`zero_needed`).
-    assigned: Vec<bool>,
     /// Locals that became `assigned`, in order, to undo at block ends: the first `assign_len` entries.
     assign_log: Vec<u32>,
     assign_len: usize,
-    /// Per local: zeroed on entry (see `assigned`).
+    /// Per local: zeroed on entry (see `LocalVar::assigned`).
     zero_needed: Vec<bool>,
     guard_pages: bool,
     /// The function's shared trap exits of call stencils (`call_trapped`, `call_ref_trapped`),
@@ -531,14 +539,10 @@ impl FuncTranslator {
         self.guard_pages = env.guard_pages;
         self.trapped_direct = TrapExit::default();
         self.trapped_ref = TrapExit::default();
-        self.local_refs.clear();
-        self.local_refs.resize(self.locals.len(), 0);
         self.pinned = self.choose_pinned(body)?;
-        self.pin_of_local.clear();
-        self.pin_of_local.resize(self.locals.len(), NOT_PINNED);
         for (k, x) in self.pinned.into_iter().enumerate() {
             if let Some(x) = x {
-                self.pin_of_local[x as usize] = k as u8;
+                self.locals[x as usize].pin = k as u8;
             }
         }
         // Results are written to the frame base on return, so the frame holds at least them; and a
@@ -559,9 +563,6 @@ impl FuncTranslator {
         } else {
             None
         };
-        self.assigned.clear();
-        self.assigned.resize(self.locals.len(), false);
-        self.assigned[..ty.params.len()].fill(true);
         // Room for every local (each is logged at most once at a time) and the spare slot a rewrite
         // writes without counting.
         self.assign_log.clear();
@@ -613,7 +614,7 @@ impl FuncTranslator {
     ) -> Result<(u32, u32), Box<Error>> {
         let mut off = 0u32;
         for &p in ty.params.iter() {
-            self.locals.push(Operand { ty: p, off, loc: Loc::Slot });
+            self.locals.push(LocalVar { ty: p, off, refs: 0, pin: NOT_PINNED, assigned: true });
             off += p.slot_bytes();
         }
         let params_bytes = off;
@@ -628,7 +629,13 @@ impl FuncTranslator {
             let size = t.slot_bytes();
             let end = u32::try_from(off as u64 + count as u64 * size as u64)
                 .map_err(|_| Error::Compile("too many locals".into()))?;
-            self.locals.extend((0..count).map(|k| Operand { ty: t, off: off + k * size, loc: Loc::Slot }));
+            self.locals.extend((0..count).map(|k| LocalVar {
+                ty: t,
+                off: off + k * size,
+                refs: 0,
+                pin: NOT_PINNED,
+                assigned: false,
+            }));
             off = end;
         }
         Ok((params_bytes, off))
@@ -690,15 +697,16 @@ impl FuncTranslator {
     fn read_local(&mut self, x: u32) {
         // Without a branch: whether the local was assigned yet varies from read to read.
         let x = x as usize;
-        self.zero_needed[x] |= !self.assigned[x];
+        self.zero_needed[x] |= !self.locals[x].assigned;
     }
 
     #[inline]
     fn write_local(&mut self, x: u32) {
         // Without a branch (first writes and rewrites interleave unpredictably): the entry is always
         // written, and counted only if the local is newly assigned.
-        let fresh = !self.assigned[x as usize];
-        self.assigned[x as usize] = true;
+        let local = &mut self.locals[x as usize];
+        let fresh = !local.assigned;
+        local.assigned = true;
         self.assign_log[self.assign_len] = x;
         self.assign_len += fresh as usize;
     }
@@ -738,14 +746,14 @@ impl FuncTranslator {
     /// Forgets the writes logged since `mark` (leaving a block they may not all have happened in).
     fn unassign_to(&mut self, mark: usize) {
         for &x in &self.assign_log[mark..self.assign_len] {
-            self.assigned[x as usize] = false;
+            self.locals[x as usize].assigned = false;
         }
         self.assign_len = mark;
     }
 
     #[inline]
     fn pin_index(&self, x: u32) -> Option<u8> {
-        let k = self.pin_of_local[x as usize];
+        let k = self.locals[x as usize].pin;
         (k != NOT_PINNED).then_some(k)
     }
 
@@ -873,7 +881,7 @@ impl FuncTranslator {
         match loc {
             Loc::Slot => {}
             Loc::Local(x) => {
-                self.local_refs[x as usize] += 1;
+                self.locals[x as usize].refs += 1;
                 self.lazy_floor = self.lazy_floor.min(self.stack.len());
             }
             Loc::Const(_) => self.lazy_floor = self.lazy_floor.min(self.stack.len()),
@@ -898,7 +906,7 @@ impl FuncTranslator {
         let o = self.stack.pop().expect("validated code never underflows the operand stack");
         self.top = o.off;
         match o.loc {
-            Loc::Local(x) => self.local_refs[x as usize] -= 1,
+            Loc::Local(x) => self.locals[x as usize].refs -= 1,
             Loc::Reg => *self.reg_slot(o.ty) = None,
             _ => {}
         }
@@ -955,7 +963,7 @@ impl FuncTranslator {
             self.mirrors[mirror_index(o.ty)] = None;
             *self.reg_slot(o.ty) = None;
             self.stack[i].loc = Loc::Local(x);
-            self.local_refs[x as usize] += 1;
+            self.locals[x as usize].refs += 1;
             self.lazy_floor = self.lazy_floor.min(i);
             return Ok(());
         }
@@ -1106,7 +1114,7 @@ impl FuncTranslator {
         if o.loc != Loc::Slot {
             self.write_own_slot(buf, &o, i);
             match o.loc {
-                Loc::Local(x) => self.local_refs[x as usize] -= 1,
+                Loc::Local(x) => self.locals[x as usize].refs -= 1,
                 Loc::Reg => *self.reg_slot(o.ty) = None,
                 _ => {}
             }
@@ -1127,7 +1135,7 @@ impl FuncTranslator {
                 *m = None;
             }
         }
-        if self.local_refs[x as usize] > 0 {
+        if self.locals[x as usize].refs > 0 {
             // Materializing everything (not just x's readers) keeps this amortized O(1) per push.
             self.materialize_all(buf);
         }
