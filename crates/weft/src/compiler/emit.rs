@@ -230,13 +230,16 @@ impl CodeBuffer {
         match weft_stencils::copy_and_patch(id, &mut self.code, self.end, h) {
             Some((len, fixups)) => {
                 self.end += len;
-                if let ([hole], Some(label)) = (fixups, target.as_deref_mut())
-                    && hole.kind == HoleKind::Target
-                {
-                    // A jump or branch, the common case of `emit`: linked here, not in `fix_up`.
-                    self.link(start + hole.offset, label);
-                } else if !fixups.is_empty() {
-                    self.fix_up(start, fixups, target, callee, h);
+                if !fixups.is_empty() {
+                    let holes = fixups.holes();
+                    if let ([hole], Some(label)) = (holes, target.as_deref_mut())
+                        && hole.kind == HoleKind::Target
+                    {
+                        // A jump or branch, the common case of `emit`: linked here, not in `fix_up`.
+                        self.link(start + hole.offset, label);
+                    } else {
+                        self.fix_up(start, holes, target, callee, h);
+                    }
                 }
             }
             None => self.record_patch_error(id, start, h),
