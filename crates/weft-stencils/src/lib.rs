@@ -105,6 +105,17 @@ impl Holes {
 
     setters!(s0: S0, s1: S1, s2: S2, imm: Imm, imm_hi: ImmHi, n: N, offset: Offset);
 
+    /// With a 64-bit constant in `IMM` (low half) and `IMM_HI` (high half).
+    #[inline(always)]
+    pub const fn imm64(self, bits: u64) -> Holes {
+        self.imm(bits as u32).imm_hi((bits >> 32) as u32)
+    }
+
+    /// The 64-bit constant `imm64` set.
+    pub fn get_imm64(&self) -> u64 {
+        self[HoleKind::Imm] as u64 | (self[HoleKind::ImmHi] as u64) << 32
+    }
+
     /// The value of hole kind `kind`, if it is a value hole.
     pub fn get(&self, kind: HoleKind) -> Option<u32> {
         value_index(kind).map(|i| self.0[i])

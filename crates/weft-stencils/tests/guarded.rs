@@ -42,7 +42,7 @@ fn guarded_stencils_never_move_the_stack_pointer() {
 fn patch_values_are_range_checked() {
     use weft_stencils::{EMIT_SLACK, HoleKind, Holes, Reloc, STENCILS, copy_and_patch};
     let holes_with = |kind: HoleKind, value: u32| {
-        let mut h = Holes::default();
+        let mut h = Holes::NONE;
         h[kind] = value;
         h
     };

@@ -277,9 +277,7 @@ impl CodeBuffer {
             let site = start + hole.offset;
             match hole.kind {
                 HoleKind::Data => self.data_sites.push((site, hole.addend)),
-                HoleKind::Const64 => {
-                    self.pool_site(site, hole.addend, h[HoleKind::Imm] as u64 | (h[HoleKind::ImmHi] as u64) << 32)
-                }
+                HoleKind::Const64 => self.pool_site(site, hole.addend, h.get_imm64()),
                 HoleKind::JumpTable => self.table_sites.push((site, hole.addend as i32, h[HoleKind::Imm])),
                 HoleKind::Target => {
                     let label = target.as_deref_mut().expect("stencil with a TARGET hole emitted without a label");

@@ -256,6 +256,13 @@ struct LocalVar {
     assigned: bool,
 }
 
+impl LocalVar {
+    /// A local at frame offset `off`, not referenced or pinned yet (params are `assigned`).
+    fn new(ty: ValType, off: u32, assigned: bool) -> LocalVar {
+        LocalVar { ty, off, refs: 0, pin: NOT_PINNED, assigned }
+    }
+}
+
 /// Reusable translation state (buffers survive across functions).
 #[derive(Default)]
 pub struct FuncTranslator {
@@ -320,7 +327,7 @@ impl TrapExit {
     fn emit(&mut self, buf: &mut CodeBuffer, stencil: u16) {
         if let Some(mut label) = self.label.take() {
             buf.bind_here(&mut label);
-            buf.emit_plain(stencil, &Holes::default());
+            buf.emit_plain(stencil, &Holes::NONE);
         }
     }
 }
@@ -436,16 +443,13 @@ fn pin_stencil(k: u8, op: &Variants) -> u16 {
 
 /// Holes for sources `a` (and `b`).
 fn source_holes(a: Src, b: Option<Src>) -> Holes {
-    let mut h = Holes::default();
+    let mut h = Holes::NONE;
     if let Src::Slot(off) = a {
         h[HoleKind::S0] = off;
     }
     match b {
         Some(Src::Slot(off)) => h[HoleKind::S1] = off,
-        Some(Src::Imm(imm)) => {
-            h[HoleKind::Imm] = imm as u32;
-            h[HoleKind::ImmHi] = (imm >> 32) as u32;
-        }
+        Some(Src::Imm(imm)) => h = h.imm64(imm),
         _ => {}
     }
     h
@@ -551,14 +555,14 @@ impl FuncTranslator {
         self.top = self.stack_base;
         self.max_top = self.stack_base;
 
-        buf.emit_plain(id::enter_memory, &Holes::default());
-        let enter = buf.emit_plain(id::enter, &Holes::default());
+        buf.emit_plain(id::enter_memory, &Holes::NONE);
+        let enter = buf.emit_plain(id::enter, &Holes::NONE);
         buf.set_direct_entry(enter);
         // Declared locals start at zero. Which of them a read may see unwritten is known only after
         // the body: the entry jumps to a stub emitted after it that zeroes those and jumps back.
         let mut zeroing = Label::new();
         let body_start = if off > params_bytes {
-            buf.emit(id::jump, &Holes::default(), Some(&mut zeroing), None);
+            buf.emit(id::jump, &Holes::NONE, Some(&mut zeroing), None);
             Some(buf.pos())
         } else {
             None
@@ -614,7 +618,7 @@ impl FuncTranslator {
     ) -> Result<(u32, u32), Box<Error>> {
         let mut off = 0u32;
         for &p in ty.params.iter() {
-            self.locals.push(LocalVar { ty: p, off, refs: 0, pin: NOT_PINNED, assigned: true });
+            self.locals.push(LocalVar::new(p, off, true));
             off += p.slot_bytes();
         }
         let params_bytes = off;
@@ -629,13 +633,7 @@ impl FuncTranslator {
             let size = t.slot_bytes();
             let end = u32::try_from(off as u64 + count as u64 * size as u64)
                 .map_err(|_| Error::Compile("too many locals".into()))?;
-            self.locals.extend((0..count).map(|k| LocalVar {
-                ty: t,
-                off: off + k * size,
-                refs: 0,
-                pin: NOT_PINNED,
-                assigned: false,
-            }));
+            self.locals.extend((0..count).map(|k| LocalVar::new(t, off + k * size, false)));
             off = end;
         }
         Ok((params_bytes, off))
@@ -739,7 +737,7 @@ impl FuncTranslator {
         } else {
             buf.emit_plain(id::zero_block, &Holes::NONE.s0(lo).n(hi - lo));
         }
-        buf.emit(id::jump, &Holes::default(), Some(&mut Label::at(body_start)), None);
+        buf.emit(id::jump, &Holes::NONE, Some(&mut Label::at(body_start)), None);
         Ok(())
     }
 
@@ -840,11 +838,11 @@ impl FuncTranslator {
             if mem != 0 {
                 self.emit(buf, id::select_memory, Holes::NONE.imm(mem));
             } else if self.guard_pages {
-                self.emit(buf, id::reload_len, Holes::default());
+                self.emit(buf, id::reload_len, Holes::NONE);
             }
         } else {
             if mem != 0 {
-                self.emit(buf, id::reload_len, Holes::default());
+                self.emit(buf, id::reload_len, Holes::NONE);
             }
             if let Some(off) = q {
                 self.emit(buf, pin_stencil(1, &id::op::from_s), Holes::NONE.s0(off));
@@ -1091,7 +1089,7 @@ impl FuncTranslator {
         } else {
             id::const_k64
         };
-        self.emit(buf, stencil, Holes::NONE.s0(dst).imm(bits as u32).imm_hi((bits >> 32) as u32));
+        self.emit(buf, stencil, Holes::NONE.s0(dst).imm64(bits));
     }
 
     /// Writes every lazy entry into its slot (before control flow merges or a local it reads changes).
@@ -1304,12 +1302,12 @@ impl FuncTranslator {
         let when_zero = |a: usize| id::op::i32_eq.branch(true, a, id::SRC_IMM);
         if cond.loc == Loc::Reg {
             let stencil = if when_true { id::br_if_r } else { when_zero(id::SRC_REG) };
-            self.emit_jump(buf, stencil, Holes::default(), label);
+            self.emit_jump(buf, stencil, Holes::NONE, label);
             return Ok(());
         }
         if let Some(k) = self.pin_of(cond).filter(|&k| pin_type(k) == ValType::I32) {
             let stencil = pin_stencil(k, if when_true { &id::op::br_if } else { &id::op::br_unless });
-            self.emit_jump(buf, stencil, Holes::default(), label);
+            self.emit_jump(buf, stencil, Holes::NONE, label);
             return Ok(());
         }
         let s0 = self.src_or_slot(buf, cond)?;
@@ -1391,7 +1389,7 @@ impl FuncTranslator {
         let dst = self.off_at(self.frames[i].height);
         self.emit_move(buf, n, dst, false)?;
         let mut label = self.frames[i].label;
-        self.emit_jump(buf, id::jump, Holes::default(), &mut label);
+        self.emit_jump(buf, id::jump, Holes::NONE, &mut label);
         self.frames[i].label = label;
         Ok(())
     }
@@ -1399,7 +1397,7 @@ impl FuncTranslator {
     fn emit_return(&mut self, env: &ModuleEnv, buf: &mut CodeBuffer) -> Result<(), Box<Error>> {
         let n = self.frames[0].sig.results(env).len();
         self.emit_move(buf, n, 0, true)?;
-        self.emit(buf, id::ret, Holes::default());
+        self.emit(buf, id::ret, Holes::NONE);
         Ok(())
     }
 
@@ -1547,8 +1545,8 @@ impl FuncTranslator {
             }
             Loc::Local(y) => (&id::op::from_s, Holes::NONE.s0(self.locals[y as usize].off)),
             Loc::Slot => (&id::op::from_s, Holes::NONE.s0(v.off)),
-            Loc::Reg => (&id::op::from_r, Holes::default()),
-            Loc::Const(bits) => (&id::op::from_i, Holes::NONE.imm(bits as u32).imm_hi((bits >> 32) as u32)),
+            Loc::Reg => (&id::op::from_r, Holes::NONE),
+            Loc::Const(bits) => (&id::op::from_i, Holes::NONE.imm64(bits)),
         };
         self.emit(buf, pin_stencil(k, stencil), holes);
         Ok(false)
@@ -1733,7 +1731,7 @@ impl FuncTranslator {
                     self.pin_dirty = [true; PINS];
                     let head = Label::at(self.pos(buf));
                     if env.interruptible {
-                        self.emit(buf, id::interrupt_check, Holes::default());
+                        self.emit(buf, id::interrupt_check, Holes::NONE);
                     }
                     head
                 } else {
@@ -1781,7 +1779,7 @@ impl FuncTranslator {
                     let n = self.frames[i].sig.results(env).len();
                     self.materialize_top(buf, n);
                     let mut label = self.frames[i].label;
-                    self.emit_jump(buf, id::jump, Holes::default(), &mut label);
+                    self.emit_jump(buf, id::jump, Holes::NONE, &mut label);
                     self.frames[i].label = label;
                 }
                 let mut else_label = self.frames[i].else_label;
@@ -2196,7 +2194,7 @@ impl FuncTranslator {
             let offset = u32::try_from(m.offset).map_err(|_| Error::Invalid("memory offset beyond 32 bits".into()))?;
             return Ok((mem, offset));
         }
-        self.narrow_index(buf, depth, id::address64, Holes::NONE.imm(m.offset as u32).imm_hi((m.offset >> 32) as u32));
+        self.narrow_index(buf, depth, id::address64, Holes::NONE.imm64(m.offset));
         Ok((mem, 0))
     }
 
@@ -2205,7 +2203,7 @@ impl FuncTranslator {
     /// one to a 32-bit table.
     fn table_index(&mut self, buf: &mut CodeBuffer, env: &ModuleEnv, table: u32, depth: usize) {
         if env.tables[table as usize].table64 {
-            self.narrow_index(buf, depth, id::index64, Holes::default());
+            self.narrow_index(buf, depth, id::index64, Holes::NONE);
         }
     }
 
@@ -2228,7 +2226,7 @@ impl FuncTranslator {
             self.materialize_entry(buf, i);
         } else if o.loc == Loc::Reg && o.ty == ValType::I64 && ty == ValType::I32 {
             // Stencils use an i32 in t0 as a 64-bit address: its upper half must be zero.
-            self.emit(buf, id::zext_r, Holes::default());
+            self.emit(buf, id::zext_r, Holes::NONE);
         }
         debug_assert_eq!(o.ty.slot_bytes(), ty.slot_bytes(), "a retype keeps the slot (and `top`)");
         self.stack[i].ty = ty;
